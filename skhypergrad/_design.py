@@ -1,0 +1,140 @@
+"""Weighted centring and row rescaling of a linear least-squares problem.
+
+With sample weights ``s`` and an unpenalised intercept, ridge regression on
+``(X, y)`` is ridge regression without intercept on the centred, rescaled data
+
+    X~ = diag(sqrt(s)) (X - 1 x_offset^T),   y~ = diag(sqrt(s)) (y - 1 y_offset^T),
+
+where the offsets are the ``s``-weighted means (MATH.md section 2, as scikit-learn
+does). The hat matrix of the full problem is ``q q^T + H~`` with the unit vector
+``q = sqrt(s) / ||sqrt(s)||``, orthogonal to the columns of ``X~``.
+
+Sparse ``X`` is never densified: ``X~`` stays implicit and only its products are
+formed.
+"""
+
+import copy
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class CentredDesign:
+    """The centred, rescaled design ``X~`` and targets ``y~``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,)
+    fit_intercept : bool
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept):
+        self.sparse = sp.issparse(X)
+        self.n_samples, self.n_features = X.shape
+        self.sample_weight = sample_weight
+        self.weight_sum = float(sample_weight.sum())
+        self.n_effective = int(np.count_nonzero(sample_weight))
+        self.sqrt_sw = np.sqrt(sample_weight)
+        self.fit_intercept = fit_intercept
+        if fit_intercept:
+            self.x_offset = np.asarray(X.T @ sample_weight).ravel() / self.weight_sum
+            self.y_offset = sample_weight @ y / self.weight_sum
+            self.q = self.sqrt_sw / np.sqrt(self.weight_sum)
+        else:
+            self.x_offset = np.zeros(self.n_features)
+            self.y_offset = np.zeros(y.shape[1])
+            self.q = np.zeros(self.n_samples)
+        self.y = self.sqrt_sw[:, None] * (y - self.y_offset)
+        if self.sparse:
+            self._X = sp.csr_matrix(X)
+        else:
+            self._X = self.sqrt_sw[:, None] * (X - self.x_offset)
+
+    def with_targets(self, columns):
+        """Return a shallow copy restricted to some target columns."""
+        view = copy.copy(self)
+        view.y = self.y[:, columns]
+        view.y_offset = self.y_offset[columns]
+        return view
+
+    def matmul(self, V):
+        """Return ``X~ @ V`` for a dense ``V`` of shape (n_features, k)."""
+        if not self.sparse:
+            return self._X @ V
+        XV = np.asarray(self._X @ V) - self.x_offset @ V
+        return self.sqrt_sw.reshape(-1, *([1] * (XV.ndim - 1))) * XV
+
+    def rmatmul(self, U):
+        """Return ``X~.T @ U`` for a dense ``U`` of shape (n_samples, k)."""
+        if not self.sparse:
+            return self._X.T @ U
+        scaled = self.sqrt_sw.reshape(-1, *([1] * (U.ndim - 1))) * U
+        XtU = np.asarray(self._X.T @ scaled)
+        return XtU - np.multiply.outer(self.x_offset, scaled.sum(axis=0))
+
+    def gram(self):
+        """Return ``X~.T @ X~``, of shape (n_features, n_features)."""
+        if not self.sparse:
+            return self._X.T @ self._X
+        XtSX = (self._X.T @ sp.diags(self.sample_weight) @ self._X).toarray()
+        return XtSX - self.weight_sum * np.outer(self.x_offset, self.x_offset)
+
+    def kernel(self, feature_scale=None):
+        """Return ``X~ diag(feature_scale) X~.T``, of shape (n_samples, n_samples)."""
+        if not self.sparse:
+            left = self._X if feature_scale is None else self._X * feature_scale
+            return left @ self._X.T
+        scale = np.ones(self.n_features) if feature_scale is None else feature_scale
+        scaled = self._X @ sp.diags(scale)
+        K = (scaled @ self._X.T).toarray()
+        u = np.asarray(scaled @ self.x_offset).ravel()
+        c = self.x_offset @ (scale * self.x_offset)
+        K += c - u[:, None] - u[None, :]
+        return self.sqrt_sw[:, None] * K * self.sqrt_sw[None, :]
+
+    def column_norms_squared(self):
+        """Return the squared norm of each column of ``X~``."""
+        if not self.sparse:
+            return np.einsum("ij,ij->j", self._X, self._X)
+        XtSX_diag = np.asarray(self._X.multiply(self._X).T @ self.sample_weight)
+        return XtSX_diag.ravel() - self.weight_sum * self.x_offset**2
+
+    def row_dots(self, B):
+        """Return ``rowsum(X~ * B)`` for a dense ``B`` of the shape of ``X``."""
+        if not self.sparse:
+            return np.einsum("ij,ij->i", self._X, B)
+        XB = np.asarray(self._X.multiply(B).sum(axis=1)).ravel()
+        return self.sqrt_sw * (XB - B @ self.x_offset)
+
+    def centre(self, X):
+        """Return new rows centred with the training offsets (not rescaled)."""
+        return CentredRows(X, self.x_offset)
+
+
+class CentredRows:
+    """Rows ``X - 1 offset^T`` kept implicit, so that sparse ``X`` stays sparse.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_rows, n_features)
+    offset : ndarray of shape (n_features,)
+    """
+
+    def __init__(self, X, offset):
+        self.sparse = sp.issparse(X)
+        self._X = sp.csr_matrix(X) if self.sparse else X - offset
+        self.offset = offset
+
+    def matmul(self, V):
+        """Return ``(X - 1 offset^T) @ V``."""
+        if not self.sparse:
+            return self._X @ V
+        return np.asarray(self._X @ V) - self.offset @ V
+
+    def rmatmul(self, U):
+        """Return ``(X - 1 offset^T).T @ U``."""
+        if not self.sparse:
+            return self._X.T @ U
+        return np.asarray(self._X.T @ U) - np.multiply.outer(self.offset, U.sum(axis=0))

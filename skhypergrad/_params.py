@@ -1,0 +1,140 @@
+"""Hyperparameter layout: validation, feature groups, log-space bounds.
+
+Every estimator optimises ``theta = log(hyperparameters)``. This module turns the
+user's ``alpha`` / ``alpha_bounds`` / ``feature_groups`` into a :class:`PenaltyLayout`
+that maps ``theta`` to one penalty per feature and chains gradients back.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def check_bounds(bounds, name):
+    """Validate ``(low, high)`` bounds of a positive hyperparameter.
+
+    Parameters
+    ----------
+    bounds : tuple of two floats
+        The bounds, in the hyperparameter's own scale.
+    name : str
+        The parameter's name, for error messages.
+
+    Returns
+    -------
+    log_bounds : ndarray of shape (2,)
+        ``log(low), log(high)``.
+    """
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a pair (low, high) of positive floats, got {bounds!r}."
+        ) from None
+    if not (np.isfinite(low) and np.isfinite(high)) or low <= 0:
+        raise ValueError(f"{name} must be finite and positive, got {bounds!r}.")
+    if low > high:
+        raise ValueError(f"{name} must satisfy low <= high, got {bounds!r}.")
+    return np.log([low, high])
+
+
+def resolve_groups(feature_groups, n_features):
+    """Map ``feature_groups`` to one group index per feature.
+
+    Parameters
+    ----------
+    feature_groups : None, "each" or array-like of shape (n_features,)
+        None: one group; ``"each"``: one group per feature; labels: one group
+        per distinct label.
+    n_features : int
+        Number of features of the training data.
+
+    Returns
+    -------
+    group_index : ndarray of shape (n_features,)
+        Group of each feature, in ``0 .. n_groups - 1``.
+    labels : ndarray of shape (n_groups,) or None
+        Label of each group, None for a single group.
+    """
+    if feature_groups is None:
+        return np.zeros(n_features, dtype=np.intp), None
+    if isinstance(feature_groups, str):
+        if feature_groups != "each":
+            raise ValueError(
+                "feature_groups must be None, 'each' or an array of n_features "
+                f"labels, got {feature_groups!r}."
+            )
+        return np.arange(n_features), np.arange(n_features)
+    labels_per_feature = np.asarray(feature_groups)
+    if labels_per_feature.ndim != 1 or labels_per_feature.shape[0] != n_features:
+        raise ValueError(
+            f"feature_groups must have one label per feature ({n_features}), "
+            f"got shape {labels_per_feature.shape}."
+        )
+    labels, group_index = np.unique(labels_per_feature, return_inverse=True)
+    return group_index.ravel(), labels
+
+
+@dataclass(frozen=True)
+class PenaltyLayout:
+    """One log-penalty per group, expanded to one penalty per feature.
+
+    Parameters
+    ----------
+    group_index : ndarray of shape (n_features,)
+        Group of each feature.
+    n_groups : int
+        Number of hyperparameters.
+    log_bounds : ndarray of shape (2,)
+        Log of the (low, high) bounds shared by every group.
+    """
+
+    group_index: np.ndarray
+    n_groups: int
+    log_bounds: np.ndarray
+
+    def feature_penalties(self, theta):
+        """Penalty of each feature, ``exp(theta)[group_index]``."""
+        return np.exp(np.asarray(theta, dtype=float))[self.group_index]
+
+    def group_gradient(self, feature_gradient):
+        """Chain a gradient per feature penalty to a gradient per group."""
+        return np.bincount(
+            self.group_index, weights=feature_gradient, minlength=self.n_groups
+        )
+
+    @property
+    def bounds(self):
+        """Log-space bounds as an array of shape (n_groups, 2)."""
+        return np.tile(self.log_bounds, (self.n_groups, 1))
+
+
+def initial_theta(value, n_groups, log_bounds, name):
+    """Validate an initial hyperparameter value and return it in log space.
+
+    Parameters
+    ----------
+    value : float or array-like of shape (n_groups,)
+        Initial value, in the hyperparameter's own scale.
+    n_groups : int
+        Number of hyperparameters.
+    log_bounds : ndarray of shape (2,)
+        Log bounds; the initial value is clipped into them.
+    name : str
+        The parameter's name, for error messages.
+
+    Returns
+    -------
+    theta0 : ndarray of shape (n_groups,)
+    """
+    values = np.asarray(value, dtype=float)
+    if values.ndim == 0:
+        values = np.full(n_groups, float(values))
+    if values.shape != (n_groups,):
+        raise ValueError(
+            f"{name} must be a scalar or have one value per group ({n_groups}), "
+            f"got shape {values.shape}."
+        )
+    if not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError(f"{name} must be positive and finite, got {value!r}.")
+    return np.clip(np.log(values), *log_bounds)

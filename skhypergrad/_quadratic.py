@@ -1,0 +1,161 @@
+"""Ridge inner solves with one penalty per feature, by Cholesky factorisation.
+
+For penalties ``lam`` (one per feature) on the centred design ``X~`` of
+:mod:`skhypergrad._design`, the ridge solution is
+
+    w = A^{-1} X~^T y~,     A = X~^T X~ + diag(lam)               (primal, p x p)
+      = diag(1/lam) X~^T G^{-1} y~,   G = X~ diag(1/lam) X~^T + I  (dual, n x n)
+
+(MATH.md sections 1-2). The primal form is used when ``n_samples >= n_features``,
+the dual form otherwise. Both expose the same quantities: ``w``, the residual
+``r~ = y~ - X~ w``, the matrix ``B = X~ A^{-1}`` (``= G^{-1} X~ diag(1/lam)``
+in the dual) and the hat diagonal ``h~_i = (X~ A^{-1} X~^T)_ii``, from which the
+criteria and their gradients are assembled.
+"""
+
+import copy
+import warnings
+
+import numpy as np
+from scipy import linalg
+
+from ._design import CentredDesign
+
+_MAX_JITTER_TRIES = 6
+
+
+def cholesky_with_jitter(matrix):
+    """Lower Cholesky factor, adding diagonal jitter if the matrix is not PD.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (m, m)
+        Symmetric matrix, expected positive definite.
+
+    Returns
+    -------
+    factor : tuple
+        ``(L, True)`` usable with :func:`scipy.linalg.cho_solve`.
+    """
+    try:
+        return linalg.cho_factor(matrix, lower=True, check_finite=False)
+    except linalg.LinAlgError:
+        pass
+    scale = np.mean(np.abs(np.diag(matrix))) or 1.0
+    for k in range(_MAX_JITTER_TRIES):
+        jitter = scale * 1e-12 * 10.0 ** (2 * k)
+        try:
+            factor = linalg.cho_factor(
+                matrix + jitter * np.eye(matrix.shape[0]),
+                lower=True,
+                check_finite=False,
+            )
+        except linalg.LinAlgError:
+            continue
+        warnings.warn(
+            f"Cholesky factorisation failed; added {jitter:.3g} to the diagonal.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return factor
+    raise linalg.LinAlgError(
+        "Cholesky factorisation failed even with diagonal jitter: the penalties "
+        "are too small for the scale of X; raise the lower bound of alpha_bounds."
+    )
+
+
+class RidgeSolver:
+    """Cholesky ridge solves on a fixed centred design.
+
+    Parameters
+    ----------
+    design : CentredDesign
+        The centred, rescaled training data.
+    """
+
+    def __init__(self, design: CentredDesign):
+        self.design = design
+        self.primal = design.n_features <= design.n_samples
+        if self.primal:
+            self._gram = design.gram()
+            self._Xty = design.rmatmul(design.y)
+
+    def with_targets(self, columns):
+        """Return a solver for some target columns, sharing the Gram matrix."""
+        view = copy.copy(self)
+        view.design = self.design.with_targets(columns)
+        if self.primal:
+            view._Xty = self._Xty[:, columns]
+        return view
+
+    def solve(self, lam):
+        """Factor the system at penalties ``lam`` and solve it.
+
+        Parameters
+        ----------
+        lam : ndarray of shape (n_features,)
+            Positive penalty of each feature.
+
+        Returns
+        -------
+        RidgeFactor
+        """
+        if self.primal:
+            return _PrimalFactor(self, lam)
+        return _DualFactor(self, lam)
+
+
+class _PrimalFactor:
+    """``A = X~^T X~ + diag(lam) = L L^T``."""
+
+    def __init__(self, solver, lam):
+        self.design = solver.design
+        self.lam = lam
+        A = solver._gram.copy()
+        A[np.diag_indices_from(A)] += lam
+        self._factor = cholesky_with_jitter(A)
+        self.coef = linalg.cho_solve(self._factor, solver._Xty, check_finite=False)
+        self.residual = self.design.y - self.design.matmul(self.coef)
+
+    def solve_adjoint(self, g):
+        """Return ``A^{-1} g``."""
+        return linalg.cho_solve(self._factor, g, check_finite=False)
+
+    def hat_terms(self):
+        """Return ``B = X~ A^{-1}`` and the hat diagonal ``h~``."""
+        A_inv = linalg.cho_solve(
+            self._factor, np.eye(self.lam.shape[0]), check_finite=False
+        )
+        B = self.design.matmul(A_inv)
+        return B, self.design.row_dots(B)
+
+
+class _DualFactor:
+    """``G = X~ diag(1/lam) X~^T + I = L L^T``."""
+
+    def __init__(self, solver, lam):
+        self.design = solver.design
+        self.lam = lam
+        G = self.design.kernel(1.0 / lam)
+        G[np.diag_indices_from(G)] += 1.0
+        self._factor = cholesky_with_jitter(G)
+        # r~ = (I - H~) y~ = G^{-1} y~ and w = diag(1/lam) X~^T G^{-1} y~.
+        self.residual = linalg.cho_solve(
+            self._factor, self.design.y, check_finite=False
+        )
+        self.coef = self.design.rmatmul(self.residual) / lam[:, None]
+
+    def solve_adjoint(self, g):
+        """Return ``A^{-1} g`` by the Woodbury identity."""
+        scaled = g / self.lam[:, None]
+        inner = linalg.cho_solve(
+            self._factor, self.design.matmul(scaled), check_finite=False
+        )
+        return scaled - self.design.rmatmul(inner) / self.lam[:, None]
+
+    def hat_terms(self):
+        """Return ``B = G^{-1} X~ diag(1/lam)`` and ``h~ = 1 - diag(G^{-1})``."""
+        n = self.design.n_samples
+        G_inv = linalg.cho_solve(self._factor, np.eye(n), check_finite=False)
+        B = (self.design.rmatmul(G_inv) / self.lam[:, None]).T
+        return B, 1.0 - np.diag(G_inv)

@@ -1,0 +1,250 @@
+"""Wiring of GradientRidgeCV: which criterion, which search, which refit.
+
+- One alpha: scan along the eigendecomposition path, then L-BFGS-B on it.
+- One alpha per target: the same path, vectorised over targets.
+- Groups of features: the one-alpha search gives the start, then L-BFGS-B on
+  the Cholesky criterion (per target, in parallel, with ``alpha_per_target``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils.parallel import Parallel, delayed
+
+from ._criteria import (
+    KFoldCriterion,
+    LeaveOneOutCriterion,
+    SharedAlphaCriterion,
+    make_folds,
+)
+from ._design import CentredDesign
+from ._optimize import (
+    SearchRecord,
+    minimize_criterion,
+    minimize_per_target,
+    scan,
+)
+from ._quadratic import RidgeSolver
+from ._spectral import SpectralBasis, SpectralKFold, SpectralLeaveOneOut
+
+
+@dataclass
+class RidgeOutcome:
+    """Result of the search and the refit at its optimum.
+
+    ``theta`` is ``log(alpha_)`` (shape (1,), (n_groups,), (n_targets,) or
+    (n_targets, n_groups)), ``value`` the criterion there, ``coef`` of shape
+    (n_features, n_targets).
+    """
+
+    theta: np.ndarray
+    value: object
+    coef: np.ndarray
+    n_iter: object
+    history: dict
+
+
+def scan_grid(log_bounds, extra=None):
+    """Two points per decade between the log-bounds, plus ``extra`` points."""
+    low, high = log_bounds
+    n_points = max(int(np.ceil(2 * (high - low) / np.log(10))) + 1, 2)
+    grid = np.linspace(low, high, n_points)
+    if extra is not None:
+        grid = np.unique(np.append(grid, extra))
+    return grid
+
+
+class RidgeProblem:
+    """The training data of one fit, and the criteria and solvers built on it.
+
+    Parameters
+    ----------
+    X, y, sample_weight, fit_intercept
+        Validated training data (``y`` 2-D).
+    kind : {"loo", "gcv", "splits"}
+    splits : list of (train, test) or None
+    layout : PenaltyLayout
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept, kind, splits, layout):
+        self.design = CentredDesign(X, y, sample_weight, fit_intercept)
+        self.kind = kind
+        self.layout = layout
+        self.folds = None
+        if kind == "splits":
+            self.folds = make_folds(X, y, sample_weight, splits, fit_intercept)
+        # The criterion of a constant prediction: divides it inside the optimiser.
+        variance = np.sum(self.design.y**2, axis=0) / self.design.weight_sum
+        self.target_scale = np.where(variance > 0, variance, 1.0)
+        self._basis = None
+        self._solver = None
+        self._fold_solvers = None
+
+    def search(self, theta0, *, per_target, options, n_jobs):
+        """Run the search that fits the layout, and refit at its optimum."""
+        if self.layout.n_groups == 1 and not per_target:
+            return self._shared_scalar(theta0, options)
+        if self.layout.n_groups == 1:
+            return self._per_target_scalar(theta0, options)
+        if not per_target:
+            return self._shared_groups(theta0, options)
+        return self._per_target_groups(theta0, options, n_jobs)
+
+    def _spectral(self):
+        if self.kind == "splits":
+            return SpectralKFold(self.folds)
+        return SpectralLeaveOneOut(self._spectral_basis(), gcv=self.kind == "gcv")
+
+    def _spectral_basis(self):
+        if self._basis is None:
+            self._basis = SpectralBasis(self.design)
+        return self._basis
+
+    def _full_solver(self):
+        if self._solver is None:
+            self._solver = RidgeSolver(self.design)
+        return self._solver
+
+    def _criterion(self, columns=None):
+        """Cholesky criterion for penalties per group, on some target columns."""
+        if self.kind == "splits":
+            if self._fold_solvers is None:
+                self._fold_solvers = [RidgeSolver(f.design) for f in self.folds]
+            folds, solvers = self.folds, self._fold_solvers
+            if columns is not None:
+                folds = [fold.with_targets(columns) for fold in folds]
+                solvers = [solver.with_targets(columns) for solver in solvers]
+            return KFoldCriterion(folds, self.layout, solvers)
+        solver = self._full_solver()
+        if columns is not None:
+            solver = solver.with_targets(columns)
+        return LeaveOneOutCriterion(
+            solver.design, self.layout, gcv=self.kind == "gcv", solver=solver
+        )
+
+    def _shared_scalar(self, theta0, options):
+        criterion = SharedAlphaCriterion(self._spectral())
+        record = SearchRecord()
+        grid = scan_grid(self.layout.log_bounds, extra=np.mean(theta0))
+        start = scan(criterion, grid, record)
+        result = minimize_criterion(
+            criterion,
+            start,
+            self.layout.bounds[:1],
+            scale=float(np.mean(self.target_scale)),
+            record=record,
+            **options,
+        )
+        coef = self._spectral_basis().coef(np.exp(result.theta))
+        return RidgeOutcome(
+            theta=result.theta,
+            value=result.value,
+            coef=coef,
+            n_iter=result.n_iter,
+            history=_history(record),
+        )
+
+    def _per_target_scalar(self, theta0, options):
+        n_targets = self.design.y.shape[1]
+        result = minimize_per_target(
+            self._spectral(),
+            self.layout.log_bounds,
+            n_targets,
+            grid=scan_grid(self.layout.log_bounds, extra=np.mean(theta0)),
+            max_iter=options["max_iter"],
+            tol=options["tol"],
+            verbose=options["verbose"],
+        )
+        coef = self._spectral_basis().coef(np.exp(result.theta))
+        return RidgeOutcome(
+            theta=result.theta,
+            value=result.value,
+            coef=coef,
+            n_iter=result.n_iter,
+            history=_history(result.record),
+        )
+
+    def _shared_groups(self, theta0, options):
+        scalar = self._shared_scalar(theta0, options)
+        result = _search_groups(
+            self._criterion(),
+            theta0,
+            scalar.history,
+            scale=float(np.mean(self.target_scale)),
+            bounds=self.layout.bounds,
+            options=options,
+        )
+        lam = self.layout.feature_penalties(result.theta)
+        return RidgeOutcome(
+            theta=result.theta,
+            value=result.value,
+            coef=self._full_solver().solve(lam).coef,
+            n_iter=scalar.n_iter + result.n_iter,
+            history=_history(result.record),
+        )
+
+    def _per_target_groups(self, theta0, options, n_jobs):
+        scalar = self._per_target_scalar(theta0, options)
+        n_targets = self.design.y.shape[1]
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(_search_groups)(
+                self._criterion([j]),
+                theta0,
+                {
+                    "alpha": scalar.history["alpha"][:, j],
+                    "score": scalar.history["score"][:, j],
+                },
+                scale=float(self.target_scale[j]),
+                bounds=self.layout.bounds,
+                options=options,
+            )
+            for j in range(n_targets)
+        )
+        solver = self._full_solver()
+        coef = np.column_stack(
+            [
+                solver.with_targets([j])
+                .solve(self.layout.feature_penalties(result.theta))
+                .coef[:, 0]
+                for j, result in enumerate(results)
+            ]
+        )
+        histories = [_history(result.record) for result in results]
+        history = {
+            key: np.concatenate([h[key] for h in histories]) for key in histories[0]
+        }
+        history["target"] = np.concatenate(
+            [np.full(len(h["score"]), j) for j, h in enumerate(histories)]
+        )
+        return RidgeOutcome(
+            theta=np.array([result.theta for result in results]),
+            value=np.array([result.value for result in results]),
+            coef=coef,
+            n_iter=np.array([result.n_iter for result in results]) + scalar.n_iter,
+            history=history,
+        )
+
+
+def _search_groups(criterion, theta0, scalar_history, *, scale, bounds, options):
+    """L-BFGS-B over group penalties, started from the better of ``theta0``
+    and the best single alpha (whose evaluations join the record)."""
+    n_groups = bounds.shape[0]
+    record = SearchRecord()
+    for alpha, score in zip(
+        scalar_history["alpha"], scalar_history["score"], strict=True
+    ):
+        record.add(np.full(n_groups, np.log(alpha)), -score)
+    value0, _ = criterion(theta0)
+    record.add(theta0, value0)
+    start, _ = record.best()
+    return minimize_criterion(
+        criterion, start, bounds, scale=scale, record=record, **options
+    )
+
+
+def _history(record):
+    """The record as a dict of arrays: alpha and score (minus the criterion)."""
+    alpha = np.exp(np.array(record.thetas))
+    if alpha.ndim == 2 and alpha.shape[1] == 1:
+        alpha = alpha[:, 0]
+    return {"alpha": alpha, "score": -np.array(record.values)}
