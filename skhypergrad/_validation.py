@@ -33,12 +33,12 @@ def check_sample_weight(sample_weight, n_samples):
     """
     if sample_weight is None:
         return np.ones(n_samples)
-    if np.ndim(sample_weight) == 0:
-        sample_weight = np.full(n_samples, sample_weight)
     try:
         weights = np.array(sample_weight, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError("sample_weight must be an array of numbers.") from None
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
     if weights.ndim != 1 or weights.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight must have shape ({n_samples},), got {weights.shape}."
@@ -48,7 +48,9 @@ def check_sample_weight(sample_weight, n_samples):
     if np.any(weights < 0):
         raise ValueError("sample_weight must be non-negative.")
     if not np.any(weights > 0):
-        raise ValueError("sample_weight must have at least one positive entry.")
+        raise ValueError(
+            "sample_weight must not be all zero: at least one weight must be positive."
+        )
     return weights
 
 

@@ -1,0 +1,560 @@
+"""Command-line demo: ``GradientRidgeCV`` next to ``RidgeCV``.
+
+``python -m skhypergrad`` fits ``GradientRidgeCV()`` (one alpha),
+``GradientRidgeCV(feature_groups="each")`` (one alpha per feature) and
+``RidgeCV`` over a grid of 100 alphas on scikit-learn's diabetes data and on a
+synthetic problem whose features live on very different scales, and prints one
+table: chosen hyperparameters, the leave-one-out mean squared error they were
+selected by, the R^2 on a held-out split and the fit time.
+
+``python -m skhypergrad --csv PATH --target COLUMN`` does the same on the
+user's CSV file (a header row, then numbers only); every column other than
+``COLUMN`` is a feature. Input problems are reported as a one-line
+``error: ...`` message on stderr with exit code 2.
+"""
+
+import argparse
+import csv
+import math
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.datasets import load_diabetes, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import train_test_split
+
+from ._ridge import GradientRidgeCV
+
+RANDOM_STATE = 0
+TEST_SIZE = 0.25
+MIN_ROWS = 5
+RIDGECV_ALPHAS = np.logspace(-6, 6, 100)
+COLUMNS = ("dataset", "estimator", "LOO MSE", "test R^2", "fit s", "hyperparameters")
+ALIGN = ("<", "<", ">", ">", ">", "<")
+BOUND_RTOL = 0.01  # an alpha within 1% of a bound counts as on it
+
+
+class InputError(Exception):
+    """A problem with the command-line input, reported in one line (exit code 2)."""
+
+
+class FitError(Exception):
+    """An estimator failed to fit the data (exit code 1)."""
+
+
+@dataclass
+class FitResult:
+    """What the table shows about one fitted estimator on one dataset."""
+
+    dataset: str
+    estimator: str
+    alpha: np.ndarray
+    loo_mse: float
+    test_r2: float
+    seconds: float
+    bounds: tuple
+    n_on_bound: int
+    n_convergence_warnings: int
+
+
+def make_estimators():
+    """Return the estimators the demo compares, each with its display name.
+
+    Returns
+    -------
+    estimators : list of (str, estimator)
+        ``GradientRidgeCV()``, ``GradientRidgeCV(feature_groups="each")`` and
+        ``RidgeCV`` over ``np.logspace(-6, 6, 100)``, all with leave-one-out.
+    """
+    return [
+        ("GradientRidgeCV()", GradientRidgeCV()),
+        (
+            'GradientRidgeCV(feature_groups="each")',
+            GradientRidgeCV(feature_groups="each"),
+        ),
+        ("RidgeCV(alphas=logspace(-6,6,100))", RidgeCV(alphas=RIDGECV_ALPHAS)),
+    ]
+
+
+def make_synthetic(random_state=RANDOM_STATE):
+    """Make a regression problem whose features are on very different scales.
+
+    Parameters
+    ----------
+    random_state : int, default=0
+        Seed of the data and of the feature scales.
+
+    Returns
+    -------
+    X : ndarray of shape (300, 80)
+        Features of ``make_regression`` (10 informative) multiplied by scales
+        drawn log-uniformly in ``[1e-2, 1e2]``, so that one ridge penalty
+        shrinks some features far more than others.
+    y : ndarray of shape (300,)
+        Target, with noise of standard deviation 10.
+    """
+    X, y = make_regression(
+        n_samples=300,
+        n_features=80,
+        n_informative=10,
+        noise=10,
+        random_state=random_state,
+    )
+    rng = np.random.default_rng(random_state)
+    scales = 10.0 ** rng.uniform(-2, 2, size=X.shape[1])
+    return X * scales, y
+
+
+def demo_datasets():
+    """Return the built-in demo datasets.
+
+    Returns
+    -------
+    datasets : list of (str, ndarray, ndarray)
+        ``("diabetes", X, y)`` and ``("synthetic", X, y)``.
+    """
+    X, y = load_diabetes(return_X_y=True)
+    return [("diabetes", X, y), ("synthetic", *make_synthetic())]
+
+
+def alpha_bounds(estimator):
+    """Return the range an estimator's alpha is searched in.
+
+    Parameters
+    ----------
+    estimator : GradientRidgeCV or RidgeCV
+        The estimator.
+
+    Returns
+    -------
+    low, high : float
+        ``alpha_bounds`` for ``GradientRidgeCV``, the ends of the grid for
+        ``RidgeCV``.
+    """
+    if isinstance(estimator, RidgeCV):
+        alphas = np.asarray(estimator.alphas, dtype=float)
+        return float(alphas.min()), float(alphas.max())
+    low, high = estimator.alpha_bounds
+    return float(low), float(high)
+
+
+def count_on_bounds(alpha, bounds, rtol=BOUND_RTOL):
+    """Count the hyperparameters that sit on (or within ``rtol`` of) a bound.
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        Chosen hyperparameter(s), all positive.
+    bounds : (float, float)
+        Lower and upper bound.
+    rtol : float, default=0.01
+        Relative distance to a bound under which a value counts as on it.
+
+    Returns
+    -------
+    count : int
+        Number of entries of ``alpha`` on either bound.
+    """
+    log_alpha = np.log(np.ravel(np.asarray(alpha, dtype=float)))
+    low, high = np.log(bounds[0]), np.log(bounds[1])
+    slack = np.log1p(rtol)
+    on_bound = (log_alpha <= low + slack) | (log_alpha >= high - slack)
+    return int(np.count_nonzero(on_bound))
+
+
+def summarize_alpha(alpha):
+    """Summarise chosen alpha(s) in one short cell.
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        One alpha, or one per feature (group).
+
+    Returns
+    -------
+    text : str
+        ``"alpha=0.0123"`` for a scalar;
+        ``"80 alphas, median 1.2e-01 [3.0e-04 .. 1.0e+06]"`` for an array.
+
+    Examples
+    --------
+    >>> summarize_alpha(0.0123)
+    'alpha=0.0123'
+    >>> summarize_alpha([1.0, 2.0, 4.0])
+    '3 alphas, median 2.0e+00 [1.0e+00 .. 4.0e+00]'
+    """
+    alpha = np.ravel(np.asarray(alpha, dtype=float))
+    if alpha.size == 1:
+        return f"alpha={alpha[0]:.3g}"
+    return (
+        f"{alpha.size} alphas, median {np.median(alpha):.1e} "
+        f"[{alpha.min():.1e} .. {alpha.max():.1e}]"
+    )
+
+
+def format_table(header, rows, align):
+    """Lay out rows of strings as an aligned plain-text table.
+
+    Columns are separated by two spaces, so a row can be split back into
+    cells with ``re.split(r"\\s{2,}", line.strip())`` as long as no cell
+    contains two consecutive spaces.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column titles.
+    rows : sequence of sequence of str
+        Cells, one sequence per row.
+    align : sequence of {"<", ">"}
+        Left or right alignment of each column.
+
+    Returns
+    -------
+    table : str
+        Header line, a rule of dashes, then one line per row.
+    """
+    widths = [
+        max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)
+    ]
+
+    def line(cells):
+        padded = (f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def result_row(result):
+    """Return the table cells of one result.
+
+    Parameters
+    ----------
+    result : FitResult
+        One fitted estimator on one dataset.
+
+    Returns
+    -------
+    cells : list of str
+        In the order of ``COLUMNS``.
+    """
+    return [
+        result.dataset,
+        result.estimator,
+        f"{result.loo_mse:.5g}",
+        f"{result.test_r2:.4f}",
+        f"{result.seconds:.3f}",
+        summarize_alpha(result.alpha),
+    ]
+
+
+def footnotes(results):
+    """Return the lines printed under the table.
+
+    Parameters
+    ----------
+    results : list of FitResult
+        The rows of the table.
+
+    Returns
+    -------
+    lines : list of str
+        What the columns mean, then one ``note:`` line per row whose
+        hyperparameters sit on a bound or whose fit warned.
+    """
+    lines = [
+        "LOO MSE: mean squared leave-one-out error on the training split "
+        "(the selection criterion, lower is better); test R^2 on a held-out "
+        f"{TEST_SIZE:.0%} (random_state={RANDOM_STATE}).",
+    ]
+    for r in results:
+        if not (r.n_on_bound or r.n_convergence_warnings):
+            continue
+        n_alpha = np.size(r.alpha)
+        note = (
+            f"note: {r.dataset} / {r.estimator}: {r.n_on_bound} of {n_alpha} "
+            f"alpha(s) on a bound of [{r.bounds[0]:.0e}, {r.bounds[1]:.0e}]"
+        )
+        if r.n_convergence_warnings:
+            note += f"; {r.n_convergence_warnings} ConvergenceWarning(s) hidden"
+        lines.append(note + ".")
+    return lines
+
+
+def format_report(results):
+    """Return the table of results with its footnotes.
+
+    Parameters
+    ----------
+    results : list of FitResult
+        One entry per (dataset, estimator).
+
+    Returns
+    -------
+    report : str
+        The aligned table, a blank line and the footnotes.
+    """
+    table = format_table(COLUMNS, [result_row(r) for r in results], ALIGN)
+    return "\n".join([table, "", *footnotes(results)])
+
+
+def _fit_quietly(estimator, X, y):
+    """Fit, timing it and counting (not showing) ConvergenceWarnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        start = time.perf_counter()
+        estimator.fit(X, y)
+        seconds = time.perf_counter() - start
+    n_convergence = 0
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            n_convergence += 1
+        else:  # not ours to hide: show it as it would have been shown
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return seconds, n_convergence
+
+
+def fit_one(dataset, name, estimator, split):
+    """Fit one estimator on a training split and score it on the test split.
+
+    Parameters
+    ----------
+    dataset, name : str
+        Names of the dataset and the estimator, for the table.
+    estimator : GradientRidgeCV or RidgeCV
+        Unfitted estimator with leave-one-out selection.
+    split : tuple of ndarray
+        ``(X_train, X_test, y_train, y_test)``.
+
+    Returns
+    -------
+    result : FitResult
+        The row of the table.
+    """
+    X_train, X_test, y_train, y_test = split
+    try:
+        seconds, n_warnings = _fit_quietly(estimator, X_train, y_train)
+        test_r2 = float(estimator.score(X_test, y_test))
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        raise FitError(f"{name} failed on {dataset}: {exc}") from exc
+    alpha = np.asarray(estimator.alpha_, dtype=float)
+    bounds = alpha_bounds(estimator)
+    return FitResult(
+        dataset=dataset,
+        estimator=name,
+        alpha=alpha,
+        loo_mse=-float(np.mean(estimator.best_score_)),
+        test_r2=test_r2,
+        seconds=seconds,
+        bounds=bounds,
+        n_on_bound=count_on_bounds(alpha, bounds),
+        n_convergence_warnings=n_warnings,
+    )
+
+
+def run(datasets):
+    """Fit every demo estimator on every dataset.
+
+    Parameters
+    ----------
+    datasets : list of (str, ndarray, ndarray)
+        Name, features and target of each dataset.
+
+    Returns
+    -------
+    results : list of FitResult
+        One per (dataset, estimator), datasets in the given order.
+    """
+    results = []
+    for dataset, X, y in datasets:
+        split = train_test_split(X, y, test_size=TEST_SIZE, random_state=RANDOM_STATE)
+        for name, estimator in make_estimators():
+            results.append(fit_one(dataset, name, estimator, split))
+    return results
+
+
+def _shorten(text, width=30):
+    """Quote a cell for an error message, shortened and on one line."""
+    text = repr(text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _parse_cell(cell, where, column):
+    """Parse one CSV cell as a finite float or raise InputError."""
+    text = cell.strip()
+    if not text:
+        raise InputError(f"{where}: empty cell in column {_shorten(column)}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(
+            f"{where}: cannot read {_shorten(text)} in column {_shorten(column)} "
+            "as a number"
+        ) from None
+    if not math.isfinite(value):
+        raise InputError(
+            f"{where}: {_shorten(text)} in column {_shorten(column)} is not finite"
+        )
+    return value
+
+
+def _target_index(header, target, name):
+    """Return the position of the target column in the header."""
+    matches = [i for i, column in enumerate(header) if column == target]
+    if not matches:
+        shown = ", ".join(_shorten(c) for c in header[:10])
+        more = ", ..." if len(header) > 10 else ""
+        raise InputError(
+            f"column {_shorten(target)} is not in the header of {name} "
+            f"(columns: {shown}{more})"
+        )
+    if len(matches) > 1:
+        raise InputError(f"column {_shorten(target)} appears {len(matches)} times")
+    if len(header) < 2:
+        raise InputError(f"{name} has no feature column besides {_shorten(target)}")
+    return matches[0]
+
+
+def _read_rows(path, target):
+    """Read a CSV file: header, target index, and (line number, row) pairs."""
+    name = os.path.basename(path) or path
+    reader = None
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise InputError(f"{name} is empty (a header row is needed)")
+            header = [column.strip() for column in header]
+            index = _target_index(header, target, name)
+            rows = []
+            for row in reader:
+                if len(row) > 1 or (row and row[0].strip()):  # skip blank lines
+                    rows.append((reader.line_num, row))
+    except OSError as exc:
+        raise InputError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{name} is not UTF-8 text") from None
+    except csv.Error as exc:
+        line = reader.line_num if reader is not None else "?"
+        raise InputError(f"{name} line {line}: {exc}") from None
+    return name, header, index, rows
+
+
+def read_csv(path, target):
+    """Read a numeric CSV file with a header row into features and target.
+
+    Parameters
+    ----------
+    path : str
+        Path of a comma-separated UTF-8 file: one header row, then one row
+        per sample, every cell a finite number.
+    target : str
+        Header name of the target column; every other column is a feature.
+
+    Returns
+    -------
+    name : str
+        The file's base name, used as the dataset name.
+    X : ndarray of shape (n_rows, n_columns - 1)
+        Features, in file order.
+    y : ndarray of shape (n_rows,)
+        Target.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, the target is not a column, a row has the
+        wrong number of cells, a cell is empty, not a number or not finite,
+        or there are fewer than ``MIN_ROWS`` rows.
+    """
+    name, header, index, rows = _read_rows(path, target)
+    if len(rows) < MIN_ROWS:
+        raise InputError(
+            f"{name} has {len(rows)} data row(s); at least {MIN_ROWS} are needed"
+        )
+    data = np.empty((len(rows), len(header)))
+    for i, (line, row) in enumerate(rows):
+        where = f"{name} line {line}"
+        if len(row) != len(header):
+            raise InputError(
+                f"{where} has {len(row)} cells, the header has {len(header)}"
+            )
+        data[i] = [_parse_cell(c, where, h) for c, h in zip(row, header, strict=True)]
+    return name, np.delete(data, index, axis=1), data[:, index]
+
+
+def build_parser():
+    """Return the command-line parser of ``python -m skhypergrad``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        Options ``--csv PATH`` and ``--target COLUMN``, given together or not
+        at all.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m skhypergrad",
+        description=(
+            "Compare GradientRidgeCV (one alpha, and one alpha per feature) with "
+            "RidgeCV over 100 alphas: leave-one-out error, held-out R^2, fit "
+            "time. Without options: the diabetes data and a synthetic problem."
+        ),
+    )
+    parser.add_argument(
+        "--csv", metavar="PATH", help="numeric CSV file with a header row"
+    )
+    parser.add_argument(
+        "--target", metavar="COLUMN", help="header name of the target column"
+    )
+    return parser
+
+
+def _parse_args(argv):
+    """Parse the arguments; return (namespace, None) or (None, exit code)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if (args.csv is None) != (args.target is None):
+            parser.error("--csv and --target must be given together")
+    except SystemExit as exc:  # argparse has printed usage or help
+        code = exc.code
+        return None, code if isinstance(code, int) else (0 if code is None else 2)
+    return args, None
+
+
+def main(argv=None):
+    """Run the demo and print its table.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments without the program name; ``None`` reads
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    code : int
+        0 on success, 2 for a usage or input error, 1 if an estimator failed
+        to fit. Errors are printed on stderr as one ``error: ...`` line.
+    """
+    args, code = _parse_args(argv)
+    if args is None:
+        return code
+    try:
+        if args.csv is None:
+            datasets = demo_datasets()
+        else:
+            datasets = [read_csv(args.csv, args.target)]
+        results = run(datasets)
+    except (InputError, FitError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"error: {message}", file=sys.stderr)
+        return 2 if isinstance(exc, InputError) else 1
+    print(format_report(results))
+    return 0
