@@ -206,7 +206,7 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self,
             X,
             y,
-            accept_sparse=("csr", "csc", "coo"),
+            accept_sparse="csr",
             dtype=np.float64,
             multi_output=True,
             y_numeric=True,
@@ -278,7 +278,7 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse=("csr", "csc", "coo"), dtype=np.float64, reset=False
+            self, X, accept_sparse="csr", dtype=np.float64, reset=False
         )
         return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
 

@@ -1,0 +1,112 @@
+"""Bad input gets a clear error that names the parameter."""
+
+import numpy as np
+import pytest
+
+from skhypergrad import GradientRidgeCV
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(20, 4)), rng.normal(size=20)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_X_or_y(data, bad):
+    X, y = data
+    X_bad, y_bad = X.copy(), y.copy()
+    X_bad[3, 1] = bad
+    y_bad[5] = bad
+    with pytest.raises(ValueError, match="X"):
+        GradientRidgeCV().fit(X_bad, y)
+    with pytest.raises(ValueError, match="y|Input"):
+        GradientRidgeCV().fit(X, y_bad)
+
+
+def test_mismatched_lengths(data):
+    X, y = data
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        GradientRidgeCV().fit(X, y[:-1])
+
+
+def test_too_few_samples_for_leave_one_out():
+    with pytest.raises(ValueError, match="n_samples = 1"):
+        GradientRidgeCV().fit(np.ones((1, 3)), [1.0])
+    with pytest.raises(ValueError, match="positive weight"):
+        GradientRidgeCV().fit(np.eye(3), [1.0, 2.0, 3.0], sample_weight=[0, 0, 1])
+
+
+def test_more_folds_than_samples(data):
+    X, y = data
+    with pytest.raises(ValueError, match="n_splits"):
+        GradientRidgeCV(cv=50).fit(X, y)
+
+
+@pytest.mark.parametrize("cv", [1, 0, "loo-ish"])
+def test_bad_cv(data, cv):
+    X, y = data
+    with pytest.raises(ValueError, match="cv"):
+        GradientRidgeCV(cv=cv).fit(X, y)
+
+
+@pytest.mark.parametrize("groups", [[0, 1, 2], np.zeros((4, 1)), "every"])
+def test_feature_groups_of_wrong_shape(data, groups):
+    X, y = data
+    with pytest.raises(ValueError, match="feature_groups"):
+        GradientRidgeCV(feature_groups=groups).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "bounds", [(0.0, 1.0), (-1.0, 1.0), (10.0, 1.0), (1.0, np.inf), (1.0,), "a"]
+)
+def test_bad_alpha_bounds(data, bounds):
+    X, y = data
+    with pytest.raises(ValueError, match="alpha_bounds"):
+        GradientRidgeCV(alpha_bounds=bounds).fit(X, y)
+
+
+@pytest.mark.parametrize("alpha", [0.0, -1.0, np.nan, [1.0, 2.0]])
+def test_bad_initial_alpha(data, alpha):
+    X, y = data
+    with pytest.raises(ValueError, match="alpha"):
+        GradientRidgeCV(alpha=alpha).fit(X, y)
+
+
+def test_initial_alpha_per_group(data):
+    X, y = data
+    model = GradientRidgeCV(alpha=[1.0, 2.0], feature_groups=[0, 0, 1, 1]).fit(X, y)
+    assert model.alpha_.shape == (2,)
+
+
+@pytest.mark.parametrize(
+    "weights, match",
+    [
+        (-np.ones(20), "non-negative"),
+        (np.zeros(20), "all zero"),
+        (np.ones(19), "shape"),
+        (np.r_[np.ones(19), np.nan], "NaN"),
+    ],
+)
+def test_bad_sample_weight(data, weights, match):
+    X, y = data
+    with pytest.raises(ValueError, match=f"sample_weight.*{match}|{match}.*sample"):
+        GradientRidgeCV().fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"max_iter": 0}, ValueError, "max_iter"),
+        ({"max_iter": 2.5}, TypeError, "max_iter"),
+        ({"tol": -1.0}, ValueError, "tol"),
+        ({"n_restarts": -1}, ValueError, "n_restarts"),
+        ({"optimizer": "adam"}, ValueError, "optimizer"),
+        ({"fit_intercept": "yes"}, TypeError, "fit_intercept"),
+        ({"verbose": None}, TypeError, "verbose"),
+    ],
+)
+def test_bad_parameters(data, params, error, match):
+    X, y = data
+    with pytest.raises(error, match=match):
+        GradientRidgeCV(**params).fit(X, y)
