@@ -566,5 +566,9 @@ def main(argv=None):
         message = " ".join(str(exc).split())
         print(f"error: {message}", file=sys.stderr)
         return 2 if isinstance(exc, InputError) else 1
-    print(format_report(results))
+    try:
+        print(format_report(results), flush=True)
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0

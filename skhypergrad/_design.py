@@ -47,10 +47,15 @@ class CentredDesign:
             self.y_offset = np.zeros(y.shape[1])
             self.q = np.zeros(self.n_samples)
         self.y = self.sqrt_sw[:, None] * (y - self.y_offset)
+        unit_weights = bool(np.all(sample_weight == 1.0))
         if self.sparse:
             self._X = sp.csr_matrix(X)
+        elif fit_intercept:
+            self._X = X - self.x_offset  # a new array: scaled in place below
+            if not unit_weights:
+                self._X *= self.sqrt_sw[:, None]
         else:
-            self._X = self.sqrt_sw[:, None] * (X - self.x_offset)
+            self._X = X if unit_weights else self.sqrt_sw[:, None] * X
 
     def with_targets(self, columns):
         """Return a shallow copy restricted to some target columns."""

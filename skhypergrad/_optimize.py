@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 
 
 @dataclass
@@ -71,7 +72,7 @@ def minimize_criterion(
     theta0,
     bounds,
     *,
-    scale=1.0,
+    scale=None,
     optimizer="l-bfgs-b",
     max_iter=100,
     tol=1e-6,
@@ -90,9 +91,10 @@ def minimize_criterion(
         First starting point.
     bounds : ndarray of shape (n_params, 2)
         Bounds on theta.
-    scale : float, default=1.0
+    scale : float or None, default=None
         The criterion is divided by ``scale`` inside the optimiser so that
-        ``tol`` does not depend on the units of ``y``.
+        ``tol`` does not depend on the units of ``y``; None takes the
+        criterion's absolute value at ``theta0``.
     optimizer : "l-bfgs-b" or callable
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``
         and returns ``(theta_opt, func_min)``; ``obj_func(theta,
@@ -122,11 +124,11 @@ def minimize_criterion(
         record.add(theta, value)
         return (value / scale, grad / scale) if eval_gradient else value / scale
 
-    rng = (
-        np.random.RandomState(random_state)
-        if not hasattr(random_state, "uniform")
-        else random_state
-    )
+    if scale is None:
+        scale = 1.0
+        scale = abs(obj_func(np.asarray(theta0, dtype=float), eval_gradient=False))
+        scale = scale if scale > 0 else 1.0
+    rng = check_random_state(random_state)
     starts = [np.asarray(theta0, dtype=float)]
     starts += [rng.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(n_restarts)]
     n_iter = 0
@@ -152,7 +154,7 @@ def _run_lbfgs(obj_func, start, bounds, max_iter, tol, verbose):
             hyper = np.exp(intermediate_result.x)
             print(
                 f"[skhypergrad] iter {iteration[0]:3d}  "
-                f"criterion/scale {intermediate_result.fun:.6g}  "
+                f"criterion/start {intermediate_result.fun:.10g}  "
                 f"hyperparameters {_summary(hyper)}"
             )
 
@@ -163,7 +165,7 @@ def _run_lbfgs(obj_func, start, bounds, max_iter, tol, verbose):
         method="L-BFGS-B",
         bounds=bounds,
         callback=report,
-        options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-3 * tol},
+        options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15},
     )
     projected = _projected_gradient(result.x, result.jac, bounds)
     if result.status == 1 or (result.status != 0 and projected > np.sqrt(tol)):

@@ -47,9 +47,9 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         sample and every fold.
     max_iter : int, default=100
         Maximum number of optimiser iterations (per start).
-    tol : float, default=1e-6
-        Tolerance on the projected gradient of the criterion, normalised by the
-        variance of ``y``.
+    tol : float, default=1e-8
+        Tolerance on the projected gradient (in ``log(alpha)``) of the
+        criterion divided by its value at the start of the search.
     n_restarts : int, default=0
         Extra starts of the optimiser, drawn log-uniformly within the bounds.
         Not used by the vectorised one-alpha-per-target search.
@@ -150,7 +150,7 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         cv=None,
         fit_intercept=True,
         max_iter=100,
-        tol=1e-6,
+        tol=1e-8,
         n_restarts=0,
         optimizer="l-bfgs-b",
         random_state=None,
@@ -277,9 +277,7 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=np.float64, reset=False
-        )
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
 
     def __sklearn_tags__(self):

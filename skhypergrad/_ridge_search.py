@@ -9,6 +9,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._criteria import (
@@ -24,6 +25,7 @@ from ._optimize import (
     minimize_per_target,
     scan,
 )
+from ._params import PenaltyLayout
 from ._quadratic import RidgeSolver
 from ._spectral import SpectralBasis, SpectralKFold, SpectralLeaveOneOut
 
@@ -67,15 +69,13 @@ class RidgeProblem:
     """
 
     def __init__(self, X, y, sample_weight, fit_intercept, kind, splits, layout):
+        self._data = (X, y, sample_weight, fit_intercept, kind, splits)
         self.design = CentredDesign(X, y, sample_weight, fit_intercept)
         self.kind = kind
         self.layout = layout
         self.folds = None
         if kind == "splits":
             self.folds = make_folds(X, y, sample_weight, splits, fit_intercept)
-        # The criterion of a constant prediction: divides it inside the optimiser.
-        variance = np.sum(self.design.y**2, axis=0) / self.design.weight_sum
-        self.target_scale = np.where(variance > 0, variance, 1.0)
         self._basis = None
         self._solver = None
         self._fold_solvers = None
@@ -86,9 +86,7 @@ class RidgeProblem:
             return self._shared_scalar(theta0, options)
         if self.layout.n_groups == 1:
             return self._per_target_scalar(theta0, options)
-        if not per_target:
-            return self._shared_groups(theta0, options)
-        return self._per_target_groups(theta0, options, n_jobs)
+        return self._groups(theta0, options, per_target, n_jobs)
 
     def _spectral(self):
         if self.kind == "splits":
@@ -128,12 +126,7 @@ class RidgeProblem:
         grid = scan_grid(self.layout.log_bounds, extra=np.mean(theta0))
         start = scan(criterion, grid, record)
         result = minimize_criterion(
-            criterion,
-            start,
-            self.layout.bounds[:1],
-            scale=float(np.mean(self.target_scale)),
-            record=record,
-            **options,
+            criterion, start, self.layout.bounds[:1], record=record, **options
         )
         coef = self._spectral_basis().coef(np.exp(result.theta))
         return RidgeOutcome(
@@ -141,7 +134,7 @@ class RidgeProblem:
             value=result.value,
             coef=coef,
             n_iter=result.n_iter,
-            history=_history(record),
+            history=_history(result.record),
         )
 
     def _per_target_scalar(self, theta0, options):
@@ -164,37 +157,52 @@ class RidgeProblem:
             history=_history(result.record),
         )
 
-    def _shared_groups(self, theta0, options):
-        scalar = self._shared_scalar(theta0, options)
-        result = _search_groups(
-            self._criterion(),
-            theta0,
-            scalar.history,
-            scale=float(np.mean(self.target_scale)),
-            bounds=self.layout.bounds,
-            options=options,
-        )
-        lam = self.layout.feature_penalties(result.theta)
-        return RidgeOutcome(
-            theta=result.theta,
-            value=result.value,
-            coef=self._full_solver().solve(lam).coef,
-            n_iter=scalar.n_iter + result.n_iter,
-            history=_history(result.record),
-        )
+    def _standardised_scalar(self, theta0, options, per_target):
+        """Best single alpha on groups rescaled to unit mean squared column norm.
 
-    def _per_target_groups(self, theta0, options, n_jobs):
-        scalar = self._per_target_scalar(theta0, options)
-        n_targets = self.design.y.shape[1]
+        Returns the log-penalties it gives each group, shape (n_targets,
+        n_groups) or (1, n_groups), and the number of iterations. With features
+        on different scales, this start puts every group where its penalty
+        matters; a single alpha on the raw scale may leave some groups where the
+        criterion is flat.
+        """
+        X, y, sample_weight, fit_intercept, kind, splits = self._data
+        index = self.layout.group_index
+        norms = self.design.column_norms_squared() / self.design.weight_sum
+        counts = np.bincount(index, minlength=self.layout.n_groups)
+        group_scale = np.bincount(index, weights=norms) / counts
+        group_scale = np.where(group_scale > 0, group_scale, 1.0)
+        column_scale = 1.0 / np.sqrt(group_scale[index])
+        X_scaled = X @ sp.diags(column_scale) if sp.issparse(X) else X * column_scale
+        scalar_layout = PenaltyLayout(np.zeros_like(index), 1, self.layout.log_bounds)
+        problem = RidgeProblem(
+            X_scaled, y, sample_weight, fit_intercept, kind, splits, scalar_layout
+        )
+        theta0 = np.atleast_1d(np.mean(theta0))
+        search = problem._per_target_scalar if per_target else problem._shared_scalar
+        outcome = search(theta0, options)
+        theta = np.reshape(outcome.theta, (-1, 1)) + np.log(group_scale)
+        return np.clip(theta, *self.layout.log_bounds), outcome.n_iter
+
+    def _groups(self, theta0, options, per_target, n_jobs):
+        """L-BFGS-B over group penalties (per target in parallel, if asked)."""
+        search_scalar = self._per_target_scalar if per_target else self._shared_scalar
+        scalar = search_scalar(theta0, options)
+        standardised, n_iter = self._standardised_scalar(theta0, options, per_target)
+        n_iter += scalar.n_iter
+        n_targets = self.design.y.shape[1] if per_target else 1
+        histories = [
+            {
+                key: value[:, j] if per_target else value
+                for key, value in scalar.history.items()
+            }
+            for j in range(n_targets)
+        ]
         results = Parallel(n_jobs=n_jobs)(
             delayed(_search_groups)(
-                self._criterion([j]),
-                theta0,
-                {
-                    "alpha": scalar.history["alpha"][:, j],
-                    "score": scalar.history["score"][:, j],
-                },
-                scale=float(self.target_scale[j]),
+                self._criterion([j] if per_target else None),
+                [theta0, standardised[j]],
+                histories[j],
                 bounds=self.layout.bounds,
                 options=options,
             )
@@ -203,12 +211,21 @@ class RidgeProblem:
         solver = self._full_solver()
         coef = np.column_stack(
             [
-                solver.with_targets([j])
+                (solver.with_targets([j]) if per_target else solver)
                 .solve(self.layout.feature_penalties(result.theta))
-                .coef[:, 0]
+                .coef
                 for j, result in enumerate(results)
             ]
         )
+        if not per_target:
+            result = results[0]
+            return RidgeOutcome(
+                theta=result.theta,
+                value=result.value,
+                coef=coef,
+                n_iter=n_iter + result.n_iter,
+                history=_history(result.record),
+            )
         histories = [_history(result.record) for result in results]
         history = {
             key: np.concatenate([h[key] for h in histories]) for key in histories[0]
@@ -220,26 +237,28 @@ class RidgeProblem:
             theta=np.array([result.theta for result in results]),
             value=np.array([result.value for result in results]),
             coef=coef,
-            n_iter=np.array([result.n_iter for result in results]) + scalar.n_iter,
+            n_iter=np.array([result.n_iter for result in results]) + n_iter,
             history=history,
         )
 
 
-def _search_groups(criterion, theta0, scalar_history, *, scale, bounds, options):
-    """L-BFGS-B over group penalties, started from the better of ``theta0``
-    and the best single alpha (whose evaluations join the record)."""
+def _search_groups(criterion, starts, scalar_history, *, bounds, options):
+    """L-BFGS-B over group penalties from the best candidate start.
+
+    The candidates are ``starts`` and the single-alpha search's evaluations,
+    which join the record: the result is never worse than the best single alpha.
+    """
     n_groups = bounds.shape[0]
     record = SearchRecord()
     for alpha, score in zip(
         scalar_history["alpha"], scalar_history["score"], strict=True
     ):
         record.add(np.full(n_groups, np.log(alpha)), -score)
-    value0, _ = criterion(theta0)
-    record.add(theta0, value0)
-    start, _ = record.best()
-    return minimize_criterion(
-        criterion, start, bounds, scale=scale, record=record, **options
-    )
+    for start in starts:
+        value, _ = criterion(start)
+        record.add(start, value)
+    best_start, _ = record.best()
+    return minimize_criterion(criterion, best_start, bounds, record=record, **options)
 
 
 def _history(record):

@@ -37,7 +37,7 @@ def _dual_eigh(design):
     """Eigendecomposition of ``X~ X~^T`` on the complement of ``q``."""
     K = design.kernel()
     if not design.fit_intercept:
-        sigma, U = linalg.eigh(K, check_finite=False)
+        sigma, U = linalg.eigh(K, check_finite=False, driver="evd")
         return np.clip(sigma, 0.0, None), U
     v, beta, k = _householder_complement(design.q)
     # H K H in O(n^2) (H symmetric orthogonal), then drop row and column k.
@@ -49,7 +49,7 @@ def _dual_eigh(design):
         + beta**2 * (v @ Kv) * np.outer(v, v)
     )
     keep = np.arange(K.shape[0]) != k
-    sigma, Q = linalg.eigh(HKH[np.ix_(keep, keep)], check_finite=False)
+    sigma, Q = linalg.eigh(HKH[np.ix_(keep, keep)], check_finite=False, driver="evd")
     # U = H[:, keep] @ Q.
     U = np.zeros((K.shape[0], Q.shape[1]))
     U[keep] = Q
@@ -59,7 +59,7 @@ def _dual_eigh(design):
 
 def _primal_eigh(design):
     """Eigendecomposition of ``X~^T X~``, and the left vectors of ``X~``."""
-    sigma, V = linalg.eigh(design.gram(), check_finite=False)
+    sigma, V = linalg.eigh(design.gram(), check_finite=False, driver="evd")
     sigma = np.clip(sigma, 0.0, None)
     tol = sigma.max(initial=0.0) * max(design.n_samples, design.n_features)
     keep = sigma > tol * np.finfo(float).eps

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from skhypergrad import _demo as demo
 from skhypergrad._demo import main
 
 ESTIMATORS = (
@@ -149,6 +150,18 @@ def test_csv_input_errors(case, tmp_path, capsys):
 def test_usage_errors(argv, capsys):
     assert main(argv) == 2
     assert "usage:" in capsys.readouterr().err
+
+
+class _Failing:
+    def fit(self, X, y):
+        raise ValueError("singular\nmatrix")
+
+
+def test_fit_failure_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(demo, "make_estimators", lambda: [("Failing()", _Failing())])
+    assert main(["--csv", linear_csv(tmp_path), "--target", "y"]) == 1
+    err = capsys.readouterr().err
+    assert err == "error: Failing() failed on linear data.csv: singular matrix\n"
 
 
 def test_module_exits_2_on_missing_file(tmp_path):

@@ -238,7 +238,9 @@ def test_restarts_are_reproducible_with_random_state(diabetes):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         single.fit(X, y)
-    assert a.best_score_ >= single.best_score_
+    # Restarts also run in the single-alpha search that gives the start, which
+    # may move that start by rounding: compare to a relative 1e-9.
+    assert a.best_score_ >= single.best_score_ - 1e-9 * abs(single.best_score_)
     assert len(a.history_["score"]) > len(single.history_["score"])
 
 
