@@ -184,3 +184,20 @@ class SharedAlphaCriterion:
         values, grads = self.spectral(np.atleast_1d(theta)[:1])
         n_targets = values.shape[0]
         return values.mean(), grads[:1] / n_targets
+
+    def grid_values(self, grid):
+        """Criterion at each point of a 1-D grid of log-alphas.
+
+        With one target, the spectral formulas take one alpha per column, so
+        the whole grid costs one pass over the eigenvectors.
+        """
+        grid = np.asarray(grid, dtype=float)
+        values, _ = self.spectral(grid[:1], with_grad=False)
+        if values.shape[0] == 1:
+            return self.spectral(grid, with_grad=False)[0]
+        return np.array(
+            [
+                self.spectral(grid[[k]], with_grad=False)[0].mean()
+                for k in range(grid.size)
+            ]
+        )

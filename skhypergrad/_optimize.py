@@ -45,13 +45,13 @@ class SearchResult:
     record: SearchRecord
 
 
-def scan(fun, grid, record):
-    """Evaluate a scalar criterion at each point of a 1-D grid.
+def scan(grid_values, grid, record):
+    """Evaluate a scalar criterion on a 1-D grid and return its best point.
 
     Parameters
     ----------
-    fun : callable
-        ``theta -> (value, grad)`` with ``theta`` of shape (1,).
+    grid_values : callable
+        ``grid -> values``, the criterion at each point of the grid.
     grid : ndarray of shape (n_points,)
     record : SearchRecord
 
@@ -59,11 +59,9 @@ def scan(fun, grid, record):
     -------
     best_theta : ndarray of shape (1,)
     """
-    values = []
-    for point in grid:
-        value, _ = fun(np.array([point]))
+    values = grid_values(grid)
+    for point, value in zip(grid, values, strict=True):
         record.add([point], value)
-        values.append(value)
     return np.array([grid[int(np.argmin(values))]])
 
 

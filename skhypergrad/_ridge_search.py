@@ -124,7 +124,7 @@ class RidgeProblem:
         criterion = SharedAlphaCriterion(self._spectral())
         record = SearchRecord()
         grid = scan_grid(self.layout.log_bounds, extra=np.mean(theta0))
-        start = scan(criterion, grid, record)
+        start = scan(criterion.grid_values, grid, record)
         result = minimize_criterion(
             criterion, start, self.layout.bounds[:1], record=record, **options
         )
