@@ -242,17 +242,17 @@ def warn_on_bounds(theta, bounds, name, labels=None):
 def minimize_per_target(fun, log_bounds, n_targets, *, grid, max_iter, tol, verbose):
     """Minimise independent 1-D criteria, one per target, all at once.
 
-    A scan over ``grid`` finds each target's best grid point; a safeguarded
-    secant search on the derivative (bisection when the secant step leaves the
-    middle of the bracket) then refines every target in the same vectorised
-    evaluations.
+    A scan over ``grid`` finds each target's best grid point; a secant search on
+    the derivative, safeguarded by a bracket (bisection when the secant step
+    leaves it or shrinks it too little), then refines each target. Each step
+    evaluates only the targets that have not converged yet.
 
     Parameters
     ----------
     fun : callable
-        ``(log_alpha, with_grad) -> (values, grads)`` with ``log_alpha`` of
-        shape (1,) (shared) or (n_targets,), values and grads of shape
-        (n_targets,).
+        ``(log_alpha, with_grad, columns) -> (values, grads)``: the criteria
+        of the targets ``columns`` (all when None) at ``log_alpha``, of shape
+        (1,) (shared) or (len(columns),).
     log_bounds : ndarray of shape (2,)
     n_targets : int
     grid : ndarray of shape (n_points,)
@@ -260,82 +260,99 @@ def minimize_per_target(fun, log_bounds, n_targets, *, grid, max_iter, tol, verb
     max_iter : int
         Maximum number of refinement steps.
     tol : float
-        Relative tolerance on the derivative.
+        Tolerance on the derivative, relative to the criterion.
     verbose : int
 
     Returns
     -------
     SearchResult
-        ``theta`` and ``value`` per target (arrays of shape (n_targets,)).
+        ``theta`` and ``value`` per target (arrays of shape (n_targets,)); the
+        record holds NaN for targets not evaluated at a step.
     """
-    record = SearchRecord()
+    record = _TargetRecord(n_targets)
     grid_values = np.empty((grid.size, n_targets))
     for k, point in enumerate(grid):
         grid_values[k], _ = fun(np.array([point]), with_grad=False)
-        record.add(np.full(n_targets, point), grid_values[k])
+        record.add(None, np.full(n_targets, point), grid_values[k])
     best = np.argmin(grid_values, axis=0)
-    x = grid[best]
-    values, grads = fun(x, with_grad=True)
-    record.add(x, values)
-    # Bracket [lo, hi] around each minimum; the derivative is negative at lo
-    # and positive at hi (np.nan where not evaluated yet).
-    step = np.where(grads < 0, 1, -1)
-    neighbour = np.clip(best + step, 0, grid.size - 1)
-    done = neighbour == best  # the minimum sits on a bound
-    y = grid[neighbour]
-    y_values, y_grads = fun(np.where(done, x, y), with_grad=True)
-    record.add(np.where(done, x, y), y_values)
-    lo = np.where(grads < 0, x, y)
-    hi = np.where(grads < 0, y, x)
-    g_lo = np.where(grads < 0, grads, y_grads)
-    g_hi = np.where(grads < 0, y_grads, grads)
+    x_prev = grid[best]
+    f_prev, g_prev = fun(x_prev, with_grad=True)
+    record.add(None, x_prev, f_prev)
+    # The second point: the grid neighbour downhill. Targets whose minimum sits
+    # on a bound (downhill leaves the grid) are done.
+    neighbour = np.clip(best + np.where(g_prev < 0, 1, -1), 0, grid.size - 1)
+    columns = np.flatnonzero(neighbour != best)
+    x_prev, g_prev = x_prev[columns], g_prev[columns]
+    x = grid[neighbour[columns]]
+    f, g = fun(x, with_grad=True, columns=columns)
+    record.add(columns, x, f)
+    lo, hi = np.minimum(x, x_prev), np.maximum(x, x_prev)
+    width = np.full(columns.size, np.inf)  # the bracket's width one step ago
     n_iter = 0
-    while n_iter < max_iter:
-        scale = np.abs(np.minimum(values, y_values)) + 1e-300
-        converged = (hi - lo < 1e-8) | (
-            np.minimum(np.abs(g_lo), np.abs(g_hi)) <= tol * scale
-        )
-        active = ~(done | converged)
-        if not active.any():
-            break
+    while columns.size and n_iter < max_iter:
+        keep = (hi - lo > 1e-7) & (np.abs(g) > tol * np.abs(f))
+        if not keep.all():
+            columns, x, f, g, x_prev, g_prev, lo, hi, width = (
+                a[keep] for a in (columns, x, f, g, x_prev, g_prev, lo, hi, width)
+            )
+            if not columns.size:
+                break
         n_iter += 1
-        trial = _secant_or_bisect(lo, hi, g_lo, g_hi)
-        trial = np.where(active, trial, record.thetas[-1])
-        t_values, t_grads = fun(trial, with_grad=True)
-        record.add(trial, t_values)
-        go_right = active & (t_grads < 0)
-        go_left = active & (t_grads >= 0)
-        lo, g_lo = np.where(go_right, trial, lo), np.where(go_right, t_grads, g_lo)
-        hi, g_hi = np.where(go_left, trial, hi), np.where(go_left, t_grads, g_hi)
-        values, y_values = t_values, values
+        trial = _safeguarded_secant(x_prev, g_prev, x, g, lo, hi, width)
+        x_prev, g_prev, width = x, g, hi - lo
+        x = trial
+        f, g = fun(x, with_grad=True, columns=columns)
+        record.add(columns, x, f)
+        lo = np.where(g < 0, x, lo)
+        hi = np.where(g < 0, hi, x)
         if verbose > 0:
             print(
-                f"[skhypergrad] refinement {n_iter:3d}  {active.sum()} of "
+                f"[skhypergrad] refinement {n_iter:3d}  {columns.size} of "
                 f"{n_targets} targets active"
             )
-    thetas = np.array(record.thetas)
-    all_values = np.array(record.values)
-    pick = np.argmin(all_values, axis=0)
-    columns = np.arange(n_targets)
-    theta = thetas[pick, columns]
-    return SearchResult(
-        theta=theta,
-        value=all_values[pick, columns],
-        n_iter=n_iter,
-        record=record,
-    )
+    theta, value = record.best()
+    return SearchResult(theta=theta, value=value, n_iter=n_iter, record=record)
 
 
-def _secant_or_bisect(lo, hi, g_lo, g_hi):
-    """Zero of the secant of the derivative, or the midpoint if it is unsafe."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        secant = lo - g_lo * (hi - lo) / (g_hi - g_lo)
+class _TargetRecord(SearchRecord):
+    """A record of per-target evaluations, NaN where a target was not evaluated."""
+
+    def __init__(self, n_targets):
+        super().__init__()
+        self.n_targets = n_targets
+
+    def add(self, columns, theta, value):
+        """Store the evaluation of the targets ``columns`` (all when None)."""
+        if columns is None:
+            super().add(theta, value)
+            return
+        full_theta = np.full(self.n_targets, np.nan)
+        full_value = np.full(self.n_targets, np.nan)
+        full_theta[columns] = theta
+        full_value[columns] = value
+        super().add(full_theta, full_value)
+
+    def best(self):
+        """Best log-alpha and criterion of each target."""
+        values = np.array(self.values)
+        pick = np.nanargmin(values, axis=0)
+        columns = np.arange(self.n_targets)
+        return np.array(self.thetas)[pick, columns], values[pick, columns]
+
+
+def _safeguarded_secant(x_prev, g_prev, x, g, lo, hi, width_before):
+    """Secant step on the derivative, or the bracket's midpoint.
+
+    The midpoint is taken when the secant step is not finite, leaves the
+    bracket's inner 98%, or when the last step did not halve the bracket.
+    """
     width = hi - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        secant = x - g * (x - x_prev) / (g - g_prev)
     safe = (
         np.isfinite(secant)
-        & (g_lo < 0)
-        & (g_hi > 0)
-        & (secant > lo + 0.05 * width)
-        & (secant < hi - 0.05 * width)
+        & (secant > lo + 0.01 * width)
+        & (secant < hi - 0.01 * width)
+        & (width <= 0.5 * width_before)
     )
     return np.where(safe, secant, 0.5 * (lo + hi))

@@ -85,12 +85,12 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int or ndarray of shape (n_targets,)
         Number of optimiser iterations.
     history_ : dict of ndarray
-        One row per criterion evaluation: ``"alpha"`` and ``"score"`` (minus
-        the criterion); with one alpha per target, one column per target, or a
-        ``"target"`` column when there are groups.
+        One row per criterion evaluation, ready for ``pandas.DataFrame``:
+        ``"alpha"`` (a float, or an array of the group alphas) and ``"score"``
+        (minus the criterion); with ``alpha_per_target``, also ``"target"``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -275,6 +275,7 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted values.
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)

@@ -154,7 +154,7 @@ class RidgeProblem:
             value=result.value,
             coef=coef,
             n_iter=result.n_iter,
-            history=_history(result.record),
+            history=_history(result.record, per_target=True),
         )
 
     def _standardised_scalar(self, theta0, options, per_target):
@@ -192,10 +192,7 @@ class RidgeProblem:
         n_iter += scalar.n_iter
         n_targets = self.design.y.shape[1] if per_target else 1
         histories = [
-            {
-                key: value[:, j] if per_target else value
-                for key, value in scalar.history.items()
-            }
+            _target_rows(scalar.history, j) if per_target else scalar.history
             for j in range(n_targets)
         ]
         results = Parallel(n_jobs=n_jobs)(
@@ -261,9 +258,31 @@ def _search_groups(criterion, starts, scalar_history, *, bounds, options):
     return minimize_criterion(criterion, best_start, bounds, record=record, **options)
 
 
-def _history(record):
-    """The record as a dict of arrays: alpha and score (minus the criterion)."""
-    alpha = np.exp(np.array(record.thetas))
-    if alpha.ndim == 2 and alpha.shape[1] == 1:
-        alpha = alpha[:, 0]
-    return {"alpha": alpha, "score": -np.array(record.values)}
+def _history(record, per_target=False):
+    """The record as a dict of 1-D arrays, one row per criterion evaluation.
+
+    ``"alpha"`` holds floats for one alpha, arrays (objects) for several;
+    ``"score"`` is minus the criterion. With ``per_target``, the record has one
+    column per target (NaN where not evaluated) and the rows become one per
+    evaluated (evaluation, target) pair, with a ``"target"`` column.
+    """
+    thetas = np.array(record.thetas)
+    scores = -np.array(record.values)
+    if per_target:
+        rows, targets = np.nonzero(~np.isnan(scores))
+        return {
+            "alpha": np.exp(thetas[rows, targets]),
+            "score": scores[rows, targets],
+            "target": targets,
+        }
+    if thetas.shape[1] == 1:
+        return {"alpha": np.exp(thetas[:, 0]), "score": scores}
+    alpha = np.empty(thetas.shape[0], dtype=object)
+    alpha[:] = list(np.exp(thetas))
+    return {"alpha": alpha, "score": scores}
+
+
+def _target_rows(history, target):
+    """The rows of a per-target history that belong to one target."""
+    rows = history["target"] == target
+    return {key: value[rows] for key, value in history.items() if key != "target"}

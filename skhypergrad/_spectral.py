@@ -123,7 +123,7 @@ class SpectralLeaveOneOut:
         self._y_perp = design.y - U @ basis.Uty
         self._weight_sum = design.weight_sum
 
-    def __call__(self, log_alpha, with_grad=True):
+    def __call__(self, log_alpha, with_grad=True, columns=None):
         """Criterion of each target, and its derivative in ``log(alpha)``.
 
         Parameters
@@ -131,6 +131,8 @@ class SpectralLeaveOneOut:
         log_alpha : ndarray of shape (1,) or (n_targets,)
             One shared value, or one per target.
         with_grad : bool, default=True
+        columns : ndarray of int or None
+            Evaluate these targets only (``n_targets`` is then their number).
 
         Returns
         -------
@@ -142,15 +144,17 @@ class SpectralLeaveOneOut:
         """
         alpha = np.exp(np.asarray(log_alpha, dtype=float))
         F = alpha / (self.basis.sigma[:, None] + alpha)
+        Uty, y_perp = self.basis.Uty, self._y_perp
+        if columns is not None:
+            Uty, y_perp = Uty[:, columns], y_perp[:, columns]
         if self.gcv:
-            return self._gcv(F, with_grad)
-        return self._loo(F, with_grad)
+            return self._gcv(F, Uty, y_perp, with_grad)
+        return self._loo(F, Uty, y_perp, with_grad)
 
-    def _loo(self, F, with_grad):
-        Uty = self.basis.Uty
+    def _loo(self, F, Uty, y_perp, with_grad):
         om = self._base[:, None] + self._U2 @ F
         np.maximum(om, 1e-12, out=om)
-        residual = self._y_perp + self.basis.U @ (F * Uty)
+        residual = y_perp + self.basis.U @ (F * Uty)
         e = residual / om
         values = np.einsum("ij,ij->j", e, e) / self._weight_sum
         if not with_grad:
@@ -168,11 +172,11 @@ class SpectralLeaveOneOut:
         grads = 2.0 / self._weight_sum * np.sum(dF * (drive - damp), axis=0)
         return values, grads
 
-    def _gcv(self, F, with_grad):
+    def _gcv(self, F, Uty, y_perp, with_grad):
         design = self.basis.design
         n_eff = design.n_effective
-        Uty2 = self.basis.Uty**2
-        rss = np.sum(self._y_perp**2, axis=0) + np.sum(F**2 * Uty2, axis=0)
+        Uty2 = Uty**2
+        rss = np.sum(y_perp**2, axis=0) + np.sum(F**2 * Uty2, axis=0)
         trace = n_eff - design.fit_intercept - np.sum(1.0 - F, axis=0)
         scale = n_eff**2 / self._weight_sum
         values = scale * rss / trace**2
@@ -205,7 +209,7 @@ class SpectralKFold:
             P = fold.val_X.matmul(fold.design.rmatmul(basis.U))
             self._parts.append((basis.sigma, basis.Uty, P, fold))
 
-    def __call__(self, log_alpha, with_grad=True):
+    def __call__(self, log_alpha, with_grad=True, columns=None):
         """Criterion of each target and its derivative in ``log(alpha)``.
 
         Same conventions as :meth:`SpectralLeaveOneOut.__call__`.
@@ -214,8 +218,11 @@ class SpectralKFold:
         values = 0.0
         grads = 0.0
         for sigma, Uty, P, fold in self._parts:
+            val_y = fold.val_y
+            if columns is not None:
+                Uty, val_y = Uty[:, columns], val_y[:, columns]
             D = 1.0 / (sigma[:, None] + alpha)
-            residual = fold.val_y - P @ (D * Uty)
+            residual = val_y - P @ (D * Uty)
             weighted = fold.val_weight[:, None] * residual
             values = values + np.einsum("ij,ij->j", weighted, residual)
             if with_grad:

@@ -156,7 +156,14 @@ def test_alpha_per_target_beats_ridgecv_on_every_target():
     for j in range(6):
         ridge = Ridge(alpha=model.alpha_[j], solver="cholesky").fit(X, Y[:, j])
         np.testing.assert_allclose(model.coef_[j], ridge.coef_, rtol=1e-8)
-    assert model.history_["alpha"].shape[1] == 6
+    history = model.history_
+    assert set(history["target"]) == set(range(6))
+    for j in range(6):
+        rows = history["target"] == j
+        assert history["score"][rows].max() == model.best_score_[j]
+        assert (
+            history["alpha"][rows][np.argmax(history["score"][rows])] == model.alpha_[j]
+        )
 
 
 def test_alpha_per_target_with_groups():
@@ -175,6 +182,10 @@ def test_alpha_per_target_with_groups():
     np.testing.assert_allclose(model.best_score_[1], alone.best_score_, rtol=1e-8)
     np.testing.assert_allclose(model.alpha_[1], alone.alpha_, rtol=1e-2)
     assert set(np.unique(model.history_["target"])) == {0, 1, 2}
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(model.history_)
+    assert list(frame.columns) == ["alpha", "score", "target"]
+    assert frame["alpha"].iloc[-1].shape == (3,)
 
 
 def test_shared_alpha_on_multi_output_matches_ridgecv(diabetes):
