@@ -185,6 +185,13 @@ class SharedAlphaCriterion:
         n_targets = values.shape[0]
         return values.mean(), grads[:1] / n_targets
 
+    def as_one_target(self, log_alpha, with_grad=True, columns=None):
+        """The shared criterion as a single target of a per-target search."""
+        values, grads = self.spectral(np.atleast_1d(log_alpha)[:1], with_grad)
+        if grads is not None:
+            grads = grads[:1] / values.shape[0]
+        return np.atleast_1d(values.mean()), grads
+
     def grid_values(self, grid):
         """Criterion at each point of a 1-D grid of log-alphas.
 

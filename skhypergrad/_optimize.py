@@ -163,7 +163,7 @@ def _run_lbfgs(obj_func, start, bounds, max_iter, tol, verbose):
         method="L-BFGS-B",
         bounds=bounds,
         callback=report,
-        options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15},
+        options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-3 * tol},
     )
     projected = _projected_gradient(result.x, result.jac, bounds)
     if result.status == 1 or (result.status != 0 and projected > np.sqrt(tol)):
@@ -239,28 +239,29 @@ def warn_on_bounds(theta, bounds, name, labels=None):
         )
 
 
-def minimize_per_target(fun, log_bounds, n_targets, *, grid, max_iter, tol, verbose):
+def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):
     """Minimise independent 1-D criteria, one per target, all at once.
 
     A scan over ``grid`` finds each target's best grid point; a secant search on
     the derivative, safeguarded by a bracket (bisection when the secant step
-    leaves it or shrinks it too little), then refines each target. Each step
-    evaluates only the targets that have not converged yet.
+    leaves it or shrinks it too little), then refines each target until its
+    bracket is narrower than ``xtol``. Each step evaluates only the targets
+    that have not converged yet.
 
     Parameters
     ----------
     fun : callable
         ``(log_alpha, with_grad, columns) -> (values, grads)``: the criteria
-        of the targets ``columns`` (all when None) at ``log_alpha``, of shape
-        (1,) (shared) or (len(columns),).
-    log_bounds : ndarray of shape (2,)
-    n_targets : int
+        of the targets ``columns`` (all when None) at ``log_alpha``, one value
+        per target in ``columns``.
+    grid_values : callable
+        ``grid -> values`` of shape (n_points, n_targets).
     grid : ndarray of shape (n_points,)
-        Increasing scan points within the bounds.
+        Increasing scan points; the first and last are the bounds.
     max_iter : int
         Maximum number of refinement steps.
-    tol : float
-        Tolerance on the derivative, relative to the criterion.
+    xtol : float
+        Width of the final bracket in log(alpha).
     verbose : int
 
     Returns
@@ -269,12 +270,12 @@ def minimize_per_target(fun, log_bounds, n_targets, *, grid, max_iter, tol, verb
         ``theta`` and ``value`` per target (arrays of shape (n_targets,)); the
         record holds NaN for targets not evaluated at a step.
     """
+    scanned = grid_values(grid)
+    n_targets = scanned.shape[1]
     record = _TargetRecord(n_targets)
-    grid_values = np.empty((grid.size, n_targets))
-    for k, point in enumerate(grid):
-        grid_values[k], _ = fun(np.array([point]), with_grad=False)
-        record.add(None, np.full(n_targets, point), grid_values[k])
-    best = np.argmin(grid_values, axis=0)
+    for point, values in zip(grid, scanned, strict=True):
+        record.add(None, np.full(n_targets, point), values)
+    best = np.argmin(scanned, axis=0)
     x_prev = grid[best]
     f_prev, g_prev = fun(x_prev, with_grad=True)
     record.add(None, x_prev, f_prev)
@@ -284,13 +285,16 @@ def minimize_per_target(fun, log_bounds, n_targets, *, grid, max_iter, tol, verb
     columns = np.flatnonzero(neighbour != best)
     x_prev, g_prev = x_prev[columns], g_prev[columns]
     x = grid[neighbour[columns]]
-    f, g = fun(x, with_grad=True, columns=columns)
-    record.add(columns, x, f)
+    f, g = np.empty(0), np.empty(0)
+    if columns.size:
+        f, g = fun(x, with_grad=True, columns=columns)
+        record.add(columns, x, f)
     lo, hi = np.minimum(x, x_prev), np.maximum(x, x_prev)
     width = np.full(columns.size, np.inf)  # the bracket's width one step ago
     n_iter = 0
     while columns.size and n_iter < max_iter:
-        keep = (hi - lo > 1e-7) & (np.abs(g) > tol * np.abs(f))
+        # Stop at a narrow bracket, or where the derivative is zero to rounding.
+        keep = (hi - lo > xtol) & (np.abs(g) > 1e-13 * np.abs(f))
         if not keep.all():
             columns, x, f, g, x_prev, g_prev, lo, hi, width = (
                 a[keep] for a in (columns, x, f, g, x_prev, g_prev, lo, hi, width)
@@ -307,9 +311,16 @@ def minimize_per_target(fun, log_bounds, n_targets, *, grid, max_iter, tol, verb
         hi = np.where(g < 0, hi, x)
         if verbose > 0:
             print(
-                f"[skhypergrad] refinement {n_iter:3d}  {columns.size} of "
-                f"{n_targets} targets active"
+                f"[skhypergrad] iter {n_iter:3d}  {columns.size} of {n_targets} "
+                f"criteria refining, bracket width <= {np.max(hi - lo):.3g}"
             )
+    if columns.size:
+        warnings.warn(
+            f"The search stopped after max_iter={max_iter} refinement steps with "
+            f"{columns.size} alpha(s) not located to tol={xtol:g}.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
     theta, value = record.best()
     return SearchResult(theta=theta, value=value, n_iter=n_iter, record=record)
 

@@ -24,9 +24,10 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     ----------
     alpha : float or array-like of shape (n_groups,), default=1.0
         Initial value of the penalty, in :class:`~sklearn.linear_model.Ridge`'s
-        convention. For a single alpha, a scan over ``alpha_bounds`` (two
-        points per decade, along the eigendecomposition path) also proposes a
-        start; the better of the two is used.
+        convention. A single alpha is first scanned over ``alpha_bounds`` (two
+        points per decade, plus this value) along the eigendecomposition path.
+        Several alphas start from the best of this value, the best single alpha
+        and the best single alpha on groups rescaled to unit variance.
     alpha_bounds : tuple of (float, float), default=(1e-6, 1e6)
         Lower and upper bounds of every alpha.
     feature_groups : None, "each" or array-like of shape (n_features,), \
@@ -47,18 +48,21 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         sample and every fold.
     max_iter : int, default=100
         Maximum number of optimiser iterations (per start).
-    tol : float, default=1e-8
-        Tolerance on the projected gradient (in ``log(alpha)``) of the
-        criterion divided by its value at the start of the search.
+    tol : float, default=1e-6
+        Convergence tolerance. A single alpha (or one per target) is located
+        within a bracket narrower than ``tol`` in ``log(alpha)``; several alphas
+        stop when L-BFGS-B's projected gradient, relative to the criterion at
+        the start, falls below ``tol``.
     n_restarts : int, default=0
-        Extra starts of the optimiser, drawn log-uniformly within the bounds.
-        Not used by the vectorised one-alpha-per-target search.
+        Extra starts of L-BFGS-B for several alphas, drawn log-uniformly within
+        the bounds. A single alpha needs none: its scan covers the bounds.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
         as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`, where
         ``obj_func(theta, eval_gradient=True)`` returns the criterion and its
-        gradient in ``theta = log(alpha)``. Not used by the vectorised
-        one-alpha-per-target search.
+        gradient in ``theta = log(alpha)``, and replaces L-BFGS-B (and, for a
+        single alpha, the bracketing search after the scan). Not used with one
+        alpha per target, whose searches are vectorised.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
     verbose : int, default=0
@@ -115,8 +119,9 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     A single alpha (or one per target) uses one eigendecomposition, after which
     every evaluation is a few matrix-vector products; several alphas use one
     Cholesky factorisation per evaluation, of the ``p x p`` matrix when
-    ``n >= p`` and of the ``n x n`` one otherwise. The search runs L-BFGS-B in
-    ``log(alpha)``.
+    ``n >= p`` and of the ``n x n`` one otherwise. The search runs in
+    ``log(alpha)``: a scan and a safeguarded secant search on the derivative
+    for one alpha (vectorised over targets), L-BFGS-B for several.
 
     Many hyperparameters can over-fit the selection criterion itself: check
     held-out error when tuning one alpha per feature on few samples.
@@ -150,7 +155,7 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         cv=None,
         fit_intercept=True,
         max_iter=100,
-        tol=1e-8,
+        tol=1e-6,
         n_restarts=0,
         optimizer="l-bfgs-b",
         random_state=None,

@@ -122,30 +122,45 @@ class RidgeProblem:
 
     def _shared_scalar(self, theta0, options):
         criterion = SharedAlphaCriterion(self._spectral())
-        record = SearchRecord()
         grid = scan_grid(self.layout.log_bounds, extra=np.mean(theta0))
-        start = scan(criterion.grid_values, grid, record)
-        result = minimize_criterion(
-            criterion, start, self.layout.bounds[:1], record=record, **options
-        )
+        if callable(options["optimizer"]):
+            record = SearchRecord()
+            start = scan(criterion.grid_values, grid, record)
+            result = minimize_criterion(
+                criterion, start, self.layout.bounds[:1], record=record, **options
+            )
+        else:
+            result = minimize_per_target(
+                criterion.as_one_target,
+                lambda points: criterion.grid_values(points)[:, None],
+                grid,
+                max_iter=options["max_iter"],
+                xtol=options["tol"],
+                verbose=options["verbose"],
+            )
         coef = self._spectral_basis().coef(np.exp(result.theta))
         return RidgeOutcome(
-            theta=result.theta,
-            value=result.value,
+            theta=np.atleast_1d(result.theta),
+            value=float(np.squeeze(result.value)),
             coef=coef,
             n_iter=result.n_iter,
             history=_history(result.record),
         )
 
     def _per_target_scalar(self, theta0, options):
-        n_targets = self.design.y.shape[1]
+        spectral = self._spectral()
+
+        def grid_values(points):
+            return np.array(
+                [spectral(np.array([p]), with_grad=False)[0] for p in points]
+            )
+
         result = minimize_per_target(
-            self._spectral(),
-            self.layout.log_bounds,
-            n_targets,
-            grid=scan_grid(self.layout.log_bounds, extra=np.mean(theta0)),
+            spectral,
+            grid_values,
+            scan_grid(self.layout.log_bounds, extra=np.mean(theta0)),
             max_iter=options["max_iter"],
-            tol=options["tol"],
+            xtol=options["tol"],
             verbose=options["verbose"],
         )
         coef = self._spectral_basis().coef(np.exp(result.theta))
@@ -267,7 +282,7 @@ def _history(record, per_target=False):
     evaluated (evaluation, target) pair, with a ``"target"`` column.
     """
     thetas = np.array(record.thetas)
-    scores = -np.array(record.values)
+    scores = -np.array(record.values).reshape(len(thetas), -1)
     if per_target:
         rows, targets = np.nonzero(~np.isnan(scores))
         return {
@@ -276,10 +291,11 @@ def _history(record, per_target=False):
             "target": targets,
         }
     if thetas.shape[1] == 1:
-        return {"alpha": np.exp(thetas[:, 0]), "score": scores}
+        evaluated = ~np.isnan(scores[:, 0])
+        return {"alpha": np.exp(thetas[evaluated, 0]), "score": scores[evaluated, 0]}
     alpha = np.empty(thetas.shape[0], dtype=object)
     alpha[:] = list(np.exp(thetas))
-    return {"alpha": alpha, "score": scores}
+    return {"alpha": alpha, "score": scores[:, 0]}
 
 
 def _target_rows(history, target):
