@@ -290,20 +290,24 @@ def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):
         f, g = fun(x, with_grad=True, columns=columns)
         record.add(columns, x, f)
     lo, hi = np.minimum(x, x_prev), np.maximum(x, x_prev)
-    width = np.full(columns.size, np.inf)  # the bracket's width one step ago
     n_iter = 0
     while columns.size and n_iter < max_iter:
-        # Stop at a narrow bracket, or where the derivative is zero to rounding.
-        keep = (hi - lo > xtol) & (np.abs(g) > 1e-13 * np.abs(f))
+        # Stop after a step or at a bracket narrower than xtol, or where the
+        # derivative is zero to rounding.
+        keep = (
+            (hi - lo > xtol)
+            & (np.abs(x - x_prev) > xtol)
+            & (np.abs(g) > 1e-13 * np.abs(f))
+        )
         if not keep.all():
-            columns, x, f, g, x_prev, g_prev, lo, hi, width = (
-                a[keep] for a in (columns, x, f, g, x_prev, g_prev, lo, hi, width)
+            columns, x, f, g, x_prev, g_prev, lo, hi = (
+                a[keep] for a in (columns, x, f, g, x_prev, g_prev, lo, hi)
             )
             if not columns.size:
                 break
         n_iter += 1
-        trial = _safeguarded_secant(x_prev, g_prev, x, g, lo, hi, width)
-        x_prev, g_prev, width = x, g, hi - lo
+        trial = _safeguarded_secant(x_prev, g_prev, x, g, lo, hi)
+        x_prev, g_prev = x, g
         x = trial
         f, g = fun(x, with_grad=True, columns=columns)
         record.add(columns, x, f)
@@ -351,19 +355,13 @@ class _TargetRecord(SearchRecord):
         return np.array(self.thetas)[pick, columns], values[pick, columns]
 
 
-def _safeguarded_secant(x_prev, g_prev, x, g, lo, hi, width_before):
+def _safeguarded_secant(x_prev, g_prev, x, g, lo, hi):
     """Secant step on the derivative, or the bracket's midpoint.
 
-    The midpoint is taken when the secant step is not finite, leaves the
-    bracket's inner 98%, or when the last step did not halve the bracket.
+    The midpoint is taken when the secant step is not finite or leaves the
+    bracket ``(lo, hi)``.
     """
-    width = hi - lo
     with np.errstate(divide="ignore", invalid="ignore"):
         secant = x - g * (x - x_prev) / (g - g_prev)
-    safe = (
-        np.isfinite(secant)
-        & (secant > lo + 0.01 * width)
-        & (secant < hi - 0.01 * width)
-        & (width <= 0.5 * width_before)
-    )
+    safe = np.isfinite(secant) & (secant > lo) & (secant < hi)
     return np.where(safe, secant, 0.5 * (lo + hi))

@@ -25,7 +25,8 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     alpha : float or array-like of shape (n_groups,), default=1.0
         Initial value of the penalty, in :class:`~sklearn.linear_model.Ridge`'s
         convention. A single alpha is first scanned over ``alpha_bounds`` (two
-        points per decade, plus this value) along the eigendecomposition path.
+        points per decade, one with ``alpha_per_target``, plus this value)
+        along the eigendecomposition path.
         Several alphas start from the best of this value, the best single alpha
         and the best single alpha on groups rescaled to unit variance.
     alpha_bounds : tuple of (float, float), default=(1e-6, 1e6)

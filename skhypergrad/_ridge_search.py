@@ -46,10 +46,10 @@ class RidgeOutcome:
     history: dict
 
 
-def scan_grid(log_bounds, extra=None):
-    """Two points per decade between the log-bounds, plus ``extra`` points."""
+def scan_grid(log_bounds, per_decade, extra=None):
+    """``per_decade`` points per decade between the log-bounds, plus ``extra``."""
     low, high = log_bounds
-    n_points = max(int(np.ceil(2 * (high - low) / np.log(10))) + 1, 2)
+    n_points = max(int(np.ceil(per_decade * (high - low) / np.log(10))) + 1, 2)
     grid = np.linspace(low, high, n_points)
     if extra is not None:
         grid = np.unique(np.append(grid, extra))
@@ -122,7 +122,8 @@ class RidgeProblem:
 
     def _shared_scalar(self, theta0, options):
         criterion = SharedAlphaCriterion(self._spectral())
-        grid = scan_grid(self.layout.log_bounds, extra=np.mean(theta0))
+        # One pass over the eigenvectors evaluates the whole grid: scan it finely.
+        grid = scan_grid(self.layout.log_bounds, 2, extra=np.mean(theta0))
         if callable(options["optimizer"]):
             record = SearchRecord()
             start = scan(criterion.grid_values, grid, record)
@@ -158,7 +159,8 @@ class RidgeProblem:
         result = minimize_per_target(
             spectral,
             grid_values,
-            scan_grid(self.layout.log_bounds, extra=np.mean(theta0)),
+            # Each point costs a product with every target: scan coarsely.
+            scan_grid(self.layout.log_bounds, 1, extra=np.mean(theta0)),
             max_iter=options["max_iter"],
             xtol=options["tol"],
             verbose=options["verbose"],

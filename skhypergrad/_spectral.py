@@ -154,8 +154,9 @@ class SpectralLeaveOneOut:
     def _loo(self, F, Uty, y_perp, with_grad):
         om = self._base[:, None] + self._U2 @ F
         np.maximum(om, 1e-12, out=om)
-        residual = y_perp + self.basis.U @ (F * Uty)
-        e = residual / om
+        e = self.basis.U @ (F * Uty)
+        e += y_perp
+        e /= om  # e_i = r_i / (1 - h_i), in place of the residual r
         values = np.einsum("ij,ij->j", e, e) / self._weight_sum
         if not with_grad:
             return values, None
