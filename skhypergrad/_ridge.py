@@ -253,7 +253,8 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return self
 
     def _set_fitted(self, outcome, problem, y_ndim, labels, per_target):
-        alpha = np.exp(outcome.theta)
+        # exp(log(bound)) may miss the bound by an ulp: clip to the bounds.
+        alpha = np.clip(np.exp(outcome.theta), *self.alpha_bounds)
         if alpha.size == 1 and not per_target:
             alpha = float(alpha.ravel()[0])
         self.alpha_ = alpha
