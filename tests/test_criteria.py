@@ -289,3 +289,51 @@ def test_zero_weight_equals_removing_the_sample():
         )(theta)
         np.testing.assert_allclose(with_zeros[0], removed[0], rtol=1e-10)
         np.testing.assert_allclose(with_zeros[1], removed[1], rtol=1e-8)
+
+
+def loo_gradient_by_reverse_mode_cholesky(X, y, theta):
+    """Gradient of the primal LOO criterion by a generic reverse pass through the
+    Cholesky factor (Murray 2016, arXiv:1602.07527), with no closed form:
+    ``Abar = 1/2 L^{-T} (P + P^T) L^{-1}``, ``P = Phi(L^T Lbar)``."""
+    from scipy.linalg import cholesky, solve_triangular
+
+    n = X.shape[0]
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    lam = np.exp(theta)
+    L = cholesky(Xc.T @ Xc + np.diag(lam), lower=True)
+
+    def solve_l(B, trans=0):
+        return solve_triangular(L, B, lower=True, trans=trans)
+
+    # Forward pass.
+    Z = solve_l(Xc.T)  # L^{-1} X^T
+    c = solve_l(Xc.T @ yc)
+    w = solve_l(c, trans=1)
+    r = yc - Xc @ w
+    om = 1.0 - 1.0 / n - np.sum(Z * Z, axis=0)
+    e = r / om
+    # Reverse pass, from E = sum(e^2) / n.
+    e_bar = 2.0 * e / n
+    r_bar = e_bar / om
+    h_bar = e_bar * r / om**2  # om = 1 - 1/n - h, so h_bar = -om_bar
+    w_bar = -Xc.T @ r_bar
+    c_bar = solve_l(w_bar)
+    L_bar = -np.outer(w, c_bar)  # from w = L^{-T} c
+    L_bar -= np.outer(solve_l(c_bar, trans=1), c)  # from c = L^{-1} X^T y
+    Z_bar = 2.0 * Z * h_bar
+    L_bar -= solve_l(Z_bar, trans=1) @ Z.T  # from Z = L^{-1} X^T
+    L_bar = np.tril(L_bar)
+    P = np.tril(L.T @ L_bar)
+    P[np.diag_indices_from(P)] *= 0.5
+    A_bar = 0.5 * solve_l(solve_l(P + P.T, trans=1).T, trans=1)
+    return lam * np.diag(A_bar)
+
+
+def test_closed_form_gradient_equals_reverse_mode_cholesky():
+    X, y, _ = make_data(25, 7, n_targets=1)
+    theta = np.linspace(-1.0, 1.5, 7)
+    layout = layout_for("each", 7)
+    design = CentredDesign(X, y, np.ones(25), True)
+    _, grad = LeaveOneOutCriterion(design, layout)(theta)
+    expected = loo_gradient_by_reverse_mode_cholesky(X, y[:, 0], theta)
+    np.testing.assert_allclose(grad, expected, rtol=1e-9)
