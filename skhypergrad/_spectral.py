@@ -59,11 +59,16 @@ def _dual_eigh(design):
 
 def _primal_eigh(design):
     """Eigendecomposition of ``X~^T X~``, and the left vectors of ``X~``."""
-    sigma, V = linalg.eigh(design.gram(), check_finite=False, driver="evd")
+    sigma, V = linalg.eigh(
+        design.gram(), check_finite=False, overwrite_a=True, driver="evd"
+    )
     sigma = np.clip(sigma, 0.0, None)
     tol = sigma.max(initial=0.0) * max(design.n_samples, design.n_features)
     keep = sigma > tol * np.finfo(float).eps
-    U = design.matmul(V[:, keep]) / np.sqrt(sigma[keep])
+    # eigh returns ascending eigenvalues: the kept ones are the last columns.
+    first = int(np.argmax(keep)) if keep.any() else sigma.size
+    U = design.matmul(V[:, first:])
+    U /= np.sqrt(sigma[first:])
     return sigma, V, keep, U
 
 
