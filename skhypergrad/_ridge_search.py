@@ -1,9 +1,11 @@
 """Wiring of GradientRidgeCV: which criterion, which search, which refit.
 
-- One alpha: scan along the eigendecomposition path, then L-BFGS-B on it.
-- One alpha per target: the same path, vectorised over targets.
-- Groups of features: the one-alpha search gives the start, then L-BFGS-B on
-  the Cholesky criterion (per target, in parallel, with ``alpha_per_target``).
+- One alpha: scan along the eigendecomposition path, then a bracketed secant
+  search on the derivative (or the user's optimiser).
+- One alpha per target: the same path and search, vectorised over targets.
+- Groups of features: the one-alpha searches (on the raw and on the
+  group-standardised features) give the start, then L-BFGS-B on the Cholesky
+  criterion (per target, in parallel, with ``alpha_per_target``).
 """
 
 from dataclasses import dataclass
