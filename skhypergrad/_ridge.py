@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _ridge_search
 from ._optimize import warn_on_bounds
 from ._params import PenaltyLayout, check_bounds, initial_theta, resolve_groups
+from ._threads import shared_blas_threads
 from ._validation import check_sample_weight, check_scalar_param, resolve_cv
 
 
@@ -231,23 +232,24 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         layout = PenaltyLayout(group_index, int(group_index.max()) + 1, log_bounds)
         theta0 = initial_theta(self.alpha, layout.n_groups, log_bounds, "alpha")
 
-        problem = _ridge_search.RidgeProblem(
-            X, y2d, sample_weight, self.fit_intercept, kind, splits, layout
-        )
         per_target = self.alpha_per_target and y2d.shape[1] > 1
-        outcome = problem.search(
-            theta0,
-            per_target=per_target,
-            options=dict(
-                optimizer=self.optimizer,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                n_restarts=self.n_restarts,
-                random_state=self.random_state,
-                verbose=self.verbose,
-            ),
-            n_jobs=self.n_jobs,
-        )
+        with shared_blas_threads():
+            problem = _ridge_search.RidgeProblem(
+                X, y2d, sample_weight, self.fit_intercept, kind, splits, layout
+            )
+            outcome = problem.search(
+                theta0,
+                per_target=per_target,
+                options=dict(
+                    optimizer=self.optimizer,
+                    max_iter=self.max_iter,
+                    tol=self.tol,
+                    n_restarts=self.n_restarts,
+                    random_state=self.random_state,
+                    verbose=self.verbose,
+                ),
+                n_jobs=self.n_jobs,
+            )
         warn_on_bounds(outcome.theta, log_bounds, "alpha", labels)
         self._set_fitted(outcome, problem, y.ndim, labels, per_target)
         return self

@@ -1,0 +1,57 @@
+"""BLAS thread limits that keep two BLAS libraries from oversubscribing the cores.
+
+Wheels of NumPy and SciPy from PyPI each bundle their own OpenBLAS, each with a
+pool of one thread per core. The searches alternate NumPy products with SciPy
+factorisations, and a pool's idle threads keep spinning after each call, so the
+two pools fight for the cores: on 2 cores a small fit ran 20x slower with both
+pools at 2 threads than with one of them at 1 (``doc/benchmarks.rst``).
+
+:func:`shared_blas_threads` caps the pools during a fit so that the calling
+thread plus every pool's extra threads do not exceed the cores the pools were
+given: with ``k`` pools and ``C`` threads each, every pool gets
+``1 + (C - 1) // k`` threads and the first one the remainder. With a single BLAS
+library (MKL, or one shared OpenBLAS) nothing changes.
+"""
+
+from contextlib import ExitStack, contextmanager
+
+from threadpoolctl import ThreadpoolController
+
+
+def split_threads(n_threads, n_pools):
+    """Threads for each of ``n_pools`` pools sharing ``n_threads`` cores.
+
+    Parameters
+    ----------
+    n_threads : int
+        Threads each pool would use on its own.
+    n_pools : int
+
+    Returns
+    -------
+    list of int
+        One limit per pool; their extra threads plus the caller's fit in
+        ``n_threads``.
+    """
+    spare = n_threads - 1
+    share, remainder = divmod(spare, n_pools)
+    return [1 + share + (remainder if k == 0 else 0) for k in range(n_pools)]
+
+
+@contextmanager
+def shared_blas_threads():
+    """Context in which several BLAS libraries share the cores without spinning
+    against each other."""
+    controller = ThreadpoolController()
+    pools = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+    if len(pools) < 2:
+        yield
+        return
+    n_threads = max(pool.num_threads for pool in pools)
+    limits = split_threads(n_threads, len(pools))
+    with ExitStack() as stack:
+        for pool, limit in zip(pools, limits, strict=True):
+            if limit < pool.num_threads:
+                selected = controller.select(filepath=pool.filepath)
+                stack.enter_context(selected.limit(limits=limit))
+        yield
