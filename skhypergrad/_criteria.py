@@ -89,7 +89,7 @@ class LeaveOneOutCriterion:
             value, grad_lam = _gcv(self.design, factor, B, hat, scale)
         else:
             value, grad_lam = _loo(self.design, factor, B, hat, scale)
-        return value, self.layout.group_gradient(grad_lam * lam)
+        return value, self.layout.theta_gradient(grad_lam, lam)
 
 
 def _loo(design, factor, B, hat, scale):
@@ -163,7 +163,7 @@ class KFoldCriterion:
             grad_lam += 2.0 * np.sum(adjoint * factor.coef, axis=1)
         value /= self._scale
         grad_lam /= self._scale
-        return value, self.layout.group_gradient(grad_lam * lam)
+        return value, self.layout.theta_gradient(grad_lam, lam)
 
 
 class SharedAlphaCriterion:

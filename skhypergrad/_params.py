@@ -87,15 +87,25 @@ class PenaltyLayout:
         Number of hyperparameters.
     log_bounds : ndarray of shape (2,)
         Log of the (low, high) bounds shared by every group.
+    scale, power : float, default=1.0
+        The penalty of a feature is ``scale * exp(power * theta)`` of its group:
+        ``power=-1`` for an inverse penalty such as logistic regression's ``C``.
     """
 
     group_index: np.ndarray
     n_groups: int
     log_bounds: np.ndarray
+    scale: float = 1.0
+    power: float = 1.0
 
     def feature_penalties(self, theta):
-        """Penalty of each feature, ``exp(theta)[group_index]``."""
-        return np.exp(np.asarray(theta, dtype=float))[self.group_index]
+        """Penalty of each feature, ``scale * exp(power * theta)[group_index]``."""
+        theta = np.asarray(theta, dtype=float)
+        return self.scale * np.exp(self.power * theta)[self.group_index]
+
+    def theta_gradient(self, penalty_gradient, lam):
+        """Chain a gradient in each feature's penalty ``lam`` to one in theta."""
+        return self.group_gradient(penalty_gradient * self.power * lam)
 
     def group_gradient(self, feature_gradient):
         """Chain a gradient per feature penalty to a gradient per group."""

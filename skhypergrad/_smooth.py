@@ -1,0 +1,143 @@
+"""Smooth-loss inner solves: damped Newton, and the implicit-function adjoint.
+
+The training criterion is ``F(beta) = sum_i s_i l(y_i, z_i) + 1/2 sum_j lam_j w_j^2``
+with ``z = X w + b`` and ``beta = (w, b)`` (the intercept ``b`` unpenalised).
+Newton's method minimises it; its Hessian ``H = X1^T diag(s l'') X1 + diag(lam, 0)``
+(``X1 = [X, 1]``) is factored at the optimum and reused for the adjoint solve of
+the implicit function theorem (MATH.md section 1):
+``dE/dlam_j = -(H^{-1} grad_beta E)_j w_j``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import linalg
+
+from ._quadratic import cholesky_with_jitter
+
+_MAX_NEWTON = 100
+_MAX_HALVINGS = 50
+
+
+def augment(X, fit_intercept):
+    """Return ``[X, 1]`` (or ``X``), dense or CSR."""
+    if not fit_intercept:
+        return sp.csr_matrix(X) if sp.issparse(X) else X
+    ones = np.ones((X.shape[0], 1))
+    if sp.issparse(X):
+        return sp.hstack([X, ones], format="csr")
+    return np.hstack([X, ones])
+
+
+def weighted_gram(X1, weights):
+    """Return ``X1^T diag(weights) X1`` as a dense array."""
+    if sp.issparse(X1):
+        return np.asarray((X1.T @ X1.multiply(weights[:, None])).todense())
+    return X1.T @ (X1 * weights[:, None])
+
+
+@dataclass
+class SmoothState:
+    """The minimiser of the training criterion and what the gradients need."""
+
+    coef: np.ndarray  # beta = (w, b), shape (n_params,)
+    z: np.ndarray  # linear predictor on the training rows
+    factor: tuple  # Cholesky factor of the Hessian at coef
+    lam: np.ndarray  # penalty of each coefficient (0 for the intercept)
+
+    def solve(self, g):
+        """Return ``H^{-1} g``."""
+        return linalg.cho_solve(self.factor, g, check_finite=False)
+
+
+class NewtonSolver:
+    """Damped Newton on one training set, warm-started from its last solution.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,)
+    fit_intercept : bool
+    loss : a loss of :mod:`skhypergrad._losses`
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept, loss):
+        self.X1 = augment(X, fit_intercept)
+        self.y = y
+        self.sample_weight = sample_weight
+        self.loss = loss
+        self.n_features = X.shape[1]
+        self._coef = np.zeros(self.X1.shape[1])
+
+    def full_penalty(self, lam):
+        """Penalty of every coefficient: ``lam`` then 0 for the intercept."""
+        pen = np.zeros(self.X1.shape[1])
+        pen[: self.n_features] = lam
+        return pen
+
+    def objective(self, coef, pen):
+        z = np.asarray(self.X1 @ coef).ravel()
+        value = self.sample_weight @ self.loss.derivatives(self.y, z)[0]
+        return value + 0.5 * pen @ coef**2
+
+    def solve(self, lam):
+        """Minimise the training criterion at penalties ``lam``.
+
+        Returns
+        -------
+        SmoothState
+        """
+        pen = self.full_penalty(lam)
+        coef = self._coef.copy()
+        stalled = False
+        previous_decrement = np.inf
+        for _ in range(_MAX_NEWTON):
+            z = np.asarray(self.X1 @ coef).ravel()
+            value, d1, d2, _ = self.loss.derivatives(self.y, z)
+            objective = self.sample_weight @ value + 0.5 * pen @ coef**2
+            grad = np.asarray(self.X1.T @ (self.sample_weight * d1)).ravel()
+            grad += pen * coef
+            hessian = weighted_gram(self.X1, self.sample_weight * d2)
+            hessian[np.diag_indices_from(hessian)] += pen
+            factor = cholesky_with_jitter(hessian)
+            step = linalg.cho_solve(factor, grad, check_finite=False)
+            decrement = grad @ step
+            small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
+            if stalled or small_step or decrement <= 1e-20 * max(1.0, abs(objective)):
+                break
+            if decrement <= 1e-8 * max(1.0, abs(objective)):
+                # Close to the optimum the full Newton step is safe, and a line
+                # search would compare objectives that differ by rounding only.
+                # Newton converges quadratically there: a decrement that stops
+                # falling has reached the rounding floor.
+                if decrement >= 0.5 * previous_decrement:
+                    break
+                previous_decrement = decrement
+                coef = coef - step
+                continue
+            trial = self._line_search(coef, step, objective, decrement, pen)
+            if trial is None:  # no decrease left at working precision
+                break
+            # The objective no longer decreases at working precision: evaluate
+            # the derivatives at the new point once more, then stop.
+            stalled = self.objective(trial, pen) >= objective
+            coef = trial
+        else:
+            raise FloatingPointError(
+                f"Newton's method did not converge in {_MAX_NEWTON} iterations."
+            )
+        self._coef = coef
+        return SmoothState(coef=coef, z=z, factor=factor, lam=pen)
+
+    def _line_search(self, coef, step, objective, decrement, pen):
+        """Backtracking (Armijo) line search along the Newton step; None when
+        no step decreases the objective."""
+        t = 1.0
+        for _ in range(_MAX_HALVINGS):
+            trial = coef - t * step
+            if self.objective(trial, pen) <= objective - 1e-4 * t * decrement:
+                return trial
+            t *= 0.5
+        return None
