@@ -290,7 +290,13 @@ def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):
         f, g = fun(x, with_grad=True, columns=columns)
         record.add(columns, x, f)
     lo, hi = np.minimum(x, x_prev), np.maximum(x, x_prev)
-    n_iter = 0
+    # The scan and the bracketing count as the first iteration.
+    n_iter = 1
+    if verbose > 0:
+        print(
+            f"[skhypergrad] iter {n_iter:3d}  scan of {grid.size} points, "
+            f"{columns.size} of {n_targets} criteria to refine"
+        )
     while columns.size and n_iter < max_iter:
         # Stop after a step or at a bracket narrower than xtol, or where the
         # derivative is zero to rounding.
@@ -320,7 +326,7 @@ def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):
             )
     if columns.size:
         warnings.warn(
-            f"The search stopped after max_iter={max_iter} refinement steps with "
+            f"The search stopped after max_iter={max_iter} iterations with "
             f"{columns.size} alpha(s) not located to tol={xtol:g}.",
             ConvergenceWarning,
             stacklevel=4,

@@ -61,20 +61,26 @@ class NewtonSolver:
     sample_weight : ndarray of shape (n_samples,)
     fit_intercept : bool
     loss : a loss of :mod:`skhypergrad._losses`
+    penalty_scale : float, default=1.0
+        Coefficient ``lam_j`` is penalised by ``penalty_scale * lam_j``: for
+        :class:`~sklearn.linear_model.PoissonRegressor`'s convention the sum of
+        the training weights, so that each fold is the estimator fitted on it.
     """
 
-    def __init__(self, X, y, sample_weight, fit_intercept, loss):
+    def __init__(self, X, y, sample_weight, fit_intercept, loss, penalty_scale=1.0):
         self.X1 = augment(X, fit_intercept)
         self.y = y
         self.sample_weight = sample_weight
         self.loss = loss
+        self.penalty_scale = penalty_scale
         self.n_features = X.shape[1]
         self._coef = np.zeros(self.X1.shape[1])
 
     def full_penalty(self, lam):
-        """Penalty of every coefficient: ``lam`` then 0 for the intercept."""
+        """Penalty of every coefficient: ``penalty_scale * lam``, 0 for the
+        intercept."""
         pen = np.zeros(self.X1.shape[1])
-        pen[: self.n_features] = lam
+        pen[: self.n_features] = self.penalty_scale * lam
         return pen
 
     def objective(self, coef, pen):

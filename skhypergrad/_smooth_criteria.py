@@ -25,12 +25,23 @@ class SmoothFold:
     val_weight: np.ndarray
 
 
-def make_smooth_folds(X, y, sample_weight, splits, fit_intercept, loss):
-    """A Newton solver on each training set, and the matching validation rows."""
+def make_smooth_folds(
+    X, y, sample_weight, splits, fit_intercept, loss, scale_by_weight=False
+):
+    """A Newton solver on each training set, and the matching validation rows.
+
+    With ``scale_by_weight``, each fold's penalty is multiplied by the sum of
+    its training weights (:class:`~sklearn.linear_model.PoissonRegressor`).
+    """
     return [
         SmoothFold(
             solver=NewtonSolver(
-                X[train], y[train], sample_weight[train], fit_intercept, loss
+                X[train],
+                y[train],
+                sample_weight[train],
+                fit_intercept,
+                loss,
+                sample_weight[train].sum() if scale_by_weight else 1.0,
             ),
             val_X1=augment(X[test], fit_intercept),
             val_y=y[test],
@@ -68,7 +79,7 @@ class SmoothKFoldCriterion:
             criterion, slope = fold.solver.loss.criterion(fold.val_y, z)
             value += fold.val_weight @ criterion
             g = np.asarray(fold.val_X1.T @ (fold.val_weight * slope)).ravel()
-            grad_lam -= state.solve(g)[:p] * state.coef[:p]
+            grad_lam -= fold.solver.penalty_scale * state.solve(g)[:p] * state.coef[:p]
         value /= self._weight_sum
         grad_lam /= self._weight_sum
         return value, self.layout.theta_gradient(grad_lam, lam)
@@ -125,7 +136,8 @@ class ApproximateLeaveOneOut:
         v = np.einsum("ij,ij->i", B @ weighted_gram(X1, E_h), B)
         p = lam.shape[0]
         w = state.coef[:p]
-        grad_lam = (
+        grad_pen = (
             -w * (B.T @ E_z)[:p] - ((B * B).T @ E_h)[:p] + w * (B.T @ (v * s * d3))[:p]
         )
+        grad_lam = solver.penalty_scale * grad_pen
         return value, self.layout.theta_gradient(grad_lam, lam)

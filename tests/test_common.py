@@ -2,12 +2,14 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skhypergrad import GradientRidgeCV
+from skhypergrad import GradientPoissonRegressorCV, GradientRidgeCV
 
 ESTIMATORS = [
     GradientRidgeCV(),
     GradientRidgeCV(feature_groups="each", cv="gcv"),
     GradientRidgeCV(cv=3),
+    GradientPoissonRegressorCV(),
+    GradientPoissonRegressorCV(cv="alo", feature_groups="each"),
 ]
 
 # No check is declared as an expected failure. The sample-weight equivalence

@@ -166,3 +166,24 @@ def test_alo_is_close_to_brute_force_leave_one_out(loss_name):
         z = X[test] @ state.coef[:5] + state.coef[5]
         errors.append(loss.criterion(y[test], z)[0])
     np.testing.assert_allclose(alo, np.mean(errors), rtol=2e-2)
+
+
+@pytest.mark.parametrize("kind", ["kfold", "alo"])
+def test_gradient_with_weight_scaled_penalty(kind):
+    """PoissonRegressor's convention: each training set's penalty is scaled by
+    the sum of its weights."""
+    X, y, weights = make_data("poisson")
+    layout = layout_for("groups", X.shape[1])
+    loss = LOSSES["poisson"]
+    if kind == "alo":
+        solver = NewtonSolver(X, y, weights, True, loss, weights.sum())
+        criterion = ApproximateLeaveOneOut(solver, layout)
+    else:
+        splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+        folds = make_smooth_folds(X, y, weights, splits, True, loss, True)
+        criterion = SmoothKFoldCriterion(folds, layout)
+    theta = np.array([-3.0, -1.5])
+    _, grad = criterion(theta)
+    np.testing.assert_allclose(
+        grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-8
+    )
