@@ -7,7 +7,7 @@ and 6. Training criteria are ``sum_i s_i l(y_i, z_i) + 1/2 sum_j lam_j w_j^2``.
 """
 
 import numpy as np
-from scipy.special import expit, xlogy
+from scipy.special import expit, logsumexp, xlogy
 
 
 class SquaredLoss:
@@ -62,3 +62,39 @@ class PoissonLoss:
         mu = np.exp(z)
         deviance = 2.0 * (xlogy(y, y) - y * z - y + mu)
         return deviance, 2.0 * (mu - y)
+
+
+class MultinomialLogLoss:
+    """``l = logsumexp(z) - z_y`` over ``K`` classes (softmax, symmetric
+    parametrisation as scikit-learn); criterion: log-loss. ``y`` holds the
+    class indices; the second derivative is the ``K x K`` matrix
+    ``diag(p) - p p^T`` of each sample.
+
+    Parameters
+    ----------
+    n_classes : int
+    """
+
+    name = "log-loss"
+
+    def __init__(self, n_classes):
+        self.n_outputs = n_classes
+
+    def derivatives(self, y, Z):
+        """Return the loss and its first two derivatives per sample (no third)."""
+        value, P = self._value_and_proba(y, Z)
+        d1 = P.copy()
+        d1[np.arange(len(y)), y] -= 1.0
+        d2 = P[:, :, None] * (np.eye(self.n_outputs) - P[:, None, :])
+        return value, d1, d2, None
+
+    def criterion(self, y, Z):
+        """Selection criterion per sample and its derivative in ``Z``."""
+        value, P = self._value_and_proba(y, Z)
+        P[np.arange(len(y)), y] -= 1.0
+        return value, P
+
+    @staticmethod
+    def _value_and_proba(y, Z):
+        lse = logsumexp(Z, axis=1)
+        return lse - Z[np.arange(len(y)), y], np.exp(Z - lse[:, None])

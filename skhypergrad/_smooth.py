@@ -74,19 +74,68 @@ class NewtonSolver:
         self.loss = loss
         self.penalty_scale = penalty_scale
         self.n_features = X.shape[1]
-        self._coef = np.zeros(self.X1.shape[1])
+        self.n_outputs = getattr(loss, "n_outputs", 1)
+        # Softmax ignores a shift of all intercepts: a penalty on their sum
+        # (zero at the centred solution) makes the Hessian definite.
+        self._centre_intercepts = fit_intercept and self.n_outputs > 1
+        self._coef = np.zeros(self.n_outputs * self.X1.shape[1])
 
     def full_penalty(self, lam):
-        """Penalty of every coefficient: ``penalty_scale * lam``, 0 for the
-        intercept."""
-        pen = np.zeros(self.X1.shape[1])
-        pen[: self.n_features] = self.penalty_scale * lam
-        return pen
+        """Penalty of every coefficient (class-major for several outputs):
+        ``penalty_scale * lam``, 0 for the intercept."""
+        pen = np.zeros((self.n_outputs, self.X1.shape[1]))
+        pen[:, : self.n_features] = self.penalty_scale * lam
+        return pen.ravel()
+
+    def predictor(self, X1, coef):
+        """Linear predictor ``z`` of rows ``X1``: (n,) or (n, n_outputs)."""
+        W = coef.reshape(self.n_outputs, -1)
+        Z = np.asarray(X1 @ W.T)
+        return Z[:, 0] if self.n_outputs == 1 else Z
+
+    def input_gradient(self, X1, slope):
+        """``X1^T slope`` flattened like the coefficients."""
+        slope = slope.reshape(slope.shape[0], -1)
+        return np.asarray(X1.T @ slope).T.ravel()
 
     def objective(self, coef, pen):
-        z = np.asarray(self.X1 @ coef).ravel()
-        value = self.sample_weight @ self.loss.derivatives(self.y, z)[0]
-        return value + 0.5 * pen @ coef**2
+        value = (
+            self.sample_weight
+            @ self.loss.derivatives(self.y, self.predictor(self.X1, coef))[0]
+        )
+        return value + 0.5 * pen @ coef**2 + 0.5 * self._intercept_sum(coef) ** 2
+
+    def _intercept_sum(self, coef):
+        if not self._centre_intercepts:
+            return 0.0
+        return coef.reshape(self.n_outputs, -1)[:, -1].sum() / np.sqrt(self.n_outputs)
+
+    def second_order(self, coef, pen):
+        """Objective, predictor, gradient and Hessian at ``coef``."""
+        z = self.predictor(self.X1, coef)
+        value, d1, d2, _ = self.loss.derivatives(self.y, z)
+        s = self.sample_weight
+        objective = s @ value + 0.5 * pen @ coef**2
+        grad = self.input_gradient(self.X1, s[:, None] * d1.reshape(len(s), -1))
+        grad += pen * coef
+        K, q = self.n_outputs, self.X1.shape[1]
+        if K == 1:
+            hessian = weighted_gram(self.X1, s * d2)
+        else:
+            hessian = np.empty((K * q, K * q))
+            for k in range(K):
+                for m in range(k, K):
+                    block = weighted_gram(self.X1, s * d2[:, k, m])
+                    hessian[k * q : (k + 1) * q, m * q : (m + 1) * q] = block
+                    hessian[m * q : (m + 1) * q, k * q : (k + 1) * q] = block.T
+        hessian[np.diag_indices_from(hessian)] += pen
+        if self._centre_intercepts:
+            total = self._intercept_sum(coef)
+            objective += 0.5 * total**2
+            index = np.arange(K) * q + q - 1
+            grad[index] += total / np.sqrt(K)
+            hessian[np.ix_(index, index)] += 1.0 / K
+        return objective, z, grad, hessian
 
     def solve(self, lam):
         """Minimise the training criterion at penalties ``lam``.
@@ -100,13 +149,7 @@ class NewtonSolver:
         stalled = False
         previous_decrement = np.inf
         for _ in range(_MAX_NEWTON):
-            z = np.asarray(self.X1 @ coef).ravel()
-            value, d1, d2, _ = self.loss.derivatives(self.y, z)
-            objective = self.sample_weight @ value + 0.5 * pen @ coef**2
-            grad = np.asarray(self.X1.T @ (self.sample_weight * d1)).ravel()
-            grad += pen * coef
-            hessian = weighted_gram(self.X1, self.sample_weight * d2)
-            hessian[np.diag_indices_from(hessian)] += pen
+            objective, z, grad, hessian = self.second_order(coef, pen)
             factor = cholesky_with_jitter(hessian)
             step = linalg.cho_solve(factor, grad, check_finite=False)
             decrement = grad @ step

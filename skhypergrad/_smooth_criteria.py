@@ -74,12 +74,17 @@ class SmoothKFoldCriterion:
         value = 0.0
         grad_lam = np.zeros(p)
         for fold in self.folds:
-            state = fold.solver.solve(lam)
-            z = np.asarray(fold.val_X1 @ state.coef).ravel()
-            criterion, slope = fold.solver.loss.criterion(fold.val_y, z)
+            solver = fold.solver
+            state = solver.solve(lam)
+            z = solver.predictor(fold.val_X1, state.coef)
+            criterion, slope = solver.loss.criterion(fold.val_y, z)
             value += fold.val_weight @ criterion
-            g = np.asarray(fold.val_X1.T @ (fold.val_weight * slope)).ravel()
-            grad_lam -= fold.solver.penalty_scale * state.solve(g)[:p] * state.coef[:p]
+            weighted = fold.val_weight[:, None] * slope.reshape(len(criterion), -1)
+            g = solver.input_gradient(fold.val_X1, weighted)
+            # dE/dlam_j = -scale * sum over outputs of u_kj W_kj (u = H^{-1} g).
+            u = state.solve(g).reshape(solver.n_outputs, -1)[:, :p]
+            W = state.coef.reshape(solver.n_outputs, -1)[:, :p]
+            grad_lam -= solver.penalty_scale * np.sum(u * W, axis=0)
         value /= self._weight_sum
         grad_lam /= self._weight_sum
         return value, self.layout.theta_gradient(grad_lam, lam)

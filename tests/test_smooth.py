@@ -9,7 +9,12 @@ from sklearn.model_selection import KFold, LeaveOneOut
 
 from skhypergrad._criteria import KFoldCriterion, LeaveOneOutCriterion, make_folds
 from skhypergrad._design import CentredDesign
-from skhypergrad._losses import BinaryLogLoss, PoissonLoss, SquaredLoss
+from skhypergrad._losses import (
+    BinaryLogLoss,
+    MultinomialLogLoss,
+    PoissonLoss,
+    SquaredLoss,
+)
 from skhypergrad._params import PenaltyLayout
 from skhypergrad._smooth import NewtonSolver
 from skhypergrad._smooth_criteria import (
@@ -187,3 +192,54 @@ def test_gradient_with_weight_scaled_penalty(kind):
     np.testing.assert_allclose(
         grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-8
     )
+
+
+def multinomial_data(n=60, p=4, n_classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    logits = X @ rng.normal(size=(p, n_classes)) + rng.normal(size=n_classes)
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(n_classes, p=row) for row in proba])
+    return X, y, rng.uniform(0.5, 2.0, size=n)
+
+
+@pytest.mark.parametrize("kind", ["kfold", "heldout"])
+@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_multinomial_gradient_matches_finite_differences(
+    kind, parametrisation, fit_intercept
+):
+    X, y, weights = multinomial_data()
+    n = len(y)
+    if kind == "kfold":
+        splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    else:
+        splits = [(np.arange(n)[: 2 * n // 3], np.arange(n)[2 * n // 3 :])]
+    layout = layout_for(parametrisation, X.shape[1], power=-1.0)
+    folds = make_smooth_folds(
+        X, y, weights, splits, fit_intercept, MultinomialLogLoss(3)
+    )
+    criterion = SmoothKFoldCriterion(folds, layout)
+    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups)
+    _, grad = criterion(theta)
+    np.testing.assert_allclose(
+        grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_newton_equals_sklearn_multinomial_logistic_regression(fit_intercept):
+    X, y, weights = multinomial_data()
+    C = 0.8
+    solver = NewtonSolver(X, y, weights, fit_intercept, MultinomialLogLoss(3))
+    state = solver.solve(np.full(X.shape[1], 1.0 / C))
+    W = state.coef.reshape(3, -1)
+    reference = LogisticRegression(C=C, fit_intercept=fit_intercept, tol=1e-12)
+    reference.fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(W[:, :4], reference.coef_, rtol=1e-5, atol=1e-8)
+    if fit_intercept:
+        # Softmax ignores a common shift of the intercepts: compare them centred.
+        ours = W[:, 4] - W[:, 4].mean()
+        theirs = reference.intercept_ - reference.intercept_.mean()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-8)
