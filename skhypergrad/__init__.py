@@ -6,9 +6,15 @@ cross-validation, k-fold or held-out error), as in Bengio (2000),
 "Gradient-based optimization of hyperparameters", Neural Computation 12(8).
 """
 
+from ._logistic import GradientLogisticRegressionCV
 from ._poisson import GradientPoissonRegressorCV
 from ._ridge import GradientRidgeCV
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["GradientPoissonRegressorCV", "GradientRidgeCV", "__version__"]
+__all__ = [
+    "GradientLogisticRegressionCV",
+    "GradientPoissonRegressorCV",
+    "GradientRidgeCV",
+    "__version__",
+]

@@ -53,8 +53,8 @@ def scan_grid(log_bounds, per_decade, extra=None):
     low, high = log_bounds
     n_points = max(int(np.ceil(per_decade * (high - low) / np.log(10))) + 1, 2)
     grid = np.linspace(low, high, n_points)
-    if extra is not None:
-        grid = np.unique(np.append(grid, extra))
+    if extra is not None and np.min(np.abs(grid - extra)) > 1e-9:
+        grid = np.sort(np.append(grid, extra))
     return grid
 
 

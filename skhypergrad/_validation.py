@@ -54,7 +54,7 @@ def check_sample_weight(sample_weight, n_samples):
     return weights
 
 
-def resolve_cv(cv, X, y, allowed_strings):
+def resolve_cv(cv, X, y, allowed_strings, classifier=False):
     """Turn ``cv`` into a criterion name or a list of (train, test) splits.
 
     Parameters
@@ -64,6 +64,8 @@ def resolve_cv(cv, X, y, allowed_strings):
         The training data, passed to the splitter.
     allowed_strings : tuple of str
         Criterion names accepted as strings (e.g. ``("gcv",)``).
+    classifier : bool, default=False
+        An int then means stratified k-fold.
 
     Returns
     -------
@@ -82,7 +84,7 @@ def resolve_cv(cv, X, y, allowed_strings):
         return cv, None
     if isinstance(cv, Integral) and not isinstance(cv, bool) and cv < 2:
         raise ValueError(f"cv as an int is the number of folds, >= 2; got {cv}.")
-    splitter = check_cv(cv, y, classifier=False)
+    splitter = check_cv(cv, y, classifier=classifier)
     splits = []
     for train, test in splitter.split(X, y):
         train, test = np.asarray(train), np.asarray(test)

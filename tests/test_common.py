@@ -2,7 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skhypergrad import GradientPoissonRegressorCV, GradientRidgeCV
+from skhypergrad import (
+    GradientLogisticRegressionCV,
+    GradientPoissonRegressorCV,
+    GradientRidgeCV,
+)
 
 ESTIMATORS = [
     GradientRidgeCV(),
@@ -10,6 +14,8 @@ ESTIMATORS = [
     GradientRidgeCV(cv=3),
     GradientPoissonRegressorCV(),
     GradientPoissonRegressorCV(cv="alo", feature_groups="each"),
+    GradientLogisticRegressionCV(cv=3),
+    GradientLogisticRegressionCV(feature_groups="each", cv=3),
 ]
 
 # No check is declared as an expected failure. The sample-weight equivalence

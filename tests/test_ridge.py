@@ -336,3 +336,14 @@ def test_many_more_features_than_samples():
     assert np.isfinite(each.best_score_) and each.best_score_ >= model.best_score_
     same = RidgeCV(alphas=[model.alpha_]).fit(X, y)
     np.testing.assert_allclose(model.best_score_, same.best_score_, rtol=1e-8)
+
+
+def test_scan_grid_does_not_repeat_the_initial_value():
+    from skhypergrad._ridge_search import scan_grid
+
+    # log(1.0) = 0 is (up to rounding) a grid point: it must not appear twice,
+    # or the bracketing search would stop on a zero-width bracket.
+    grid = scan_grid(np.log([1e-4, 1e4]), 1, extra=0.0)
+    assert np.all(np.diff(grid) > 1e-6)
+    assert grid.size == 9
+    assert scan_grid(np.log([1e-4, 1e4]), 1, extra=0.5).size == 10

@@ -1,0 +1,105 @@
+"""GradientLogisticRegressionCV against scikit-learn's LogisticRegression."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from skhypergrad import GradientLogisticRegressionCV
+
+
+def classification(n_classes=2, n=240, seed=0):
+    X, y = make_classification(
+        n_samples=n,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        flip_y=0.1,
+        random_state=seed,
+    )
+    return X, y
+
+
+def reference(C, **params):
+    return LogisticRegression(C=C, tol=1e-12, max_iter=10_000, **params)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_model_equals_logistic_regression_at_C(n_classes, fit_intercept):
+    X, y = classification(n_classes)
+    weights = np.linspace(0.5, 2.0, len(y))
+    model = GradientLogisticRegressionCV(cv=3, fit_intercept=fit_intercept)
+    model.fit(X, y, sample_weight=weights)
+    ref = reference(model.C_, fit_intercept=fit_intercept)
+    ref.fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(
+        model.predict_proba(X), ref.predict_proba(X), rtol=1e-6, atol=1e-9
+    )
+    np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_best_score_is_the_pooled_cross_validated_log_loss(n_classes):
+    X, y = classification(n_classes)
+    splitter = StratifiedKFold(4, shuffle=True, random_state=0)
+    model = GradientLogisticRegressionCV(cv=splitter).fit(X, y)
+    proba = cross_val_predict(
+        reference(model.C_), X, y, cv=splitter, method="predict_proba"
+    )
+    np.testing.assert_allclose(-model.best_score_, log_loss(y, proba), rtol=1e-6)
+    # No C of a grid does better on the same folds.
+    for C in np.logspace(-4, 4, 9):
+        proba = cross_val_predict(
+            reference(C), X, y, cv=splitter, method="predict_proba"
+        )
+        assert -model.best_score_ <= log_loss(y, proba) * (1 + 1e-8)
+
+
+def test_string_labels_and_class_weight():
+    X, y = classification(3)
+    labels = np.array(["cat", "dog", "emu"])[y]
+    model = GradientLogisticRegressionCV(cv=3, class_weight="balanced").fit(X, labels)
+    np.testing.assert_array_equal(model.classes_, ["cat", "dog", "emu"])
+    assert set(model.predict(X)) <= {"cat", "dog", "emu"}
+    ref = reference(model.C_, class_weight="balanced").fit(X, labels)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-5, atol=1e-8)
+
+
+def test_separable_classes_give_finite_C_on_the_bound_with_a_warning():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int)
+    X[:, 0] += np.where(y == 1, 1.0, -1.0)  # a wide margin
+    with pytest.warns(ConvergenceWarning, match="upper bound"):
+        model = GradientLogisticRegressionCV(cv=3, C_bounds=(1e-2, 1e3)).fit(X, y)
+    assert np.isclose(model.C_, 1e3)
+    assert np.all(np.isfinite(model.coef_))
+
+
+def test_alo_for_two_classes_and_its_limits():
+    X, y = classification(2)
+    model = GradientLogisticRegressionCV(cv="alo").fit(X, y)
+    assert np.isfinite(model.best_score_)
+    X3, y3 = classification(3)
+    with pytest.raises(ValueError, match="two classes"):
+        GradientLogisticRegressionCV(cv="alo").fit(X3, y3)
+
+
+def test_a_training_fold_without_a_class_is_an_error():
+    X, y = classification(3)
+    order = np.argsort(y)
+    split = [(np.arange(160), np.arange(160, 240))]  # the last class never trains
+    with pytest.raises(ValueError, match="lacks"):
+        GradientLogisticRegressionCV(cv=split).fit(X[order], y[order])
+
+
+def test_one_class_is_an_error():
+    X, _ = classification(2)
+    with pytest.raises(ValueError, match="class"):
+        GradientLogisticRegressionCV().fit(X, np.zeros(len(X)))
