@@ -28,8 +28,7 @@ class GradientLogisticRegressionCV(ClassifierMixin, BaseEstimator):
     ----------
     C : float or array-like of shape (n_groups,), default=1.0
         Initial inverse penalty, in :class:`~sklearn.linear_model.LogisticRegression`'s
-        convention. A scan of one point per decade of ``C_bounds`` (plus this
-        value) gives the start of the search.
+        convention. The search starts here and steps downhill.
     C_bounds : tuple of (float, float), default=(1e-4, 1e4)
         Bounds of every ``C``.
     feature_groups : None, "each" or array-like of shape (n_features,), \

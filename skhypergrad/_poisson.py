@@ -27,8 +27,7 @@ class GradientPoissonRegressorCV(RegressorMixin, BaseEstimator):
     alpha : float or array-like of shape (n_groups,), default=1.0
         Initial penalty, in :class:`~sklearn.linear_model.PoissonRegressor`'s
         convention: the training criterion is the mean deviance halved plus
-        ``alpha / 2 * ||w||^2``. A scan of one point per decade of
-        ``alpha_bounds`` (plus this value) gives the start of the search.
+        ``alpha / 2 * ||w||^2``. The search starts here and steps downhill.
     alpha_bounds : tuple of (float, float), default=(1e-6, 1e4)
         Bounds of every alpha.
     feature_groups : None, "each" or array-like of shape (n_features,), \

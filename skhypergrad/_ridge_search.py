@@ -21,14 +21,10 @@ from ._criteria import (
     make_folds,
 )
 from ._design import CentredDesign
-from ._optimize import (
-    SearchRecord,
-    minimize_criterion,
-    minimize_per_target,
-    scan,
-)
+from ._optimize import SearchRecord, minimize_criterion, scan
 from ._params import PenaltyLayout
 from ._quadratic import RidgeSolver
+from ._search1d import minimize_per_target
 from ._spectral import SpectralBasis, SpectralKFold, SpectralLeaveOneOut
 
 

@@ -1,7 +1,9 @@
 """Wiring of the smooth-loss estimators: criterion, search and refit.
 
-- One hyperparameter: a coarse scan (one point per decade, plus the initial
-  value), then the bracketed secant search of :func:`minimize_per_target`.
+- One hyperparameter: from the initial value, steps downhill of growing
+  length until a bracket holds a minimum, then secant steps on the derivative
+  (:func:`minimize_by_bracketing`); each evaluation costs Newton solves, so
+  there is no scan.
 - Several (feature groups): the one-hyperparameter search gives the start, then
   L-BFGS-B (:func:`minimize_criterion`).
 Every criterion evaluation warm-starts Newton's method from the previous one.
@@ -11,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._optimize import SearchRecord, minimize_criterion, minimize_per_target
+from ._optimize import SearchRecord, minimize_criterion
 from ._params import PenaltyLayout
-from ._ridge_search import scan_grid
+from ._search1d import minimize_by_bracketing
 from ._smooth import NewtonSolver
 from ._smooth_criteria import (
     ApproximateLeaveOneOut,
@@ -31,20 +33,6 @@ class SmoothOutcome:
     coef: np.ndarray  # (w, b) of the full-data fit
     n_iter: int
     history: dict
-
-
-class _OneTarget:
-    """A scalar criterion seen as the single target of a per-target search."""
-
-    def __init__(self, criterion):
-        self.criterion = criterion
-
-    def __call__(self, log_value, with_grad=True, columns=None):
-        value, grad = self.criterion(np.atleast_1d(log_value)[:1])
-        return np.atleast_1d(value), grad[:1]
-
-    def grid_values(self, grid):
-        return np.array([[self.criterion(np.array([point]))[0]] for point in grid])
 
 
 class SmoothProblem:
@@ -99,7 +87,7 @@ class SmoothProblem:
                 scalar.record.thetas, scalar.record.values, strict=True
             ):
                 if np.all(np.isfinite(value)):
-                    record.add(np.full(self.layout.n_groups, theta[0]), value[0])
+                    record.add(np.full(self.layout.n_groups, theta[0]), value)
             value0, _ = self._groups(theta0)
             record.add(theta0, value0)
             start, _ = record.best()
@@ -118,20 +106,15 @@ class SmoothProblem:
         )
 
     def _search_scalar(self, theta0, options):
-        one = _OneTarget(self._scalar)
-        grid = scan_grid(self.layout.log_bounds, 1, extra=np.mean(theta0))
+        start = float(np.mean(theta0))
         if callable(options["optimizer"]):
-            record = SearchRecord()
-            for point, value in zip(grid, one.grid_values(grid)[:, 0], strict=True):
-                record.add([point], value)
-            start, _ = record.best()
             return minimize_criterion(
-                self._scalar, start, self.layout.bounds[:1], record=record, **options
+                self._scalar, np.array([start]), self.layout.bounds[:1], **options
             )
-        return minimize_per_target(
-            one,
-            one.grid_values,
-            grid,
+        return minimize_by_bracketing(
+            self._scalar,
+            start,
+            self.layout.log_bounds,
             max_iter=options["max_iter"],
             xtol=options["tol"],
             verbose=options["verbose"],
