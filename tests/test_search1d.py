@@ -1,0 +1,63 @@
+"""The one-dimensional searches on functions with known minima."""
+
+import numpy as np
+import pytest
+
+from skhypergrad._search1d import minimize_by_bracketing, minimize_per_target
+
+BOUNDS = np.log([1e-6, 1e6])
+
+
+def smooth_bowl(center):
+    """A non-quadratic bowl in log-space with its minimum at ``center``."""
+
+    def fun(theta):
+        d = np.asarray(theta, dtype=float) - center
+        return np.cosh(d) + 0.1 * d**2, np.sinh(d) + 0.2 * d
+
+    return fun
+
+
+@pytest.mark.parametrize("center, start", [(2.3, 0.0), (-9.0, 0.0), (5.0, 12.0)])
+def test_bracketing_finds_an_interior_minimum(center, start):
+    fun = smooth_bowl(center)
+
+    def criterion(theta):
+        value, grad = fun(theta)
+        return float(value[0]), grad
+
+    result = minimize_by_bracketing(
+        criterion, start, BOUNDS, max_iter=100, xtol=1e-8, verbose=0
+    )
+    assert result.theta[0] == pytest.approx(center, abs=1e-6)
+    assert len(result.record.values) < 25
+
+
+def test_bracketing_stops_on_the_bound():
+    def criterion(theta):  # decreasing everywhere: the minimum is the upper bound
+        return float(-theta[0]), np.array([-1.0])
+
+    result = minimize_by_bracketing(
+        criterion, 0.0, BOUNDS, max_iter=100, xtol=1e-8, verbose=0
+    )
+    assert result.theta[0] == pytest.approx(BOUNDS[1])
+
+
+def test_per_target_search_finds_each_targets_minimum():
+    centers = np.array([-10.0, -1.0, 0.3, 4.0, 13.0, 20.0])  # the last on the bound
+    fun = smooth_bowl(centers)
+
+    def vectorised(log_alpha, with_grad=True, columns=None):
+        c = centers if columns is None else centers[columns]
+        value, grad = smooth_bowl(c)(np.broadcast_to(log_alpha, c.shape))
+        return value, grad
+
+    def grid_values(grid):
+        return np.array([fun(np.full(centers.size, point))[0] for point in grid])
+
+    grid = np.linspace(*BOUNDS, 13)
+    result = minimize_per_target(
+        vectorised, grid_values, grid, max_iter=100, xtol=1e-8, verbose=0
+    )
+    expected = np.clip(centers, *BOUNDS)
+    np.testing.assert_allclose(result.theta, expected, atol=1e-6)
