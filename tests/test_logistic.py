@@ -1,5 +1,7 @@
 """GradientLogisticRegressionCV against scikit-learn's LogisticRegression."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
@@ -103,3 +105,50 @@ def test_one_class_is_an_error():
     X, _ = classification(2)
     with pytest.raises(ValueError, match="class"):
         GradientLogisticRegressionCV().fit(X, np.zeros(len(X)))
+
+
+def test_pipeline_pickle_and_sparse_input():
+    import pickle
+
+    import scipy.sparse as sp
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = classification(3)
+    pipe = make_pipeline(StandardScaler(), GradientLogisticRegressionCV(cv=3))
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert np.all(scores > 0.5)
+    model = GradientLogisticRegressionCV(cv=3).fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    X_sparse = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+    dense = GradientLogisticRegressionCV(cv=3).fit(X_sparse.toarray(), y)
+    sparse = GradientLogisticRegressionCV(cv=3).fit(X_sparse, y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"C": -1.0}, "C"),
+        ({"C_bounds": (1.0, 0.1)}, "C_bounds"),
+        ({"cv": "gcv"}, "cv"),
+        ({"feature_groups": [0, 1]}, "feature_groups"),
+        ({"max_iter": 0}, "max_iter"),
+    ],
+)
+def test_bad_parameters_name_themselves(params, match):
+    X, y = classification(2)
+    with pytest.raises(ValueError, match=match):
+        GradientLogisticRegressionCV(**params).fit(X, y)
+
+
+def test_per_feature_C_no_worse_than_one_C():
+    X, y = classification(2)
+    one = GradientLogisticRegressionCV(cv=3).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # C on a bound is fine
+        each = GradientLogisticRegressionCV(cv=3, feature_groups="each").fit(X, y)
+    assert each.C_.shape == (X.shape[1],)
+    assert each.best_score_ >= one.best_score_ - 1e-12
