@@ -94,6 +94,25 @@ class MultinomialLogLoss:
         P[np.arange(len(y)), y] -= 1.0
         return value, P
 
+    def weighted_hessian(self, X1, weights, Z):
+        """``sum_i weights_i (diag(p_i) - p_i p_i^T) kron x_i x_i^T``, class-major.
+
+        The ``diag(p)`` part is block diagonal (one weighted Gram matrix per
+        class) and the ``p p^T`` part is ``V^T V`` with ``V = [sqrt(s) p_k x]_k``:
+        one symmetric product instead of ``K (K + 1) / 2`` blocks.
+        """
+        P = np.exp(Z - logsumexp(Z, axis=1)[:, None])
+        n, q = X1.shape
+        K = self.n_outputs
+        root = np.sqrt(weights)[:, None]
+        V = (root * P)[:, :, None] * X1[:, None, :]  # (n, K, q)
+        V = V.reshape(n, K * q)
+        hessian = -(V.T @ V)
+        for k in range(K):
+            scaled = X1 * np.sqrt(weights * P[:, k])[:, None]
+            hessian[k * q : (k + 1) * q, k * q : (k + 1) * q] += scaled.T @ scaled
+        return hessian
+
     @staticmethod
     def _value_and_proba(y, Z):
         lse = logsumexp(Z, axis=1)

@@ -194,7 +194,7 @@ def minimize_by_bracketing(fun, theta0, log_bounds, *, max_iter, xtol, verbose):
         f, g = evaluate(x)
         if np.sign(g) != np.sign(g_prev) or f > f_prev:
             return _refine_bracket(
-                evaluate, record, (x_prev, g_prev), (x, g), xtol, max_iter
+                evaluate, record, (x_prev, f_prev, g_prev), (x, f, g), xtol, max_iter
             )
         x_prev, f_prev, g_prev = x, f, g
         step *= 2.0
@@ -205,29 +205,41 @@ def minimize_by_bracketing(fun, theta0, log_bounds, *, max_iter, xtol, verbose):
 
 
 def _refine_bracket(evaluate, record, first, second, xtol, max_iter):
-    """Secant steps within the bracket of ``first`` and ``second``."""
-    (x_prev, g_prev), (x, g) = first, second
-    lo, hi = min(x, x_prev), max(x, x_prev)
-    # Keep the bracket's ends with a downhill derivative at lo, uphill at hi.
-    while len(record.values) <= max_iter and hi - lo > xtol and abs(x - x_prev) > xtol:
-        trial = float(
-            _safeguarded_secant(
-                np.array([x_prev]),
-                np.array([g_prev]),
-                np.array([x]),
-                np.array([g]),
-                np.array([lo]),
-                np.array([hi]),
-            )[0]
-        )
-        x_prev, g_prev = x, g
-        x = trial
-        _, g = evaluate(x)
-        if g < 0:
-            lo = x
+    """Shrink the bracket of ``first`` and ``second``, each ``(x, f, g)``.
+
+    Each step goes to the minimiser of the cubic that interpolates the values
+    and derivatives at the bracket's ends (Nocedal and Wright, eq. 3.59), or to
+    the midpoint when that leaves the bracket's inner 90%. Stops when the
+    bracket is narrower than ``xtol`` or the derivative is below ``xtol``
+    relative to the criterion.
+    """
+    lo, hi = sorted([first, second], key=lambda end: end[0])
+    while len(record.values) <= max_iter and hi[0] - lo[0] > xtol:
+        x = _cubic_step(lo, hi)
+        f, g = evaluate(x)
+        if abs(g) <= xtol * abs(f):
+            break
+        # A minimum stays between a downhill end (g < 0) and an uphill one.
+        if g < 0 and f <= lo[1]:
+            lo = (x, f, g)
         else:
-            hi = x
+            hi = (x, f, g)
     theta, value = record.best()
     return SearchResult(
         theta=theta, value=value, n_iter=len(record.values), record=record
     )
+
+
+def _cubic_step(lo, hi):
+    """Minimiser of the cubic through ``lo`` and ``hi``, safeguarded."""
+    (a, fa, ga), (b, fb, gb) = lo, hi
+    d1 = ga + gb - 3.0 * (fa - fb) / (a - b)
+    radicand = d1 * d1 - ga * gb
+    if radicand >= 0:
+        d2 = np.copysign(np.sqrt(radicand), b - a)
+        denominator = gb - ga + 2.0 * d2
+        if denominator != 0:
+            x = b - (b - a) * (gb + d2 - d1) / denominator
+            if a + 0.05 * (b - a) < x < b - 0.05 * (b - a):
+                return float(x)
+    return 0.5 * (a + b)

@@ -34,6 +34,10 @@ def weighted_gram(X1, weights):
     """Return ``X1^T diag(weights) X1`` as a dense array."""
     if sp.issparse(X1):
         return np.asarray((X1.T @ X1.multiply(weights[:, None])).todense())
+    if np.all(weights >= 0):
+        # A.T @ A of one buffer is a symmetric rank-k update: half the work.
+        scaled = X1 * np.sqrt(weights)[:, None]
+        return scaled.T @ scaled
     return X1.T @ (X1 * weights[:, None])
 
 
@@ -121,6 +125,8 @@ class NewtonSolver:
         K, q = self.n_outputs, self.X1.shape[1]
         if K == 1:
             hessian = weighted_gram(self.X1, s * d2)
+        elif hasattr(self.loss, "weighted_hessian") and not sp.issparse(self.X1):
+            hessian = self.loss.weighted_hessian(self.X1, s, z)
         else:
             hessian = np.empty((K * q, K * q))
             for k in range(K):

@@ -243,3 +243,21 @@ def test_newton_equals_sklearn_multinomial_logistic_regression(fit_intercept):
         ours = W[:, 4] - W[:, 4].mean()
         theirs = reference.intercept_ - reference.intercept_.mean()
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-8)
+
+
+def test_multinomial_structured_hessian_equals_the_blocks():
+    from skhypergrad._smooth import augment, weighted_gram
+
+    X, y, weights = multinomial_data()
+    loss = MultinomialLogLoss(3)
+    X1 = augment(X, True)
+    Z = X1 @ np.random.default_rng(2).normal(size=(X1.shape[1], 3))
+    d2 = loss.derivatives(y, Z)[2]
+    q = X1.shape[1]
+    expected = np.block(
+        [[weighted_gram(X1, weights * d2[:, k, m]) for m in range(3)] for k in range(3)]
+    )
+    assert expected.shape == (3 * q, 3 * q)
+    np.testing.assert_allclose(
+        loss.weighted_hessian(X1, weights, Z), expected, rtol=1e-10, atol=1e-12
+    )
