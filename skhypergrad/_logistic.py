@@ -8,15 +8,16 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import SearchParamsMixin
 from ._losses import BinaryLogLoss, MultinomialLogLoss
 from ._optimize import warn_on_bounds
 from ._params import PenaltyLayout, check_bounds, initial_theta, resolve_groups
 from ._smooth_search import SmoothProblem
 from ._threads import shared_blas_threads
-from ._validation import check_sample_weight, check_scalar_param, resolve_cv
+from ._validation import check_sample_weight, resolve_cv
 
 
-class GradientLogisticRegressionCV(ClassifierMixin, BaseEstimator):
+class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression with ``C`` tuned by the gradient of a CV criterion.
 
     Replaces :class:`~sklearn.linear_model.LogisticRegressionCV`: instead of
@@ -141,18 +142,6 @@ class GradientLogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self):
-        check_scalar_param(self.max_iter, "max_iter", "int", low=1)
-        check_scalar_param(self.tol, "tol", "real", low=0)
-        check_scalar_param(self.n_restarts, "n_restarts", "int", low=0)
-        check_scalar_param(self.verbose, "verbose", "int", low=0)
-        if not callable(self.optimizer) and self.optimizer != "l-bfgs-b":
-            raise ValueError(
-                f"optimizer must be 'l-bfgs-b' or a callable, got {self.optimizer!r}."
-            )
-        if not isinstance(self.fit_intercept, bool | np.bool_):
-            raise TypeError("fit_intercept must be a bool.")
-
     def fit(self, X, y, sample_weight=None):
         """Tune ``C`` and fit the logistic regression at the optimum.
 
@@ -220,20 +209,10 @@ class GradientLogisticRegressionCV(ClassifierMixin, BaseEstimator):
                 layout,
                 scale_by_weight=False,
             )
-            outcome = problem.search(theta0, self._options(), "C")
+            outcome = problem.search(theta0, self._search_options(), "C")
         warn_on_bounds(outcome.theta, log_bounds, "C", labels)
         self._set_fitted(outcome, layout, labels, X.shape[1], n_classes)
         return self
-
-    def _options(self):
-        return dict(
-            optimizer=self.optimizer,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            n_restarts=self.n_restarts,
-            random_state=self.random_state,
-            verbose=self.verbose,
-        )
 
     def _set_fitted(self, outcome, layout, labels, n_features, n_classes):
         C = np.clip(np.exp(outcome.theta), *self.C_bounds)

@@ -6,15 +6,16 @@ from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import SearchParamsMixin
 from ._losses import PoissonLoss
 from ._optimize import warn_on_bounds
 from ._params import PenaltyLayout, check_bounds, initial_theta, resolve_groups
 from ._smooth_search import SmoothProblem
 from ._threads import shared_blas_threads
-from ._validation import check_sample_weight, check_scalar_param, resolve_cv
+from ._validation import check_sample_weight, resolve_cv
 
 
-class GradientPoissonRegressorCV(RegressorMixin, BaseEstimator):
+class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimator):
     """Poisson regression with penalties tuned by the gradient of a CV criterion.
 
     Replaces ``GridSearchCV(PoissonRegressor(), {"alpha": [...]})``: the penalty
@@ -139,18 +140,6 @@ class GradientPoissonRegressorCV(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self):
-        check_scalar_param(self.max_iter, "max_iter", "int", low=1)
-        check_scalar_param(self.tol, "tol", "real", low=0)
-        check_scalar_param(self.n_restarts, "n_restarts", "int", low=0)
-        check_scalar_param(self.verbose, "verbose", "int", low=0)
-        if not callable(self.optimizer) and self.optimizer != "l-bfgs-b":
-            raise ValueError(
-                f"optimizer must be 'l-bfgs-b' or a callable, got {self.optimizer!r}."
-            )
-        if not isinstance(self.fit_intercept, bool | np.bool_):
-            raise TypeError("fit_intercept must be a bool.")
-
     def fit(self, X, y, sample_weight=None):
         """Tune the penalties and fit the Poisson regression at the optimum.
 
@@ -189,14 +178,7 @@ class GradientPoissonRegressorCV(RegressorMixin, BaseEstimator):
         log_bounds = check_bounds(self.alpha_bounds, "alpha_bounds")
         layout = PenaltyLayout(group_index, int(group_index.max()) + 1, log_bounds)
         theta0 = initial_theta(self.alpha, layout.n_groups, log_bounds, "alpha")
-        options = dict(
-            optimizer=self.optimizer,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            n_restarts=self.n_restarts,
-            random_state=self.random_state,
-            verbose=self.verbose,
-        )
+        options = self._search_options()
         with shared_blas_threads():
             problem = SmoothProblem(
                 X,

@@ -6,13 +6,18 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _ridge_search
+from ._base import SearchParamsMixin
 from ._optimize import warn_on_bounds
 from ._params import PenaltyLayout, check_bounds, initial_theta, resolve_groups
 from ._threads import shared_blas_threads
-from ._validation import check_sample_weight, check_scalar_param, resolve_cv
+from ._validation import check_sample_weight, resolve_cv
 
 
-class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class GradientRidgeCV(
+    SearchParamsMixin, MultiOutputMixin, RegressorMixin, BaseEstimator
+):
+    _bool_params = ("fit_intercept", "alpha_per_target")
+
     """Ridge regression with penalties tuned by the gradient of a CV criterion.
 
     A drop-in replacement for :class:`~sklearn.linear_model.RidgeCV` that,
@@ -178,19 +183,6 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.n_jobs = n_jobs
 
-    def _check_params(self):
-        check_scalar_param(self.max_iter, "max_iter", "int", low=1)
-        check_scalar_param(self.tol, "tol", "real", low=0)
-        check_scalar_param(self.n_restarts, "n_restarts", "int", low=0)
-        check_scalar_param(self.verbose, "verbose", "int", low=0)
-        if not callable(self.optimizer) and self.optimizer != "l-bfgs-b":
-            raise ValueError(
-                f"optimizer must be 'l-bfgs-b' or a callable, got {self.optimizer!r}."
-            )
-        for name in ("fit_intercept", "alpha_per_target"):
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise TypeError(f"{name} must be a bool.")
-
     def fit(self, X, y, sample_weight=None):
         """Tune the penalties on ``(X, y)`` and fit the ridge model at the optimum.
 
@@ -240,14 +232,7 @@ class GradientRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             outcome = problem.search(
                 theta0,
                 per_target=per_target,
-                options=dict(
-                    optimizer=self.optimizer,
-                    max_iter=self.max_iter,
-                    tol=self.tol,
-                    n_restarts=self.n_restarts,
-                    random_state=self.random_state,
-                    verbose=self.verbose,
-                ),
+                options=self._search_options(),
                 n_jobs=self.n_jobs,
             )
         warn_on_bounds(outcome.theta, log_bounds, "alpha", labels)

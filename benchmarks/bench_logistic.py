@@ -1,0 +1,677 @@
+"""Benchmark GradientLogisticRegressionCV and GradientPoissonRegressorCV against
+scikit-learn's own tools, in one process.
+
+Sections (``--only`` selects one or more by letter or by name):
+
+A. ``logistic``: one C, 5-fold and approximate leave-one-out (ALO), against
+   ``LogisticRegressionCV(Cs=20, cv=5, scoring="neg_log_loss")`` on breast
+   cancer, digits (10 classes) and a 5000 x 200 ``make_classification``, scored
+   on a held-out test split; the 5-fold log-loss at each chosen C is recomputed
+   with scikit-learn's ``LogisticRegression``. If our multinomial fit (digits)
+   takes more than ``--profile-above`` times ``LogisticRegressionCV``'s time, one
+   fit is profiled with ``cProfile`` and the functions that take the time are
+   printed.
+B. ``per-feature``: one C per feature against one C overall and
+   ``LogisticRegressionCV`` on a problem with 95 irrelevant features of 100.
+C. ``poisson``: ``GradientPoissonRegressorCV`` (5-fold and ALO) against
+   ``GridSearchCV(PoissonRegressor(max_iter=1000), 20 alphas, cv=5)``.
+
+Every time is wall-clock (``time.perf_counter``) of ``fit`` only, the best of at
+least ``--repeat`` runs, the contenders of a table run in turn (interleaved). A
+fast fit is run again, up to 25 times, until its runs add up to ``--min-time``
+seconds; a run slower than ``--slow`` seconds is not repeated. Timings of 2-thread
+OpenBLAS on a small shared machine vary from run to run: the best of many runs is
+the steadiest estimate. Numbers are whatever this machine measures: nothing is
+hard-coded.
+
+Usage::
+
+    python benchmarks/bench_logistic.py              # full run (about 1.5 min)
+    python benchmarks/bench_logistic.py --quick      # smaller smoke run
+    python benchmarks/bench_logistic.py --only A --only poisson
+"""
+
+import argparse
+import cProfile
+import gc
+import os
+import pstats
+import shlex
+import sys
+import time
+import warnings
+
+import numpy as np
+from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
+    MAX_RUNS,
+    fmt_goal,
+    fmt_num,
+    fmt_ratio,
+    fmt_time,
+    load_text,
+    print_environment,
+    print_header,
+    print_notes,
+    print_table,
+    runs_text,
+    timed_all,
+)
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.linear_model import (
+    LogisticRegression,
+    LogisticRegressionCV,
+    PoissonRegressor,
+)
+from sklearn.metrics import log_loss, mean_poisson_deviance
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skhypergrad import GradientLogisticRegressionCV, GradientPoissonRegressorCV
+
+N_CS = 20  # LogisticRegressionCV's Cs: np.logspace(-4, 4, 20)
+ALPHAS = np.logspace(-6, 4, 20)  # GridSearchCV's alphas for PoissonRegressor
+ALPHAS_TEXT = "np.logspace(-6, 4, 20)"
+LRCV_TEXT = f'LogisticRegressionCV(Cs={N_CS}, cv=5, scoring="neg_log_loss")'
+GRID_TEXT = (
+    f'GridSearchCV(PoissonRegressor(max_iter=1000), {{"alpha": {ALPHAS_TEXT}}}, '
+    'cv=5, scoring="neg_mean_poisson_deviance")'
+)
+REL_TOL = 1e-3  # "no worse": ours <= peer * (1 + REL_TOL) on held-out loss
+KFOLD_SPEED = 3.0  # goal: k-fold at least this many times faster than the peer
+ALO_SPEED = 10.0  # goal: ALO at least this many times faster than the peer
+TEST_SIZE = 0.2  # held-out share of sections A (stratified, random_state=0)
+
+SECTIONS = {
+    "A": ("a", "logistic", "lrcv"),
+    "B": ("b", "per-feature", "per_feature"),
+    "C": ("c", "poisson"),
+}
+
+
+def fmt_no_worse(rel):
+    if rel is None:
+        return "n/a"
+    return "no worse" if rel <= REL_TOL else "WORSE"
+
+
+def _diff(a, b):
+    return None if a is None or b is None else a - b
+
+
+def _rel(a, b):
+    return None if a is None or b is None else (a - b) / b
+
+
+# ----------------------------------------------------------------------------
+# Contenders
+# ----------------------------------------------------------------------------
+def fit_lrcv(X, y):
+    """LogisticRegressionCV with its defaults (no l1_ratios passed); its
+    FutureWarnings about changing defaults and attributes are silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return LogisticRegressionCV(Cs=N_CS, cv=5, scoring="neg_log_loss").fit(X, y)
+
+
+def lrcv_C(model):
+    return float(np.ravel(model.C_)[0])  # one C per class, all equal (multinomial)
+
+
+def test_log_loss(model, X_test, y_test):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        proba = model.predict_proba(X_test)
+    return log_loss(y_test, proba, labels=model.classes_)
+
+
+def cv_log_loss(X, y, C):
+    """Independent check: mean validation log-loss over all rows of
+    StratifiedKFold(5) (the folds of both 5-fold methods) of a tightly converged
+    scikit-learn LogisticRegression(C)."""
+    total = 0.0
+    labels = np.unique(y)
+    for train, test in StratifiedKFold(5).split(X, y):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            model = LogisticRegression(C=C, tol=1e-10, max_iter=10_000)
+            proba = model.fit(X[train], y[train]).predict_proba(X[test])
+        total += log_loss(y[test], proba, labels=labels) * len(test)
+    return total / len(y)
+
+
+def split_scale(X, y, test_size=TEST_SIZE, train_size=None):
+    """Stratified split (random_state=0); StandardScaler fitted on train only."""
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, train_size=train_size, stratify=y, random_state=0
+    )
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+# ----------------------------------------------------------------------------
+# A. One C: k-fold and ALO against LogisticRegressionCV
+# ----------------------------------------------------------------------------
+def section_a(args):
+    n_syn, p_syn = (1250, 50) if args.quick else (6250, 200)
+    datasets = [
+        ("breast_cancer", load_breast_cancer(return_X_y=True)),
+        ("digits", load_digits(return_X_y=True)),
+        (
+            "make_classification",
+            make_classification(
+                n_samples=n_syn, n_features=p_syn, n_informative=20, random_state=0
+            ),
+        ),
+    ]
+    print_header(
+        'A. One C: GradientLogisticRegressionCV(cv=5) and (cv="alo") vs ' + LRCV_TEXT,
+        f"k-fold >= {KFOLD_SPEED:g}x faster than LogisticRegressionCV with held-out "
+        f"log-loss no worse (ours <= LRCV's * (1 + {REL_TOL:g})); ALO (two classes "
+        f"only) >= {ALO_SPEED:g}x faster.",
+        "load_breast_cancer (2 classes), load_digits (10 classes), "
+        f"make_classification(n_samples={n_syn}, n_features={p_syn}, "
+        "n_informative=20, random_state=0) (2 classes); stratified "
+        f"train_test_split(test_size={TEST_SIZE:g}, random_state=0); StandardScaler "
+        "fitted on the training split. Both 5-fold methods use StratifiedKFold(5) "
+        "(the same folds). Times in seconds, best of `runs`.",
+    )
+    time_rows, score_rows, check_rows, notes, extra = [], [], [], [], []
+    digits = None
+    for name, (X, y) in datasets:
+        X_train, X_test, y_train, y_test = split_scale(X, y)
+        binary = len(np.unique(y_train)) == 2
+        fits = {
+            "kfold": lambda X=X_train, y=y_train: GradientLogisticRegressionCV(
+                cv=5
+            ).fit(X, y),
+            "lrcv": lambda X=X_train, y=y_train: fit_lrcv(X, y),
+        }
+        if binary:
+            fits["alo"] = lambda X=X_train, y=y_train: GradientLogisticRegressionCV(
+                cv="alo"
+            ).fit(X, y)
+        res = timed_all(fits, args.repeat, args.slow, args.min_time)
+        kfold, lrcv, alo = res["kfold"], res["lrcv"], res.get("alo")
+        notes += [(f"{name} k-fold", kfold), (f"{name} LRCV", lrcv)]
+        if alo is not None:
+            notes.append((f"{name} ALO", alo))
+        if name == "digits":
+            digits = (X_train, y_train, kfold, lrcv)
+
+        def speed(t, lrcv=lrcv):
+            ok = t is not None and t.ok and lrcv.ok
+            return lrcv.seconds / t.seconds if ok else None
+
+        def loss(t, X_test=X_test, y_test=y_test):
+            ok = t is not None and t.ok
+            return test_log_loss(t.result, X_test, y_test) if ok else None
+
+        s_kfold, s_alo = speed(kfold), speed(alo)
+        l_kfold, l_alo, l_lrcv = loss(kfold), loss(alo), loss(lrcv)
+        rel_kfold, rel_alo = _rel(l_kfold, l_lrcv), _rel(l_alo, l_lrcv)
+        shape = f"{X_train.shape[0]} x {X_train.shape[1]}"
+        classes = len(np.unique(y_train))
+        no_alo = "- (multiclass)"
+        time_rows.append(
+            [
+                name,
+                shape,
+                str(classes),
+                fmt_time(kfold.seconds),
+                fmt_time(alo.seconds) if alo else no_alo,
+                fmt_time(lrcv.seconds),
+                fmt_ratio(lrcv.seconds, kfold.seconds),
+                fmt_goal(None if s_kfold is None else s_kfold >= KFOLD_SPEED),
+                fmt_ratio(lrcv.seconds, alo.seconds) if alo else "-",
+                fmt_goal(None if s_alo is None else s_alo >= ALO_SPEED) if alo else "-",
+                runs_text(kfold, alo, lrcv),
+            ]
+        )
+        met = None
+        if s_kfold is not None and rel_kfold is not None:
+            met = s_kfold >= KFOLD_SPEED and rel_kfold <= REL_TOL
+        score_rows.append(
+            [
+                name,
+                fmt_num(kfold.result.C_ if kfold.ok else None, ".4g"),
+                (fmt_num(alo.result.C_ if alo.ok else None, ".4g") if alo else "-"),
+                fmt_num(lrcv_C(lrcv.result) if lrcv.ok else None, ".4g"),
+                fmt_num(l_kfold, ".5f"),
+                fmt_num(l_alo, ".5f") if alo else "-",
+                fmt_num(l_lrcv, ".5f"),
+                fmt_num(rel_kfold, "+.2e"),
+                fmt_no_worse(rel_kfold),
+                fmt_num(rel_alo, "+.2e") if alo else "-",
+                fmt_goal(met),
+            ]
+        )
+        cv_at = {
+            key: cv_log_loss(X_train, y_train, C) if C is not None else None
+            for key, C in (
+                ("kfold", kfold.result.C_ if kfold.ok else None),
+                ("alo", alo.result.C_ if alo is not None and alo.ok else None),
+                ("lrcv", lrcv_C(lrcv.result) if lrcv.ok else None),
+            )
+        }
+        own = -kfold.result.best_score_ if kfold.ok else None
+        check_rows.append(
+            [
+                name,
+                fmt_num(cv_at["kfold"], ".6f"),
+                fmt_num(cv_at["alo"], ".6f") if alo else "-",
+                fmt_num(cv_at["lrcv"], ".6f"),
+                fmt_num(_diff(cv_at["kfold"], cv_at["lrcv"]), "+.2e"),
+                fmt_num(own, ".6f"),
+                fmt_num(None if own is None else abs(_rel(own, cv_at["kfold"])), ".1e"),
+            ]
+        )
+        for label, t in (("k-fold", kfold), ("ALO", alo)):
+            if t is not None and t.ok:
+                extra.append(
+                    f"  {name} {label}: n_iter_ = {t.result.n_iter_}, "
+                    f"{len(t.result.history_['C'])} criterion evaluations, "
+                    f"criterion (-best_score_) {-t.result.best_score_:.5f}"
+                )
+    print_table(
+        [
+            "dataset",
+            "n_train x p",
+            "classes",
+            "k-fold s",
+            "ALO s",
+            "LRCV s",
+            "LRCV/k-fold",
+            f"k-fold >= {KFOLD_SPEED:g}x",
+            "LRCV/ALO",
+            f"ALO >= {ALO_SPEED:g}x",
+            "runs (k/A/L)",
+        ],
+        time_rows,
+    )
+    print()
+    print_table(
+        [
+            "dataset",
+            "C_ k-fold",
+            "C_ ALO",
+            "C_ LRCV",
+            "test LL k-fold",
+            "test LL ALO",
+            "test LL LRCV",
+            "(k-L)/L",
+            "k-fold vs LRCV",
+            "(A-L)/L",
+            "k-fold goal",
+        ],
+        score_rows,
+    )
+    print(
+        "  test LL = held-out log-loss; (k-L)/L = (k-fold - LRCV) / LRCV. "
+        f'"no worse" means ours <= LRCV\'s * (1 + {REL_TOL:g}). k-fold goal = speed '
+        "and no worse. LRCV's Cs = np.logspace(-4, 4, 20)."
+    )
+    print()
+    print_table(
+        [
+            "dataset",
+            "CV LL at C_ k-fold",
+            "at C_ ALO",
+            "at C_ LRCV",
+            "k-fold - LRCV",
+            "k-fold -best_score_",
+            "check",
+        ],
+        check_rows,
+    )
+    print(
+        "  CV LL at C = mean validation log-loss over StratifiedKFold(5), the folds "
+        "of both 5-fold methods, recomputed by scikit-learn's LogisticRegression(C, "
+        "tol=1e-10, max_iter=10000) (not timed); k-fold - LRCV < 0: our C_ is the "
+        "better minimiser of the 5-fold criterion. check = |our -best_score_ - "
+        "recomputed| / recomputed at our k-fold C_."
+    )
+    for line in extra:
+        print(line)
+    print_notes(notes)
+    if digits is not None:
+        maybe_profile(args, *digits)
+
+
+def maybe_profile(args, X, y, ours, peer):
+    """Profile one multinomial fit if it is much slower than LRCV."""
+    if not (ours.ok and peer.ok):
+        return
+    slower = ours.seconds / peer.seconds
+    if args.profile_above <= 0 or slower <= args.profile_above:
+        why = (
+            "--profile-above 0"
+            if args.profile_above <= 0
+            else f"not above --profile-above {args.profile_above:g}"
+        )
+        print(f"  digits: ours/LRCV time = {slower:.2f}x, {why}: not profiled.")
+        return
+    print()
+    print(
+        f"Profile of one GradientLogisticRegressionCV(cv=5) fit on digits (ours is "
+        f"{slower:.2f}x LRCV's time, above --profile-above {args.profile_above:g}):"
+    )
+    profiler = cProfile.Profile()
+    gc.collect()
+    profiler.enable()
+    model = GradientLogisticRegressionCV(cv=5).fit(X, y)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    entries = []
+    for (path, line, func), (_, calls, own, cum, _) in stats.stats.items():
+        entries.append((path, line, func, calls, own, cum))
+
+    def label(path, line, func):
+        if "skhypergrad" in path:
+            return f"skhypergrad/{os.path.basename(path)}:{line} {func}"
+        if "site-packages" in path:
+            return f"{path.split('site-packages' + os.sep)[-1]}:{line} {func}"
+        return func if path == "~" else f"{os.path.basename(path)}:{line} {func}"
+
+    def rows(selected):
+        return [
+            [
+                label(path, line, func),
+                str(calls),
+                f"{own:.3f}",
+                f"{100 * own / total:.1f}%",
+                f"{cum:.3f}",
+                f"{100 * cum / total:.1f}%",
+            ]
+            for path, line, func, calls, own, cum in selected
+        ]
+
+    headers = ["function", "calls", "own s", "own %", "cum. s", "cum. %"]
+    print(
+        f"  cProfile total {total:.3f} s (profiling overhead included); "
+        f"n_iter_ = {model.n_iter_}, {len(model.history_['C'])} criterion "
+        "evaluations."
+    )
+    print("  Own time (time in the function itself, BLAS calls included), top 8:")
+    by_own = sorted(entries, key=lambda e: e[4], reverse=True)[:8]
+    print_table(headers, rows(by_own))
+    print("  skhypergrad functions by cumulative time, top 12:")
+    ours_only = [e for e in entries if "skhypergrad" in e[0]]
+    by_cum = sorted(ours_only, key=lambda e: e[5], reverse=True)[:12]
+    print_table(headers, rows(by_cum))
+
+
+# ----------------------------------------------------------------------------
+# B. One C per feature
+# ----------------------------------------------------------------------------
+def section_b(args):
+    n_train, n_test, p = (300, 600, 100) if args.quick else (500, 1000, 100)
+    n = n_train + n_test
+    print_header(
+        'B. One C per feature: GradientLogisticRegressionCV(feature_groups="each", '
+        "cv=5) vs GradientLogisticRegressionCV(cv=5) vs " + LRCV_TEXT,
+        "with many irrelevant features, one C per feature gives a lower held-out "
+        "log-loss than one C overall (ours, cv=5) and than LogisticRegressionCV; "
+        "times reported.",
+        f"make_classification(n_samples={n}, n_features={p}, n_informative=5, "
+        f"n_redundant=0, random_state=0): {p - 5} of {p} features irrelevant; "
+        f"stratified train_test_split(train_size={n_train}, random_state=0) -> "
+        f"{n_train} train / {n_test} test; StandardScaler fitted on train. Times in "
+        "seconds, best of `runs`.",
+    )
+    X, y = make_classification(
+        n_samples=n, n_features=p, n_informative=5, n_redundant=0, random_state=0
+    )
+    X_train, X_test, y_train, y_test = split_scale(
+        X, y, test_size=None, train_size=n_train
+    )
+    names = [
+        'GradientLogisticRegressionCV(feature_groups="each", cv=5)',
+        "GradientLogisticRegressionCV(cv=5)",
+        LRCV_TEXT,
+    ]
+    fits = dict(
+        zip(
+            names,
+            [
+                lambda: GradientLogisticRegressionCV(feature_groups="each", cv=5).fit(
+                    X_train, y_train
+                ),
+                lambda: GradientLogisticRegressionCV(cv=5).fit(X_train, y_train),
+                lambda: fit_lrcv(X_train, y_train),
+            ],
+            strict=True,
+        )
+    )
+    res = timed_all(fits, args.repeat, args.slow, args.min_time)
+    losses = {
+        name: test_log_loss(t.result, X_test, y_test) if t.ok else None
+        for name, t in res.items()
+    }
+    l_each, l_one, l_lrcv = (losses[name] for name in names)
+    met = None
+    if None not in (l_each, l_one, l_lrcv):
+        met = l_each < l_one and l_each < l_lrcv
+    rows = []
+    for i, name in enumerate(names):
+        t = res[name]
+        rows.append(
+            [
+                name,
+                fmt_time(t.seconds),
+                fmt_ratio(res[names[2]].seconds, t.seconds),
+                fmt_num(losses[name], ".5f"),
+                fmt_num(_diff(losses[name], l_one), "+.5f") if i != 1 else "",
+                fmt_num(_diff(losses[name], l_lrcv), "+.5f") if i != 2 else "",
+                fmt_goal(met) if i == 0 else "(peer)",
+                runs_text(t),
+            ]
+        )
+    print_table(
+        [
+            "estimator",
+            "fit s",
+            "LRCV/this",
+            "test LL",
+            "LL - one C",
+            "LL - LRCV",
+            "goal",
+            "runs",
+        ],
+        rows,
+    )
+    print("  test LL = held-out log-loss (lower is better).")
+    each, one, lrcv = (res[name] for name in names)
+    if each.ok:
+        c_each = np.asarray(each.result.C_, dtype=float)
+        low, high = each.result.C_bounds
+        at_low = int(np.count_nonzero(c_each < 1.001 * low))
+        at_high = int(np.count_nonzero(c_each > high / 1.001))
+        print(
+            f"  per-feature C_: {at_low} of {c_each.size} at the lower bound "
+            f"{low:g}, {at_high} at the upper bound {high:g}, median "
+            f"{np.median(c_each):.3g}; n_iter_ = {each.result.n_iter_}; CV log-loss "
+            f"(-best_score_) {-each.result.best_score_:.5f}."
+        )
+    if one.ok and lrcv.ok:
+        print(
+            f"  one C: C_ = {one.result.C_:.4g}, CV log-loss (-best_score_) "
+            f"{-one.result.best_score_:.5f}; LRCV: C_ = {lrcv_C(lrcv.result):.4g}."
+        )
+    print_notes(list(res.items()))
+
+
+# ----------------------------------------------------------------------------
+# C. Poisson regression
+# ----------------------------------------------------------------------------
+POISSON_W = np.array([0.4, -0.3, 0.25, -0.2, 0.15, 0.1, -0.05, 0.05])
+POISSON_W_TEXT = "(0.4, -0.3, 0.25, -0.2, 0.15, 0.1, -0.05, 0.05, 0, ..., 0)"
+
+
+def poisson_data(n_train, n_test, p=20):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_train + n_test, p))
+    w = np.zeros(p)
+    w[: len(POISSON_W)] = POISSON_W
+    y = rng.poisson(np.exp(X @ w)).astype(float)
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+
+
+def section_c(args):
+    n_train, n_test, p = (500, 500, 20) if args.quick else (2000, 2000, 20)
+    print_header(
+        'C. Poisson, one alpha: GradientPoissonRegressorCV(cv=5) and (cv="alo") vs '
+        + GRID_TEXT,
+        f"(section A's goals, applied to Poisson) k-fold >= {KFOLD_SPEED:g}x faster "
+        f"than GridSearchCV with held-out mean Poisson deviance no worse (ours <= "
+        f"grid's * (1 + {REL_TOL:g})); ALO >= {ALO_SPEED:g}x faster.",
+        f"X ~ N(0, 1), {n_train} train + {n_test} test rows, p = {p}; y ~ "
+        f"Poisson(exp(X @ w)), w = {POISSON_W_TEXT}, no intercept in the truth "
+        "(every model fits one); numpy default_rng(0); no scaling. Both 5-fold "
+        "methods use KFold(5) (the same folds). Times in seconds, best of `runs`.",
+    )
+    X, y, X_test, y_test = poisson_data(n_train, n_test, p)
+    fits = {
+        "kfold": lambda: GradientPoissonRegressorCV(cv=5).fit(X, y),
+        "alo": lambda: GradientPoissonRegressorCV(cv="alo").fit(X, y),
+        "grid": lambda: GridSearchCV(
+            PoissonRegressor(max_iter=1000),
+            {"alpha": ALPHAS},
+            cv=5,
+            scoring="neg_mean_poisson_deviance",
+        ).fit(X, y),
+    }
+    res = timed_all(fits, args.repeat, args.slow, args.min_time)
+    grid = res["grid"]
+    dev = {
+        k: mean_poisson_deviance(y_test, t.result.predict(X_test)) if t.ok else None
+        for k, t in res.items()
+    }
+    grid_alpha = grid.result.best_params_["alpha"] if grid.ok else None
+    rows = []
+    for key, name, target in (
+        ("kfold", "GradientPoissonRegressorCV(cv=5)", KFOLD_SPEED),
+        ("alo", 'GradientPoissonRegressorCV(cv="alo")', ALO_SPEED),
+        ("grid", "GridSearchCV(PoissonRegressor, 20 alphas)", None),
+    ):
+        t = res[key]
+        alpha = grid_alpha if key == "grid" else (t.result.alpha_ if t.ok else None)
+        rel = _rel(dev[key], dev["grid"])
+        met = None
+        if target is not None and t.ok and grid.ok:
+            met = grid.seconds / t.seconds >= target
+            if key == "kfold":
+                met = met and rel <= REL_TOL
+        rows.append(
+            [
+                name,
+                fmt_time(t.seconds),
+                fmt_ratio(grid.seconds, t.seconds),
+                f">= {target:g}x" if target else "",
+                fmt_num(alpha),
+                fmt_num(dev[key], ".6f"),
+                fmt_num(rel, "+.2e") if key != "grid" else "",
+                fmt_no_worse(rel) if key != "grid" else "",
+                fmt_goal(met) if target else "(peer)",
+                runs_text(t),
+            ]
+        )
+    print_table(
+        [
+            "estimator",
+            "fit s",
+            "grid/this",
+            "target",
+            "alpha_",
+            "test deviance",
+            "(o-G)/G",
+            "vs grid",
+            "goal",
+            "runs",
+        ],
+        rows,
+    )
+    print(
+        "  test deviance = held-out mean Poisson deviance (lower is better); (o-G)/G "
+        f'= (ours - grid) / grid; "no worse" means ours <= grid\'s * (1 + '
+        f"{REL_TOL:g}). The k-fold goal is speed and no worse, the ALO goal speed "
+        "only."
+    )
+    for key in ("kfold", "alo"):
+        t = res[key]
+        if t.ok:
+            print(
+                f"  {key}: n_iter_ = {t.result.n_iter_}, "
+                f"{len(t.result.history_['alpha'])} criterion evaluations, "
+                f"CV deviance (-best_score_) {-t.result.best_score_:.6f}"
+            )
+    if grid.ok:
+        print(f"  grid: best CV deviance {-grid.result.best_score_:.6f}")
+    print_notes([(k, t) for k, t in res.items()])
+
+
+# ----------------------------------------------------------------------------
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller smoke run")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only this section: A/logistic, B/per-feature, C/poisson (repeatable)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per timing, best kept (default 3)"
+    )
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=2.0,
+        help=f"a fast fit is run again (at most {MAX_RUNS} times) until its runs "
+        "add up to this many seconds; the best run is kept (default 2)",
+    )
+    parser.add_argument(
+        "--slow",
+        type=float,
+        default=30.0,
+        help="a run slower than this many seconds is not repeated (default 30)",
+    )
+    parser.add_argument(
+        "--profile-above",
+        type=float,
+        default=2.0,
+        help="section A: profile one digits fit if ours takes more than this many "
+        "times LogisticRegressionCV's time; 0 never profiles (default 2)",
+    )
+    args = parser.parse_args(argv)
+    selected = []
+    for name in args.only or list(SECTIONS):
+        key = next(
+            (k for k, names in SECTIONS.items() if name.lower() in (k.lower(), *names)),
+            None,
+        )
+        if key is None:
+            parser.error(f"unknown section {name!r}; choose from {list(SECTIONS)}")
+        selected.append(key)
+    args.sections = [k for k in SECTIONS if k in selected]
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    print_environment(
+        "GradientLogisticRegressionCV and GradientPoissonRegressorCV vs scikit-learn"
+    )
+    runners = {"A": section_a, "B": section_b, "C": section_c}
+    start = time.perf_counter()
+    for key in args.sections:
+        runners[key](args)
+        sys.stdout.flush()
+    print()
+    print(f"total wall time: {time.perf_counter() - start:.1f} s")
+    print(f"load average (1, 5, 15 min) at end: {load_text()}")
+    print("command: python " + shlex.join(sys.argv))
+
+
+if __name__ == "__main__":
+    main()
