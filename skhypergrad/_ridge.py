@@ -16,8 +16,6 @@ from ._validation import check_sample_weight, resolve_cv
 class GradientRidgeCV(
     SearchParamsMixin, MultiOutputMixin, RegressorMixin, BaseEstimator
 ):
-    _bool_params = ("fit_intercept", "alpha_per_target")
-
     """Ridge regression with penalties tuned by the gradient of a CV criterion.
 
     A drop-in replacement for :class:`~sklearn.linear_model.RidgeCV` that,
@@ -151,6 +149,8 @@ class GradientRidgeCV(
     >>> bool(0.0 < model.alpha_ < 1.0)
     True
     """
+
+    _bool_params = ("fit_intercept", "alpha_per_target")
 
     def __init__(
         self,
