@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import SearchParamsMixin
 from ._losses import BinaryLogLoss, MultinomialLogLoss
 from ._optimize import warn_on_bounds
-from ._params import PenaltyLayout, check_bounds, initial_theta, resolve_groups
+from ._params import build_layout
 from ._smooth_search import SmoothProblem
 from ._threads import shared_blas_threads
 from ._validation import check_sample_weight, resolve_cv
@@ -190,12 +190,10 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
             )
         _check_folds_have_all_classes(codes, splits, n_classes)
         loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
-        group_index, labels = resolve_groups(self.feature_groups, X.shape[1])
-        log_bounds = check_bounds(self.C_bounds, "C_bounds")
-        layout = PenaltyLayout(
-            group_index, int(group_index.max()) + 1, log_bounds, 1.0, -1.0
+        layout, theta0, labels = build_layout(
+            self.feature_groups, X.shape[1], self.C, self.C_bounds, "C", power=-1.0
         )
-        theta0 = initial_theta(self.C, layout.n_groups, log_bounds, "C")
+        log_bounds = layout.log_bounds
         target = codes.astype(float) if n_classes == 2 else codes
         with shared_blas_threads():
             problem = SmoothProblem(

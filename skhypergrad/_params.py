@@ -148,3 +148,33 @@ def initial_theta(value, n_groups, log_bounds, name):
     if not np.all(np.isfinite(values)) or np.any(values <= 0):
         raise ValueError(f"{name} must be positive and finite, got {value!r}.")
     return np.clip(np.log(values), *log_bounds)
+
+
+def build_layout(feature_groups, n_features, value, bounds, name, power=1.0):
+    """Validate an estimator's hyperparameter settings and lay them out.
+
+    Parameters
+    ----------
+    feature_groups : None, "each" or array-like of shape (n_features,)
+    n_features : int
+    value : float or array-like
+        Initial value of the hyperparameter called ``name``.
+    bounds : tuple
+        Its bounds, the parameter ``name + "_bounds"``.
+    name : str
+    power : float, default=1.0
+        -1 for an inverse penalty such as ``C``.
+
+    Returns
+    -------
+    layout : PenaltyLayout
+    theta0 : ndarray of shape (n_groups,)
+    labels : ndarray or None
+        The group labels.
+    """
+    group_index, labels = resolve_groups(feature_groups, n_features)
+    log_bounds = check_bounds(bounds, f"{name}_bounds")
+    layout = PenaltyLayout(
+        group_index, int(group_index.max()) + 1, log_bounds, power=power
+    )
+    return layout, initial_theta(value, layout.n_groups, log_bounds, name), labels

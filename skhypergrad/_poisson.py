@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import SearchParamsMixin
 from ._losses import PoissonLoss
 from ._optimize import warn_on_bounds
-from ._params import PenaltyLayout, check_bounds, initial_theta, resolve_groups
+from ._params import build_layout
 from ._smooth_search import SmoothProblem
 from ._threads import shared_blas_threads
 from ._validation import check_sample_weight, resolve_cv
@@ -174,10 +174,10 @@ class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimato
             raise ValueError(
                 f"At least 2 samples are needed, got n_samples = {X.shape[0]}."
             )
-        group_index, labels = resolve_groups(self.feature_groups, X.shape[1])
-        log_bounds = check_bounds(self.alpha_bounds, "alpha_bounds")
-        layout = PenaltyLayout(group_index, int(group_index.max()) + 1, log_bounds)
-        theta0 = initial_theta(self.alpha, layout.n_groups, log_bounds, "alpha")
+        layout, theta0, labels = build_layout(
+            self.feature_groups, X.shape[1], self.alpha, self.alpha_bounds, "alpha"
+        )
+        log_bounds = layout.log_bounds
         options = self._search_options()
         with shared_blas_threads():
             problem = SmoothProblem(

@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _ridge_search
 from ._base import SearchParamsMixin
 from ._optimize import warn_on_bounds
-from ._params import PenaltyLayout, check_bounds, initial_theta, resolve_groups
+from ._params import build_layout
 from ._threads import shared_blas_threads
 from ._validation import check_sample_weight, resolve_cv
 
@@ -219,10 +219,10 @@ class GradientRidgeCV(
                 "Leave-one-out and GCV need at least 2 samples with positive "
                 f"weight, got n_samples = {np.count_nonzero(sample_weight)}."
             )
-        group_index, labels = resolve_groups(self.feature_groups, n_features)
-        log_bounds = check_bounds(self.alpha_bounds, "alpha_bounds")
-        layout = PenaltyLayout(group_index, int(group_index.max()) + 1, log_bounds)
-        theta0 = initial_theta(self.alpha, layout.n_groups, log_bounds, "alpha")
+        layout, theta0, labels = build_layout(
+            self.feature_groups, n_features, self.alpha, self.alpha_bounds, "alpha"
+        )
+        log_bounds = layout.log_bounds
 
         per_target = self.alpha_per_target and y2d.shape[1] > 1
         with shared_blas_threads():

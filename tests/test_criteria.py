@@ -4,6 +4,7 @@ against independent oracles (explicit refits with scikit-learn's own Ridge)."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _finite_differences import central_differences
 from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import KFold, LeaveOneOut, cross_val_score
 
@@ -38,15 +39,6 @@ def layout_for(parametrisation, n_features):
     else:  # three groups, unequal sizes
         index = np.arange(n_features) % 3
     return PenaltyLayout(index, int(index.max()) + 1, LOG_BOUNDS)
-
-
-def central_differences(fun, theta, step=1e-5):
-    grad = np.empty_like(theta)
-    for k in range(theta.size):
-        shift = np.zeros_like(theta)
-        shift[k] = step
-        grad[k] = (fun(theta + shift)[0] - fun(theta - shift)[0]) / (2 * step)
-    return grad
 
 
 def build_criterion(kind, X, y, weights, fit_intercept, layout):

@@ -4,6 +4,7 @@ LOO for the squared loss and is close to brute-force LOO refits otherwise."""
 
 import numpy as np
 import pytest
+from _finite_differences import central_differences
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.model_selection import KFold, LeaveOneOut
 
@@ -51,15 +52,6 @@ def layout_for(parametrisation, p, power=1.0, scale=1.0):
         "each": np.arange(p),
     }[parametrisation]
     return PenaltyLayout(index, int(index.max()) + 1, LOG_BOUNDS, scale, power)
-
-
-def central_differences(fun, theta, step=1e-5):
-    grad = np.empty_like(theta)
-    for k in range(theta.size):
-        shift = np.zeros_like(theta)
-        shift[k] = step
-        grad[k] = (fun(theta + shift)[0] - fun(theta - shift)[0]) / (2 * step)
-    return grad
 
 
 def build(kind, loss_name, X, y, weights, fit_intercept, layout):
