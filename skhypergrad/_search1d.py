@@ -45,25 +45,10 @@ def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):
         ``theta`` and ``value`` per target (arrays of shape (n_targets,)); the
         record holds NaN for targets not evaluated at a step.
     """
-    scanned = grid_values(grid)
-    n_targets = scanned.shape[1]
-    record = _TargetRecord(n_targets)
-    for point, values in zip(grid, scanned, strict=True):
-        record.add(None, np.full(n_targets, point), values)
-    best = np.argmin(scanned, axis=0)
-    x_prev = grid[best]
-    f_prev, g_prev = fun(x_prev, with_grad=True)
-    record.add(None, x_prev, f_prev)
-    # The second point: the grid neighbour downhill. Targets whose minimum sits
-    # on a bound (downhill leaves the grid) are done.
-    neighbour = np.clip(best + np.where(g_prev < 0, 1, -1), 0, grid.size - 1)
-    columns = np.flatnonzero(neighbour != best)
-    x_prev, g_prev = x_prev[columns], g_prev[columns]
-    x = grid[neighbour[columns]]
-    f, g = np.empty(0), np.empty(0)
-    if columns.size:
-        f, g = fun(x, with_grad=True, columns=columns)
-        record.add(columns, x, f)
+    record, columns, (x_prev, g_prev), (x, f, g) = _scan_and_bracket(
+        fun, grid_values, grid
+    )
+    n_targets = record.n_targets
     lo, hi = np.minimum(x, x_prev), np.maximum(x, x_prev)
     # The scan and the bracketing count as the first iteration.
     n_iter = 1
@@ -108,6 +93,34 @@ def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):
         )
     theta, value = record.best()
     return SearchResult(theta=theta, value=value, n_iter=n_iter, record=record)
+
+
+def _scan_and_bracket(fun, grid_values, grid):
+    """Scan the grid, then evaluate each target's best point and its downhill
+    neighbour: the first two points of the secant search.
+
+    Returns the record, the targets still to refine (those whose minimum is not
+    on a bound), and ``(x_prev, g_prev)``, ``(x, f, g)`` for them.
+    """
+    scanned = grid_values(grid)
+    n_targets = scanned.shape[1]
+    record = _TargetRecord(n_targets)
+    for point, values in zip(grid, scanned, strict=True):
+        record.add(None, np.full(n_targets, point), values)
+    best = np.argmin(scanned, axis=0)
+    x_prev = grid[best]
+    f_prev, g_prev = fun(x_prev, with_grad=True)
+    record.add(None, x_prev, f_prev)
+    # Downhill leaving the grid means the minimum sits on a bound: done.
+    neighbour = np.clip(best + np.where(g_prev < 0, 1, -1), 0, grid.size - 1)
+    columns = np.flatnonzero(neighbour != best)
+    x_prev, g_prev = x_prev[columns], g_prev[columns]
+    x = grid[neighbour[columns]]
+    f, g = np.empty(0), np.empty(0)
+    if columns.size:
+        f, g = fun(x, with_grad=True, columns=columns)
+        record.add(columns, x, f)
+    return record, columns, (x_prev, g_prev), (x, f, g)
 
 
 class _TargetRecord(SearchRecord):
