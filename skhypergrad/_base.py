@@ -36,3 +36,18 @@ class SearchParamsMixin:
             random_state=self.random_state,
             verbose=self.verbose,
         )
+
+    def _set_search_attributes(self, name, outcome, bounds, labels, scalar):
+        """Set ``<name>_``, ``best_score_``, ``n_iter_``, ``history_``, ``groups_``.
+
+        ``scalar`` makes a single hyperparameter (and its score) a float.
+        """
+        # exp(log(bound)) may miss the bound by an ulp: clip to the bounds.
+        value = np.clip(np.exp(outcome.theta), *bounds)
+        score = -np.asarray(outcome.value, dtype=float)
+        setattr(self, f"{name}_", float(value.ravel()[0]) if scalar else value)
+        self.best_score_ = float(score) if score.ndim == 0 else score
+        self.n_iter_ = outcome.n_iter
+        self.history_ = outcome.history
+        if labels is not None:
+            self.groups_ = labels

@@ -213,19 +213,15 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
         return self
 
     def _set_fitted(self, outcome, layout, labels, n_features, n_classes):
-        C = np.clip(np.exp(outcome.theta), *self.C_bounds)
-        self.C_ = float(C[0]) if layout.n_groups == 1 else C
+        self._set_search_attributes(
+            "C", outcome, self.C_bounds, labels, layout.n_groups == 1
+        )
         W = outcome.coef.reshape(1 if n_classes == 2 else n_classes, -1)
         self.coef_ = W[:, :n_features].copy()
         if self.fit_intercept:
             self.intercept_ = W[:, n_features].copy()
         else:
             self.intercept_ = np.zeros(W.shape[0])
-        self.best_score_ = -outcome.value
-        self.n_iter_ = outcome.n_iter
-        self.history_ = outcome.history
-        if labels is not None:
-            self.groups_ = labels
 
     def decision_function(self, X):
         """Linear predictor of each sample.

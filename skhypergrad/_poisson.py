@@ -193,16 +193,12 @@ class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimato
             )
             outcome = problem.search(theta0, options, "alpha")
         warn_on_bounds(outcome.theta, log_bounds, "alpha", labels)
-        alpha = np.clip(np.exp(outcome.theta), *self.alpha_bounds)
-        self.alpha_ = float(alpha[0]) if layout.n_groups == 1 else alpha
+        self._set_search_attributes(
+            "alpha", outcome, self.alpha_bounds, labels, layout.n_groups == 1
+        )
         n = X.shape[1]
         self.coef_ = outcome.coef[:n].copy()
         self.intercept_ = float(outcome.coef[n]) if self.fit_intercept else 0.0
-        self.best_score_ = -outcome.value
-        self.n_iter_ = outcome.n_iter
-        self.history_ = outcome.history
-        if labels is not None:
-            self.groups_ = labels
         return self
 
     def predict(self, X):

@@ -240,11 +240,8 @@ class GradientRidgeCV(
         return self
 
     def _set_fitted(self, outcome, problem, y_ndim, labels, per_target):
-        # exp(log(bound)) may miss the bound by an ulp: clip to the bounds.
-        alpha = np.clip(np.exp(outcome.theta), *self.alpha_bounds)
-        if alpha.size == 1 and not per_target:
-            alpha = float(alpha.ravel()[0])
-        self.alpha_ = alpha
+        scalar = np.size(outcome.theta) == 1 and not per_target
+        self._set_search_attributes("alpha", outcome, self.alpha_bounds, labels, scalar)
         coef = outcome.coef  # (n_features, n_targets)
         design = problem.design
         intercept = design.y_offset - design.x_offset @ coef
@@ -252,12 +249,6 @@ class GradientRidgeCV(
             self.coef_, self.intercept_ = coef[:, 0], float(intercept[0])
         else:
             self.coef_, self.intercept_ = coef.T.copy(), intercept
-        score = -np.asarray(outcome.value)
-        self.best_score_ = score if per_target else float(score)
-        self.n_iter_ = outcome.n_iter
-        self.history_ = outcome.history
-        if labels is not None:
-            self.groups_ = labels
 
     def predict(self, X):
         """Predict with the ridge model fitted at ``alpha_``.
