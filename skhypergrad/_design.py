@@ -47,6 +47,7 @@ class CentredDesign:
             self.y_offset = np.zeros(y.shape[1])
             self.q = np.zeros(self.n_samples)
         self.y = self.sqrt_sw[:, None] * (y - self.y_offset)
+        self._gram = None
         unit_weights = bool(np.all(sample_weight == 1.0))
         if self.sparse:
             self._X = sp.csr_matrix(X)
@@ -80,11 +81,19 @@ class CentredDesign:
         return XtU - np.multiply.outer(self.x_offset, scaled.sum(axis=0))
 
     def gram(self):
-        """Return ``X~.T @ X~``, of shape (n_features, n_features)."""
-        if not self.sparse:
-            return self._X.T @ self._X
-        XtSX = (self._X.T @ sp.diags(self.sample_weight) @ self._X).toarray()
-        return XtSX - self.weight_sum * np.outer(self.x_offset, self.x_offset)
+        """Return ``X~.T @ X~``, of shape (n_features, n_features).
+
+        Computed once: the eigen path and the Cholesky path share it. Callers
+        must not modify it.
+        """
+        if self._gram is None:
+            if not self.sparse:
+                self._gram = self._X.T @ self._X
+            else:
+                XtSX = (self._X.T @ sp.diags(self.sample_weight) @ self._X).toarray()
+                outer = np.outer(self.x_offset, self.x_offset)
+                self._gram = XtSX - self.weight_sum * outer
+        return self._gram
 
     def kernel(self, feature_scale=None):
         """Return ``X~ diag(feature_scale) X~.T``, of shape (n_samples, n_samples)."""

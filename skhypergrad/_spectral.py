@@ -59,9 +59,7 @@ def _dual_eigh(design):
 
 def _primal_eigh(design):
     """Eigendecomposition of ``X~^T X~``, and the left vectors of ``X~``."""
-    sigma, V = linalg.eigh(
-        design.gram(), check_finite=False, overwrite_a=True, driver="evd"
-    )
+    sigma, V = linalg.eigh(design.gram(), check_finite=False, driver="evd")
     sigma = np.clip(sigma, 0.0, None)
     tol = sigma.max(initial=0.0) * max(design.n_samples, design.n_features)
     keep = sigma > tol * np.finfo(float).eps
