@@ -101,3 +101,13 @@ def test_bad_cv_string(counts):
     X, y = counts
     with pytest.raises(ValueError, match="cv"):
         GradientPoissonRegressorCV(cv="gcv").fit(X, y)
+
+
+def test_exact_leave_one_out_equals_refits(counts):
+    X, y = counts
+    X, y = X[:30], y[:30]
+    model = GradientPoissonRegressorCV(cv=None).fit(X, y)
+    predictions = cross_val_predict(reference_model(model.alpha_), X, y, cv=len(y))
+    np.testing.assert_allclose(
+        -model.best_score_, mean_poisson_deviance(y, predictions), rtol=1e-7
+    )
