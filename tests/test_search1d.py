@@ -61,3 +61,21 @@ def test_per_target_search_finds_each_targets_minimum():
     )
     expected = np.clip(centers, *BOUNDS)
     np.testing.assert_allclose(result.theta, expected, atol=1e-6)
+
+
+def test_bracketing_is_fast_when_the_minimum_is_next_to_a_bracket_end():
+    # Steps from 0 go to -log(10), then -3 log(10): the minimum at -2.4 sits
+    # just past the second point, where the cubic through the bracket's ends
+    # predicts it. A search that bisects whenever the cubic step lands near an
+    # end halves the bracket once per evaluation (17 evaluations here).
+    center = -2.4
+
+    def criterion(theta):
+        d = float(theta[0]) - center
+        return np.exp(3.0 * d) - 3.0 * d, np.array([3.0 * np.exp(3.0 * d) - 3.0])
+
+    result = minimize_by_bracketing(
+        criterion, 0.0, BOUNDS, max_iter=100, xtol=1e-6, verbose=0
+    )
+    assert result.theta[0] == pytest.approx(center, abs=1e-5)
+    assert len(result.record.values) <= 8
