@@ -81,12 +81,33 @@ class MultinomialLogLoss:
         self.n_outputs = n_classes
 
     def derivatives(self, y, Z):
-        """Return the loss and its first two derivatives per sample (no third)."""
+        """Return the loss and its first three derivatives per sample.
+
+        Returns
+        -------
+        value : ndarray of shape (n_samples,)
+        d1 : ndarray of shape (n_samples, K)
+            ``p - e_y``.
+        d2 : ndarray of shape (n_samples, K, K)
+            ``diag(p) - p p^T``.
+        d3 : ndarray of shape (n_samples, K, K, K)
+            ``dd2_kl / dz_m = [k=l=m] p_k - [k=l] p_k p_m - [k=m] p_k p_l
+            - [l=m] p_k p_l + 2 p_k p_l p_m``, symmetric in ``k, l, m``.
+        """
         value, P = self._value_and_proba(y, Z)
         d1 = P.copy()
         d1[np.arange(len(y)), y] -= 1.0
-        d2 = P[:, :, None] * (np.eye(self.n_outputs) - P[:, None, :])
-        return value, d1, d2, None
+        eye = np.eye(self.n_outputs)
+        d2 = P[:, :, None] * (eye - P[:, None, :])
+        # Differentiate d2_kl = [k=l] p_k - p_k p_l with dp_k/dz_m = p_k ([k=m] - p_m).
+        outer = P[:, :, None] * P[:, None, :]
+        d3 = 2.0 * outer[:, :, :, None] * P[:, None, None, :]
+        d3 -= eye[None, :, :, None] * outer[:, :, None, :]  # [k=l] p_k p_m
+        d3 -= eye[None, :, None, :] * outer[:, :, :, None]  # [k=m] p_k p_l
+        d3 -= eye[None, None, :, :] * outer[:, :, :, None]  # [l=m] p_k p_l
+        index = np.arange(self.n_outputs)
+        d3[:, index, index, index] += P  # [k=l=m] p_k
+        return value, d1, d2, d3
 
     def criterion(self, y, Z):
         """Selection criterion per sample and its derivative in ``Z``."""

@@ -3,16 +3,15 @@
 Each criterion is a callable ``theta -> (value, grad)`` like those of
 :mod:`skhypergrad._criteria`: ``value`` is the sample-weighted mean of the loss's
 selection criterion on out-of-sample predictions, ``grad`` its gradient in
-``theta`` (MATH.md sections 1, 5 and 6).
+``theta`` (MATH.md sections 1 and 5). Approximate leave-one-out is in
+:mod:`skhypergrad._alo`.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy import linalg
 
-from ._smooth import NewtonSolver, augment, weighted_gram
+from ._smooth import NewtonSolver, augment
 
 
 @dataclass
@@ -87,62 +86,4 @@ class SmoothKFoldCriterion:
             grad_lam -= solver.penalty_scale * np.sum(u * W, axis=0)
         value /= self._weight_sum
         grad_lam /= self._weight_sum
-        return value, self.layout.theta_gradient(grad_lam, lam)
-
-
-class ApproximateLeaveOneOut:
-    """Approximate leave-one-out (ALO) criterion of a smooth loss.
-
-    One Newton step from the full-data optimum on each leave-one-out problem,
-    with Sherman-Morrison (MATH.md section 6, Rad & Maleki 2020):
-    ``z_{-i} = z_i + s_i l'_i h_i / (1 - s_i l''_i h_i)``, ``h_i = x_i^T H^{-1} x_i``.
-    Exact for the squared loss. Its gradient differentiates ``z``, ``l'``,
-    ``l''`` and ``h`` through the implicit function theorem; ``h`` moves with
-    ``lam`` directly and through ``l''(z)``.
-
-    Parameters
-    ----------
-    solver : NewtonSolver
-        On the full training data.
-    layout : PenaltyLayout
-    """
-
-    def __init__(self, solver, layout):
-        self.solver = solver
-        self.layout = layout
-
-    def __call__(self, theta):
-        lam = self.layout.feature_penalties(theta)
-        solver = self.solver
-        state = solver.solve(lam)
-        X1, s = solver.X1, solver.sample_weight
-        _, d1, d2, d3 = solver.loss.derivatives(solver.y, state.z)
-        X1t = X1.T.toarray() if sp.issparse(X1) else X1.T
-        B = linalg.cho_solve(state.factor, X1t, check_finite=False).T  # X1 H^{-1}
-        h = (
-            np.asarray(X1.multiply(B).sum(axis=1)).ravel()
-            if sp.issparse(X1)
-            else np.einsum("ij,ij->i", X1, B)
-        )
-        a, k = s * d1, s * d2
-        denom = 1.0 - k * h
-        z_loo = state.z + a * h / denom
-        criterion, slope = solver.loss.criterion(solver.y, z_loo)
-        weight_sum = s.sum()
-        value = s @ criterion / weight_sum
-        # Partial derivatives of E through z (with l'(z), l''(z)) and through h.
-        dE = s * slope / weight_sum
-        E_z = dE * (1.0 + k * h / denom + a * h * s * d3 * h / denom**2)
-        E_h = dE * a / denom**2
-        # dz/dlam_j = -B_j w_j and, with t = l''' (third derivative),
-        # dh_i/dlam_j = -B_ij^2 + w_j sum_k Hm_ik^2 s_k t_k B_kj, where
-        # Hm = X1 H^{-1} X1^T; v_k = sum_i E_h_i Hm_ik^2 = rowsum((B M) * B),
-        # M = X1^T diag(E_h) X1.
-        v = np.einsum("ij,ij->i", B @ weighted_gram(X1, E_h), B)
-        p = lam.shape[0]
-        w = state.coef[:p]
-        grad_pen = (
-            -w * (B.T @ E_z)[:p] - ((B * B).T @ E_h)[:p] + w * (B.T @ (v * s * d3))[:p]
-        )
-        grad_lam = solver.penalty_scale * grad_pen
         return value, self.layout.theta_gradient(grad_lam, lam)

@@ -13,15 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._alo import ApproximateLeaveOneOut
 from ._optimize import SearchRecord, minimize_criterion
 from ._params import PenaltyLayout
 from ._search1d import minimize_by_bracketing
 from ._smooth import NewtonSolver
-from ._smooth_criteria import (
-    ApproximateLeaveOneOut,
-    SmoothKFoldCriterion,
-    make_smooth_folds,
-)
+from ._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
 
 
 @dataclass

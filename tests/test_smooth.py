@@ -8,6 +8,7 @@ from _finite_differences import central_differences
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.model_selection import KFold, LeaveOneOut
 
+from skhypergrad._alo import ApproximateLeaveOneOut
 from skhypergrad._criteria import KFoldCriterion, LeaveOneOutCriterion, make_folds
 from skhypergrad._design import CentredDesign
 from skhypergrad._losses import (
@@ -18,11 +19,7 @@ from skhypergrad._losses import (
 )
 from skhypergrad._params import PenaltyLayout
 from skhypergrad._smooth import NewtonSolver
-from skhypergrad._smooth_criteria import (
-    ApproximateLeaveOneOut,
-    SmoothKFoldCriterion,
-    make_smooth_folds,
-)
+from skhypergrad._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
 
 LOG_BOUNDS = np.log([1e-6, 1e6])
 LOSSES = {
