@@ -38,8 +38,8 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
     cv : int, "alo", cross-validation generator or iterable, default=5
         An int (stratified k-fold), a splitter or an iterable of (train, test)
         index arrays: mean log-loss of the validation folds. ``"alo"``:
-        approximate leave-one-out from one fit on all the data (two classes
-        only, for now).
+        approximate leave-one-out from one fit on all the data (any number of
+        classes; see Notes).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (in every fold).
     class_weight : None, "balanced" or dict, default=None
@@ -96,10 +96,24 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
     w_{jk}`, one solve with the Hessian :math:`H` that Newton's method has
     factored, whatever the number of hyperparameters.
 
+    With ``cv="alo"``, :math:`E` is the mean log-loss of approximate
+    leave-one-out predictions: one Newton step from the full-data optimum on
+    each leave-one-out problem, :math:`z_{-i} = z_i + V_i (I - Q_i V_i)^{-1}
+    s_i \\ell'_i` with :math:`Q_i = s_i \\ell''_i` and :math:`V_i = A_i H^{-1}
+    A_i^T` (:math:`A_i = I_K \\otimes x_i^T`, the rows of sample :math:`i` in
+    every class; scalars for two classes). Its gradient is exact (through the
+    implicit function theorem and the loss's third derivative); one
+    evaluation costs about one Newton step, :math:`O(n K^2 q^2 + (K q)^3)`
+    with :math:`q` coefficients per class.
+
     References
     ----------
     Y. Bengio, "Gradient-based optimization of hyperparameters", Neural
     Computation 12(8), 2000.
+
+    K. R. Rad and A. Maleki, "A scalable estimate of the out-of-sample
+    prediction error via approximate leave-one-out cross-validation", JRSS-B
+    82(4), 2020.
 
     Examples
     --------
@@ -184,10 +198,6 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
         )
         if kind == "loo":
             raise ValueError("cv=None is not available; use an int, 'alo' or splits.")
-        if kind == "alo" and n_classes > 2:
-            raise ValueError(
-                "cv='alo' is implemented for two classes only; use k-fold cv."
-            )
         _check_folds_have_all_classes(codes, splits, n_classes)
         loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
         layout, theta0, labels = build_layout(

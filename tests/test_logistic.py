@@ -11,6 +11,10 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from skhypergrad import GradientLogisticRegressionCV
+from skhypergrad._alo import ApproximateLeaveOneOut
+from skhypergrad._losses import BinaryLogLoss, MultinomialLogLoss
+from skhypergrad._params import PenaltyLayout
+from skhypergrad._smooth import NewtonSolver
 
 
 def classification(n_classes=2, n=240, seed=0):
@@ -84,13 +88,30 @@ def test_separable_classes_give_finite_C_on_the_bound_with_a_warning():
     assert np.all(np.isfinite(model.coef_))
 
 
-def test_alo_for_two_classes_and_its_limits():
-    X, y = classification(2)
-    model = GradientLogisticRegressionCV(cv="alo").fit(X, y)
-    assert np.isfinite(model.best_score_)
-    X3, y3 = classification(3)
-    with pytest.raises(ValueError, match="two classes"):
-        GradientLogisticRegressionCV(cv="alo").fit(X3, y3)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_alo_score_is_the_criterion_at_C_and_the_model_is_logistic_regression(
+    n_classes,
+):
+    X, y = classification(n_classes, n=150)
+    weights = np.linspace(0.5, 2.0, len(y))
+    model = GradientLogisticRegressionCV(cv="alo").fit(X, y, sample_weight=weights)
+    assert np.isfinite(model.C_) and 1e-4 < model.C_ < 1e4
+    loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
+    target = y.astype(float) if n_classes == 2 else y
+    # One penalty lam = 1 / C for every feature.
+    layout = PenaltyLayout(np.zeros(X.shape[1], dtype=int), 1, np.zeros(2), 1.0, -1.0)
+    criterion = ApproximateLeaveOneOut(
+        NewtonSolver(X, target, weights, True, loss), layout
+    )
+    value, grad = criterion(np.log([model.C_]))
+    np.testing.assert_allclose(-model.best_score_, value, rtol=1e-10)
+    # An interior optimum of the one-dimensional search: a flat criterion.
+    assert abs(grad[0]) < 1e-4 * value
+    ref = reference(model.C_).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(
+        model.predict_proba(X), ref.predict_proba(X), rtol=1e-6, atol=1e-9
+    )
 
 
 def test_a_training_fold_without_a_class_is_an_error():
