@@ -42,8 +42,8 @@ Collecting, with ``W_i = A_i G A_i^T``,
 and the implicit function theorem ``dbeta = -H^{-1} (dpen * beta)`` turns the
 first sum into ``-dpen . (beta * H^{-1} sum_i A_i^T v_i)``. One evaluation
 forms ``H^{-1}``, ``Hm`` and ``W`` (``n K^2 q^2`` each) and ``N`` (one
-``n x Kq`` product): no loop over samples, memory ``O(n K q + (K q)^2)`` (and
-the loss's ``n K^3`` third derivative).
+``n x Kq`` product): no loop over samples, memory ``O(n K q + (K q)^2)`` (the
+softmax's third derivative is applied without forming its ``n K^3`` tensor).
 """
 
 import numpy as np
@@ -137,7 +137,7 @@ class ApproximateLeaveOneOut:
         W = block_quadratic_forms(X1, G, K)
         C = b[:, :, None] * t[:, None, :] - W
         v = e + np.einsum("ikl,il->ik", Q, b)
-        v += s[:, None] * np.einsum("iklm,ikl->im", d3, C)
+        v += s[:, None] * _contract_third(d3, C)
         u = state.solve(solver.input_gradient(X1, v))
         return value, -state.coef * u - np.diag(G)
 
@@ -158,14 +158,20 @@ def block_quadratic_forms(X1, matrix, n_outputs):
     forms : ndarray of shape (n_samples, K, K)
         ``forms[i, k, l] = x_i^T matrix_kl x_i``.
     """
-    q = X1.shape[1]
-    forms = np.empty((X1.shape[0], n_outputs, n_outputs))
+    n, q = X1.shape
+    forms = np.empty((n, n_outputs, n_outputs))
     for k in range(n_outputs):
         # x_i^T matrix_km for m >= k (the blocks below follow by symmetry).
         rows = np.asarray(X1 @ matrix[k * q : (k + 1) * q, k * q :])
-        for m in range(k, n_outputs):
-            forms[:, k, m] = _row_dots(X1, rows[:, (m - k) * q : (m - k + 1) * q])
-            forms[:, m, k] = forms[:, k, m]
+        if sp.issparse(X1):
+            dots = [
+                _row_dots(X1, rows[:, m * q : (m + 1) * q])
+                for m in range(n_outputs - k)
+            ]
+            forms[:, k, k:] = np.column_stack(dots)
+        else:
+            forms[:, k, k:] = np.einsum("imr,ir->im", rows.reshape(n, -1, q), X1)
+        forms[:, k + 1 :, k] = forms[:, k, k + 1 :]
     return forms
 
 
@@ -184,6 +190,14 @@ def _kron_rows(X1, a):
             [X1.multiply(a[:, [k]]) for k in range(a.shape[1])], format="csr"
         )
     return (a[:, :, None] * X1[:, None, :]).reshape(X1.shape[0], -1)
+
+
+def _contract_third(d3, C):
+    """``sum_kl d3_iklm C_ikl``: by the loss's own rule when it has one
+    (the softmax's costs ``O(n K^2)``), else from the dense tensor."""
+    if hasattr(d3, "contract"):
+        return d3.contract(C)
+    return np.einsum("iklm,ikl->im", d3, C)
 
 
 def _row_dots(X1, B):

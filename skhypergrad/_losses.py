@@ -90,24 +90,15 @@ class MultinomialLogLoss:
             ``p - e_y``.
         d2 : ndarray of shape (n_samples, K, K)
             ``diag(p) - p p^T``.
-        d3 : ndarray of shape (n_samples, K, K, K)
-            ``dd2_kl / dz_m = [k=l=m] p_k - [k=l] p_k p_m - [k=m] p_k p_l
-            - [l=m] p_k p_l + 2 p_k p_l p_m``, symmetric in ``k, l, m``.
+        d3 : SoftmaxThirdDerivative
+            The ``(n_samples, K, K, K)`` tensor, held as ``p`` (nothing is
+            computed until it is used).
         """
         value, P = self._value_and_proba(y, Z)
         d1 = P.copy()
         d1[np.arange(len(y)), y] -= 1.0
-        eye = np.eye(self.n_outputs)
-        d2 = P[:, :, None] * (eye - P[:, None, :])
-        # Differentiate d2_kl = [k=l] p_k - p_k p_l with dp_k/dz_m = p_k ([k=m] - p_m).
-        outer = P[:, :, None] * P[:, None, :]
-        d3 = 2.0 * outer[:, :, :, None] * P[:, None, None, :]
-        d3 -= eye[None, :, :, None] * outer[:, :, None, :]  # [k=l] p_k p_m
-        d3 -= eye[None, :, None, :] * outer[:, :, :, None]  # [k=m] p_k p_l
-        d3 -= eye[None, None, :, :] * outer[:, :, :, None]  # [l=m] p_k p_l
-        index = np.arange(self.n_outputs)
-        d3[:, index, index, index] += P  # [k=l=m] p_k
-        return value, d1, d2, d3
+        d2 = P[:, :, None] * (np.eye(self.n_outputs) - P[:, None, :])
+        return value, d1, d2, SoftmaxThirdDerivative(P)
 
     def criterion(self, y, Z):
         """Selection criterion per sample and its derivative in ``Z``."""
@@ -138,3 +129,54 @@ class MultinomialLogLoss:
     def _value_and_proba(y, Z):
         lse = logsumexp(Z, axis=1)
         return lse - Z[np.arange(len(y)), y], np.exp(Z - lse[:, None])
+
+
+class SoftmaxThirdDerivative:
+    """Third derivative of the softmax log-loss of every sample, held as its
+    probabilities ``P`` of shape (n_samples, K).
+
+    Differentiating ``l''_kl = [k=l] p_k - p_k p_l`` with
+    ``dp_k / dz_m = p_k ([k=m] - p_m)`` gives the symmetric tensor
+    ``T_klm = [k=l=m] p_k - [k=l] p_k p_m - [k=m] p_k p_l - [l=m] p_k p_l
+    + 2 p_k p_l p_m``. :meth:`contract` applies it to a matrix in ``O(K^2)``
+    per sample; ``np.asarray`` builds the ``(n_samples, K, K, K)`` tensor.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, K)
+    """
+
+    def __init__(self, P):
+        self.P = P
+
+    def contract(self, C):
+        """``sum_kl T_klm C_kl`` of every sample.
+
+        Parameters
+        ----------
+        C : ndarray of shape (n_samples, K, K)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, K)
+        """
+        P = self.P
+        diagonal = np.einsum("ikk->ik", C)
+        rows = np.einsum("ikl,il->ik", C, P)  # C p
+        columns = np.einsum("ikl,ik->il", C, P)  # C^T p
+        scalar = np.einsum("ik,ik->i", diagonal, P) - 2.0 * np.einsum(
+            "ik,ik->i", rows, P
+        )
+        return P * (diagonal - rows - columns - scalar[:, None])
+
+    def __array__(self, dtype=None, copy=None):
+        P = self.P
+        eye = np.eye(P.shape[1])
+        outer = P[:, :, None] * P[:, None, :]
+        T = 2.0 * outer[:, :, :, None] * P[:, None, None, :]
+        T -= eye[None, :, :, None] * outer[:, :, None, :]  # [k=l] p_k p_m
+        T -= eye[None, :, None, :] * outer[:, :, :, None]  # [k=m] p_k p_l
+        T -= eye[None, None, :, :] * outer[:, :, :, None]  # [l=m] p_k p_l
+        index = np.arange(P.shape[1])
+        T[:, index, index, index] += P  # [k=l=m] p_k
+        return T if dtype is None else T.astype(dtype)

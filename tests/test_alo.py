@@ -228,3 +228,24 @@ def test_block_quadratic_forms_equal_the_explicit_products():
     for i in range(7):
         A = np.kron(np.eye(2), X1[i])  # (K, K q)
         np.testing.assert_allclose(forms[i], A @ matrix @ A.T, rtol=1e-12)
+
+
+def test_softmax_third_derivative_is_the_derivative_of_the_second():
+    rng = np.random.default_rng(6)
+    loss = MultinomialLogLoss(4)
+    Z, y = rng.normal(size=(5, 4)), rng.integers(0, 4, size=5)
+    d3 = loss.derivatives(y, Z)[3]
+    tensor = np.asarray(d3)
+    step = 1e-5
+    for m in range(4):
+        shift = np.zeros(4)
+        shift[m] = step
+        expected = loss.derivatives(y, Z + shift)[2] - loss.derivatives(y, Z - shift)[2]
+        np.testing.assert_allclose(
+            tensor[..., m], expected / (2 * step), rtol=1e-7, atol=1e-10
+        )
+    np.testing.assert_allclose(tensor, np.swapaxes(tensor, 1, 3), atol=1e-16)
+    C = rng.normal(size=(5, 4, 4))
+    np.testing.assert_allclose(
+        d3.contract(C), np.einsum("iklm,ikl->im", tensor, C), rtol=1e-12, atol=1e-15
+    )
