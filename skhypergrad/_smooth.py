@@ -12,12 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import linalg
 
-from ._quadratic import cholesky_with_jitter
+from ._curvature import DenseHessian, DiagonalPreconditioner, LaggedPreconditioner
 
 _MAX_NEWTON = 100
 _MAX_HALVINGS = 50
+# Relative residual of the conjugate-gradient solves: Newton steps (inexact
+# Newton converges linearly at this rate) and the implicit-function adjoint.
+_NEWTON_RTOL = 1e-4
+_SMALL_HESSIAN_FLOPS = 1e7
+_MAX_DENSE_PARAMS = 2000
+_ADJOINT_RTOL = 1e-10
 
 
 def augment(X, fit_intercept):
@@ -41,18 +46,34 @@ def weighted_gram(X1, weights):
     return X1.T @ (X1 * weights[:, None])
 
 
+def choose_curvature(n_samples, n_params, dense_hessian=False):
+    """How a Newton solver should use the Hessian (see :class:`NewtonSolver`).
+
+    ``"dense"`` when forming the Hessian costs less than the overhead of a few
+    conjugate-gradient iterations (``n m^2`` below ``1e7`` for ``m``
+    coefficients); ``"diagonal"`` when an ``m x m`` matrix would be large
+    (``m > 2000``) and no dense Hessian is needed (``dense_hessian``, for
+    ALO); ``"exact"`` otherwise.
+    """
+    if n_samples * n_params**2 < _SMALL_HESSIAN_FLOPS:
+        return "dense"
+    if n_params > _MAX_DENSE_PARAMS and not dense_hessian:
+        return "diagonal"
+    return "exact"
+
+
 @dataclass
 class SmoothState:
     """The minimiser of the training criterion and what the gradients need."""
 
     coef: np.ndarray  # beta = (w, b), shape (n_params,)
     z: np.ndarray  # linear predictor on the training rows
-    factor: tuple  # Cholesky factor of the Hessian at coef
+    hessian: object  # DenseHessian or IterativeHessian at coef
     lam: np.ndarray  # penalty of each coefficient (0 for the intercept)
 
     def solve(self, g):
-        """Return ``H^{-1} g``."""
-        return linalg.cho_solve(self.factor, g, check_finite=False)
+        """Return ``H^{-1} g`` (to a relative residual of 1e-10 when iterative)."""
+        return self.hessian.solve(g, rtol=_ADJOINT_RTOL)
 
 
 class NewtonSolver:
@@ -69,9 +90,28 @@ class NewtonSolver:
         Coefficient ``lam_j`` is penalised by ``penalty_scale * lam_j``: for
         :class:`~sklearn.linear_model.PoissonRegressor`'s convention the sum of
         the training weights, so that each fold is the estimator fitted on it.
+    curvature : {"auto", "exact", "dense", "diagonal"}, default="auto"
+        How Newton steps and the adjoint solves use the Hessian
+        (:mod:`skhypergrad._curvature`). ``"exact"``: Newton steps by
+        conjugate gradient preconditioned by the factored Hessian at the
+        previous solution (:class:`LaggedPreconditioner`), and the Hessian at
+        the solution formed and factored once for the adjoint (and the next
+        solve's preconditioner). ``"dense"``: the Hessian formed and factored
+        at every Newton step. ``"diagonal"``: conjugate gradient with a
+        diagonal preconditioner throughout, memory ``O(n q)`` for many
+        features. ``"auto"``: :func:`choose_curvature`.
     """
 
-    def __init__(self, X, y, sample_weight, fit_intercept, loss, penalty_scale=1.0):
+    def __init__(
+        self,
+        X,
+        y,
+        sample_weight,
+        fit_intercept,
+        loss,
+        penalty_scale=1.0,
+        curvature="auto",
+    ):
         self.X1 = augment(X, fit_intercept)
         self.y = y
         self.sample_weight = sample_weight
@@ -83,6 +123,14 @@ class NewtonSolver:
         # (zero at the centred solution) makes the Hessian definite.
         self._centre_intercepts = fit_intercept and self.n_outputs > 1
         self._coef = np.zeros(self.n_outputs * self.X1.shape[1])
+        if curvature == "auto":
+            curvature = choose_curvature(X.shape[0], self._coef.size)
+        self.curvature = curvature
+        self._preconditioner = {
+            "exact": LaggedPreconditioner,
+            "dense": lambda: None,
+            "diagonal": DiagonalPreconditioner,
+        }[curvature]()
 
     def full_penalty(self, lam):
         """Penalty of every coefficient (class-major for several outputs):
@@ -114,34 +162,86 @@ class NewtonSolver:
             return 0.0
         return coef.reshape(self.n_outputs, -1)[:, -1].sum() / np.sqrt(self.n_outputs)
 
-    def second_order(self, coef, pen):
-        """Objective, predictor, gradient and Hessian at ``coef``."""
+    def _intercept_index(self):
+        q = self.X1.shape[1]
+        return np.arange(self.n_outputs) * q + q - 1
+
+    def first_order(self, coef, pen):
+        """Objective, predictor, gradient and loss curvature ``l''`` at ``coef``."""
         z = self.predictor(self.X1, coef)
         value, d1, d2, _ = self.loss.derivatives(self.y, z)
         s = self.sample_weight
         objective = s @ value + 0.5 * pen @ coef**2
         grad = self.input_gradient(self.X1, s[:, None] * d1.reshape(len(s), -1))
         grad += pen * coef
-        K, q = self.n_outputs, self.X1.shape[1]
-        if K == 1:
-            hessian = weighted_gram(self.X1, s * d2)
-        elif hasattr(self.loss, "weighted_hessian") and not sp.issparse(self.X1):
-            hessian = self.loss.weighted_hessian(self.X1, s, z)
-        else:
-            hessian = np.empty((K * q, K * q))
-            for k in range(K):
-                for m in range(k, K):
-                    block = weighted_gram(self.X1, s * d2[:, k, m])
-                    hessian[k * q : (k + 1) * q, m * q : (m + 1) * q] = block
-                    hessian[m * q : (m + 1) * q, k * q : (k + 1) * q] = block.T
-        hessian[np.diag_indices_from(hessian)] += pen
         if self._centre_intercepts:
             total = self._intercept_sum(coef)
             objective += 0.5 * total**2
-            index = np.arange(K) * q + q - 1
-            grad[index] += total / np.sqrt(K)
-            hessian[np.ix_(index, index)] += 1.0 / K
-        return objective, z, grad, hessian
+            grad[self._intercept_index()] += total / np.sqrt(self.n_outputs)
+        return objective, z, grad, d2
+
+    def data_hessian(self, z, d2):
+        """``sum_i s_i A_i^T l''_i A_i``: the Hessian without the penalty."""
+        s = self.sample_weight
+        K, q = self.n_outputs, self.X1.shape[1]
+        if K == 1:
+            return weighted_gram(self.X1, s * d2)
+        if hasattr(self.loss, "weighted_hessian") and not sp.issparse(self.X1):
+            return self.loss.weighted_hessian(self.X1, s, z)
+        hessian = np.empty((K * q, K * q))
+        for k in range(K):
+            for m in range(k, K):
+                block = weighted_gram(self.X1, s * d2[:, k, m])
+                hessian[k * q : (k + 1) * q, m * q : (m + 1) * q] = block
+                hessian[m * q : (m + 1) * q, k * q : (k + 1) * q] = block.T
+        return hessian
+
+    def penalise(self, hessian, pen):
+        """Add the penalty's Hessian to ``hessian`` in place; return it."""
+        hessian[np.diag_indices_from(hessian)] += pen
+        if self._centre_intercepts:
+            index = self._intercept_index()
+            hessian[np.ix_(index, index)] += 1.0 / self.n_outputs
+        return hessian
+
+    def hessian_product(self, d2, pen):
+        """``v -> H v`` at the point of curvature ``d2``: ``O(n K q)`` per product."""
+        s, X1, K = self.sample_weight, self.X1, self.n_outputs
+
+        def product(v):
+            u = self.predictor(X1, v)
+            if K == 1:
+                curved = s * d2 * u
+            else:
+                curved = s[:, None] * np.einsum("ikm,im->ik", d2, u)
+            result = self.input_gradient(X1, curved) + pen * v
+            if self._centre_intercepts:
+                index = self._intercept_index()
+                result[index] += v[index].sum() / K
+            return result
+
+        return product
+
+    def hessian_diagonal(self, z, d2, pen):
+        """The diagonal of the Hessian, ``O(n K q)``."""
+        s, X1 = self.sample_weight, self.X1
+        squares = X1.multiply(X1) if sp.issparse(X1) else X1 * X1
+        curvature = d2 if self.n_outputs == 1 else np.einsum("ikk->ik", d2)
+        diagonal = self.input_gradient(
+            squares, s[:, None] * curvature.reshape(len(s), -1)
+        )
+        diagonal += pen
+        if self._centre_intercepts:
+            diagonal[self._intercept_index()] += 1.0 / self.n_outputs
+        return diagonal
+
+    def hessian_at(self, z, d2, pen):
+        """The Hessian at the point of predictions ``z`` and curvature ``d2``,
+        as :class:`DenseHessian` or :class:`IterativeHessian`."""
+        if self._preconditioner is None:
+            return DenseHessian(self.penalise(self.data_hessian(z, d2), pen))
+        product = self.hessian_product(d2, pen)
+        return self._preconditioner.solver(self, product, z, d2, pen)
 
     def solve(self, lam):
         """Minimise the training criterion at penalties ``lam``.
@@ -152,39 +252,53 @@ class NewtonSolver:
         """
         pen = self.full_penalty(lam)
         coef = self._coef.copy()
-        stalled = False
         previous_decrement = np.inf
+        done = False
         for _ in range(_MAX_NEWTON):
-            objective, z, grad, hessian = self.second_order(coef, pen)
-            factor = cholesky_with_jitter(hessian)
-            step = linalg.cho_solve(factor, grad, check_finite=False)
-            decrement = grad @ step
-            small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
-            if stalled or small_step or decrement <= 1e-20 * max(1.0, abs(objective)):
+            objective, z, grad, d2 = self.first_order(coef, pen)
+            hessian = self.hessian_at(z, d2, pen)
+            if done:  # the derivatives at the final point were all that was left
                 break
-            if decrement <= 1e-8 * max(1.0, abs(objective)):
+            step = hessian.solve(grad, rtol=_NEWTON_RTOL)
+            if self._preconditioner is not None:
+                self._preconditioner.after_solve(self, hessian, z, d2)
+            decrement = grad @ step
+            scale = max(1.0, abs(objective))
+            small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
+            if small_step or decrement <= 1e-20 * scale:
+                break
+            if decrement <= 1e-8 * scale:
+                if not hessian.exact:
+                    # Inexact steps converge at the rate _NEWTON_RTOL * sqrt of
+                    # the condition number: the last steps are solved tightly.
+                    step = hessian.solve(grad, rtol=_ADJOINT_RTOL, x0=step)
+                    decrement = grad @ step
                 # Close to the optimum the full Newton step is safe, and a line
                 # search would compare objectives that differ by rounding only.
-                # Newton converges quadratically there: a decrement that stops
-                # falling has reached the rounding floor.
+                # A decrement that stops falling has reached the rounding floor.
                 if decrement >= 0.5 * previous_decrement:
                     break
                 previous_decrement = decrement
                 coef = coef - step
+                # Newton converges quadratically: after this step the
+                # decrement is below 1e-20.
+                done = decrement <= 1e-12 * scale
                 continue
             trial = self._line_search(coef, step, objective, decrement, pen)
             if trial is None:  # no decrease left at working precision
                 break
             # The objective no longer decreases at working precision: evaluate
             # the derivatives at the new point once more, then stop.
-            stalled = self.objective(trial, pen) >= objective
+            done = self.objective(trial, pen) >= objective
             coef = trial
         else:
             raise FloatingPointError(
                 f"Newton's method did not converge in {_MAX_NEWTON} iterations."
             )
+        if self.curvature == "exact":
+            hessian = self._preconditioner.exact_hessian(self, z, d2, pen)
         self._coef = coef
-        return SmoothState(coef=coef, z=z, factor=factor, lam=pen)
+        return SmoothState(coef=coef, z=z, hessian=hessian, lam=pen)
 
     def _line_search(self, coef, step, objective, decrement, pen):
         """Backtracking (Armijo) line search along the Newton step; None when

@@ -25,12 +25,20 @@ class SmoothFold:
 
 
 def make_smooth_folds(
-    X, y, sample_weight, splits, fit_intercept, loss, scale_by_weight=False
+    X,
+    y,
+    sample_weight,
+    splits,
+    fit_intercept,
+    loss,
+    scale_by_weight=False,
+    curvature="auto",
 ):
     """A Newton solver on each training set, and the matching validation rows.
 
     With ``scale_by_weight``, each fold's penalty is multiplied by the sum of
     its training weights (:class:`~sklearn.linear_model.PoissonRegressor`).
+    ``curvature`` is passed to each :class:`NewtonSolver`.
     """
     return [
         SmoothFold(
@@ -41,6 +49,7 @@ def make_smooth_folds(
                 fit_intercept,
                 loss,
                 sample_weight[train].sum() if scale_by_weight else 1.0,
+                curvature,
             ),
             val_X1=augment(X[test], fit_intercept),
             val_y=y[test],

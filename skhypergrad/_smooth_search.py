@@ -17,7 +17,7 @@ from ._alo import ApproximateLeaveOneOut
 from ._optimize import SearchRecord, minimize_criterion
 from ._params import PenaltyLayout
 from ._search1d import minimize_by_bracketing
-from ._smooth import NewtonSolver
+from ._smooth import NewtonSolver, choose_curvature
 from ._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
 
 
@@ -60,7 +60,12 @@ class SmoothProblem:
         scale_by_weight,
     ):
         scale = sample_weight.sum() if scale_by_weight else 1.0
-        self.solver = NewtonSolver(X, y, sample_weight, fit_intercept, loss, scale)
+        n_params = getattr(loss, "n_outputs", 1) * (X.shape[1] + fit_intercept)
+        # ALO needs the Hessian at the solution as a matrix.
+        curvature = choose_curvature(X.shape[0], n_params, kind == "alo")
+        self.solver = NewtonSolver(
+            X, y, sample_weight, fit_intercept, loss, scale, curvature
+        )
         self.layout = layout
         if kind == "alo":
             self._scalar = ApproximateLeaveOneOut(self.solver, _scalar(layout))

@@ -1,0 +1,113 @@
+"""The three ways of using the Hessian in Newton's method and the adjoint
+(formed at every step, conjugate gradient preconditioned by the Hessian of the
+previous solution, conjugate gradient with a diagonal preconditioner) give the
+same solutions and exact hypergradients; many features never build a
+``p x p`` matrix."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from _finite_differences import central_differences
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from skhypergrad import GradientLogisticRegressionCV
+from skhypergrad._losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
+from skhypergrad._params import PenaltyLayout
+from skhypergrad._smooth import NewtonSolver, choose_curvature
+from skhypergrad._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
+
+CURVATURES = ["dense", "exact", "diagonal"]
+LOSSES = {
+    "logistic": BinaryLogLoss(),
+    "poisson": PoissonLoss(),
+    "multinomial": MultinomialLogLoss(3),
+}
+
+
+def make_data(loss_name, n=60, p=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, size=p)
+    if loss_name == "multinomial":
+        Z = X @ rng.normal(scale=0.6, size=(p, 3))
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        u = rng.uniform(size=(n, 1))
+        y = (u > np.cumsum(P / P.sum(axis=1, keepdims=True), axis=1)).sum(axis=1)
+    else:
+        z = X @ rng.normal(scale=0.5, size=p) + 0.2
+        if loss_name == "logistic":
+            y = (rng.uniform(size=n) < 1 / (1 + np.exp(-z))).astype(float)
+        else:
+            y = rng.poisson(np.exp(0.5 * z)).astype(float)
+    return X, y, rng.uniform(0.5, 2.0, size=n)
+
+
+def layout(parametrisation, p):
+    index = np.zeros(p, dtype=int) if parametrisation == "scalar" else np.arange(p)
+    return PenaltyLayout(index, int(index.max()) + 1, np.log([1e-6, 1e6]), 1.0, -1.0)
+
+
+@pytest.mark.parametrize("curvature", CURVATURES)
+@pytest.mark.parametrize("loss_name", ["logistic", "poisson", "multinomial"])
+@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_kfold_gradient_matches_finite_differences(
+    curvature, loss_name, parametrisation, fit_intercept
+):
+    X, y, weights = make_data(loss_name)
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    folds = make_smooth_folds(
+        X, y, weights, splits, fit_intercept, LOSSES[loss_name], curvature=curvature
+    )
+    criterion = SmoothKFoldCriterion(folds, layout(parametrisation, X.shape[1]))
+    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=criterion.layout.n_groups)
+    # A far first point: the preconditioner of "exact" is then stale, and the
+    # solves must still converge to the optimum.
+    criterion(theta + 3.0)
+    _, grad = criterion(theta)
+    np.testing.assert_allclose(
+        grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("curvature", ["exact", "diagonal"])
+@pytest.mark.parametrize("loss_name", ["logistic", "poisson", "multinomial"])
+def test_iterative_solutions_equal_the_dense_newton_solution(curvature, loss_name):
+    X, y, weights = make_data(loss_name)
+    lam = np.geomspace(0.1, 3.0, X.shape[1])
+    dense = NewtonSolver(X, y, weights, True, LOSSES[loss_name], curvature="dense")
+    other = NewtonSolver(X, y, weights, True, LOSSES[loss_name], curvature=curvature)
+    expected = dense.solve(lam)
+    for scale in [10.0, 1.0]:  # a warm start from a different penalty
+        state = other.solve(scale * lam)
+    np.testing.assert_allclose(state.coef, expected.coef, rtol=1e-9, atol=1e-11)
+    g = np.random.default_rng(0).normal(size=expected.coef.size)
+    # The adjoint solve at the solution, to the conjugate gradient's tolerance.
+    np.testing.assert_allclose(state.solve(g), expected.solve(g), rtol=1e-7)
+
+
+def test_choice_of_curvature():
+    assert choose_curvature(500, 30) == "dense"
+    assert choose_curvature(4000, 201) == "exact"
+    assert choose_curvature(1000, 650) == "exact"
+    assert choose_curvature(100, 3001) == "diagonal"
+    # Approximate leave-one-out needs the Hessian as a matrix.
+    assert choose_curvature(100, 3001, dense_hessian=True) == "exact"
+
+
+def test_many_features_never_build_a_p_by_p_matrix():
+    rng = np.random.default_rng(1)
+    n, p = 80, 3000
+    X = rng.normal(size=(n, p))
+    y = (3.0 * X[:, :5].sum(axis=1) + rng.normal(size=n) > 0).astype(int)
+    model = GradientLogisticRegressionCV(cv=3, C_bounds=(1e-6, 1e2))
+    tracemalloc.start()
+    model.fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # One p x p float64 matrix would be 72 MB; the data X are 1.9 MB.
+    assert peak < 0.2 * p * p * 8
+    assert 1e-5 < model.C_ < 1e1  # an interior optimum
+    reference = LogisticRegression(C=model.C_, tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-5, atol=1e-7)
