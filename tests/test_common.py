@@ -1,8 +1,10 @@
 """scikit-learn's estimator checks over every estimator of the package."""
 
+from sklearn.gaussian_process.kernels import Matern
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skhypergrad import (
+    GradientKernelRidgeCV,
     GradientLogisticRegressionCV,
     GradientPoissonRegressorCV,
     GradientRidgeCV,
@@ -12,6 +14,8 @@ ESTIMATORS = [
     GradientRidgeCV(),
     GradientRidgeCV(feature_groups="each", cv="gcv"),
     GradientRidgeCV(cv=3),
+    GradientKernelRidgeCV(),
+    GradientKernelRidgeCV(Matern(nu=1.5), cv=3, fit_intercept=False, max_iter=20),
     GradientPoissonRegressorCV(),
     GradientPoissonRegressorCV(cv="alo", feature_groups="each"),
     GradientLogisticRegressionCV(cv=3),

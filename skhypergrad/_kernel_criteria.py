@@ -1,0 +1,292 @@
+"""Kernel ridge selection criteria in the dual, and their gradients.
+
+``theta = [log alpha, kernel.theta...]``. With sample weights ``s`` and
+``W = diag(sqrt(s))``, kernel ridge solves, in the rescaled space,
+
+    [G   w] [c]   [y~]      G = W K W + alpha I,  w = sqrt(s),  y~ = W y,
+    [w^T 0] [b] = [0 ]      (the bordered row only with an intercept),
+
+which is what ``KernelRidge().fit(X, y, sample_weight)`` solves without the
+intercept; the model is ``f(x) = K(x, X) W c + b``. The top-left block of the
+bordered inverse is ``P = G^{-1} - v v^T / (w^T v)``, ``v = G^{-1} w`` (``G^{-1}``
+without intercept), so that ``c = P y~``, the training residual is ``alpha c``
+and ``dP = -P dG P``. The criteria (MATH.md sections 2, 4 and 5, with ``G^{-1}``
+replaced by ``P``) are the same weighted means as ridge's (``_criteria.py``):
+
+- leave-one-out: ``e_i = c_i / P_ii``, ``E = sum e^2 / (S n_t)``, and
+  ``dE = 2 / (S n_t) <P diag(a) P - sym(P u c^T), dG>``, ``a = e^2 / P_ii``,
+  ``u = e / P_ii`` (summed over targets);
+- GCV: ``n_eff^2 alpha^2 ||c||^2 / (S n_t T^2)``,
+  ``T = alpha tr P - (n - n_eff)``;
+- k-fold and held-out: refit on each train split, squared error on its test
+  split, gradient by one adjoint solve per split with the split's factor.
+
+Each evaluation returns ``M`` such that the gradient in the kernel's
+hyperparameters is ``<M, dK/dtheta>``, the contraction of
+:mod:`._kernel_gradients`. Leave-one-out and GCV cost one Cholesky factor of
+``G``, its inverse (``dpotri``) and one symmetric rank-``n`` product (``dsyrk``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+from scipy.linalg import blas, lapack
+
+from ._kernel_gradients import contract_kernel_gradient, training_kernel
+from ._quadratic import cholesky_with_jitter
+
+_BLOCK = 512
+
+
+@dataclass
+class KernelData:
+    """Validated training data: ``X``, 2-D ``y``, sample weights and intercept."""
+
+    X: np.ndarray
+    y: np.ndarray
+    sample_weight: np.ndarray
+    fit_intercept: bool
+
+    def __post_init__(self):
+        self.sqrt_sw = np.sqrt(self.sample_weight)
+        self.unit_weights = bool(np.all(self.sample_weight == 1.0))
+        self.n_effective = int(np.count_nonzero(self.sample_weight))
+        self.weight_sum = float(self.sample_weight.sum())
+
+
+@dataclass
+class DualSolution:
+    """One factored system: ``c`` (rescaled space), ``b``, ``v``, ``w^T v``."""
+
+    factor: tuple
+    coef: np.ndarray
+    intercept: np.ndarray
+    v: np.ndarray
+    wv: float
+
+
+def solve_dual(G, y, w, fit_intercept):
+    """Factor ``G`` and solve the (bordered) system for every target.
+
+    Parameters
+    ----------
+    G : ndarray of shape (m, m)
+        ``W K W + alpha I``; may be overwritten.
+    y : ndarray of shape (m, n_targets)
+        Rescaled targets ``W y``.
+    w : ndarray of shape (m,)
+        ``sqrt(s)``, the intercept's direction.
+    fit_intercept : bool
+
+    Returns
+    -------
+    DualSolution
+    """
+    try:
+        factor = cholesky_with_jitter(G)
+    except linalg.LinAlgError:
+        raise linalg.LinAlgError(
+            "The kernel matrix plus alpha is not positive definite, even with "
+            "diagonal jitter: check that the kernel is positive semi-definite on "
+            "this data (ExpSineSquared, for one, is not on several features) or "
+            "raise the lower bound of alpha_bounds."
+        ) from None
+    coef = linalg.cho_solve(factor, y, check_finite=False)
+    if not fit_intercept:
+        return DualSolution(factor, coef, np.zeros(y.shape[1]), None, 0.0)
+    v = linalg.cho_solve(factor, w, check_finite=False)
+    wv = float(w @ v)
+    if not wv > 0:
+        raise ValueError("The intercept needs at least one positive sample weight.")
+    intercept = (v @ y) / wv
+    coef -= np.outer(v, intercept)
+    return DualSolution(factor, coef, intercept, v, wv)
+
+
+def projected_inverse(solution):
+    """``P`` (full, symmetric), overwriting the Cholesky factor."""
+    L = solution.factor[0]
+    P, info = lapack.dpotri(L, lower=1, overwrite_c=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"dpotri failed (info={info}).")
+    if solution.v is not None:
+        P = blas.dsyr(-1.0 / solution.wv, solution.v, lower=1, a=P, overwrite_a=1)
+    symmetrize_lower(P)
+    return P
+
+
+def symmetrize_lower(A):
+    """Copy the lower triangle of a square array onto its upper one, in place."""
+    n = A.shape[0]
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        diag = A[start:stop, start:stop]
+        diag[...] = np.tril(diag) + np.tril(diag, -1).T
+        A[start:stop, stop:] = A[stop:, start:stop].T
+    return A
+
+
+def rescaled_system(K, alpha, w, unit_weights):
+    """``W K W + alpha I``, in place in ``K``."""
+    if not unit_weights:
+        K *= w[:, None]
+        K *= w[None, :]
+    K.flat[:: K.shape[0] + 1] += alpha
+    return K
+
+
+def loo_terms(P, coef, scale):
+    """Leave-one-out value and ``M`` (in ``G``), destroying ``P``.
+
+    ``M = 2 / scale (P diag(a) P - sym(P u c^T))`` (MATH.md section 2).
+    """
+    g = np.diag(P).copy()
+    e = coef / g[:, None]
+    u = e / g[:, None]
+    a = np.sum(e * u, axis=1)
+    value = float(np.sum(e * e)) / scale
+    Pu = P @ u
+    P *= np.sqrt(a)[None, :]
+    M = blas.dsyrk(2.0 / scale, P, lower=1)
+    del P
+    M = blas.dsyr2k(-1.0 / scale, Pu, coef, beta=1.0, c=M, lower=1, overwrite_c=1)
+    return value, 0.0, symmetrize_lower(M)
+
+
+def gcv_terms(P, coef, alpha, data, scale):
+    """GCV value, its explicit derivative in alpha and ``M`` (in ``G``).
+
+    ``GCV = k alpha^2 ||c||^2 / T^2``, ``k = n_eff^2 / scale``,
+    ``T = alpha tr P - (n - n_eff)``; ``dc = -P dG c``, ``dT = tr P dalpha -
+    alpha <P P, dG>`` (MATH.md section 4).
+    """
+    k = data.n_effective**2 / scale
+    n = P.shape[0]
+    trace_p = float(np.trace(P))
+    T = alpha * trace_p - (n - data.n_effective)
+    if not T > 0:
+        raise FloatingPointError("GCV's denominator is not positive.")
+    cc = float(np.sum(coef * coef))
+    rss = alpha**2 * cc
+    value = k * rss / T**2
+    explicit = k * (2.0 * alpha * cc / T**2 - 2.0 * rss * trace_p / T**3)
+    Pc = P @ coef
+    M = blas.dsyrk(2.0 * k * rss * alpha / T**3, P, lower=1)
+    del P
+    M = blas.dsyr2k(
+        -k * alpha**2 / T**2, Pc, coef, beta=1.0, c=M, lower=1, overwrite_c=1
+    )
+    return value, explicit, symmetrize_lower(M)
+
+
+def weight_kernel_side(M, w, unit_weights):
+    """``W M W`` in place: ``<M, dG> = <W M W, dK> + tr(M) dalpha``."""
+    if not unit_weights:
+        M *= w[:, None]
+        M *= w[None, :]
+    return M
+
+
+def kfold_terms(K, alpha, data, splits):
+    """Summed test error over the splits, its derivative in alpha, ``M`` in ``K``.
+
+    On each split, ``dE = 2 / Z (<Lam c^T, dG_f> - <Q c^T W_f, dK_vf>)`` with
+    ``Q = S_v r_v`` and ``Lam`` the top block of the bordered inverse applied to
+    ``[W_f K_fv Q; 1^T Q]``. ``M`` gathers every split's blocks as
+    ``sym((A - Q) B^T)`` with ``A = W_f Lam``, ``B = W_f c`` embedded in ``n``
+    rows (MATH.md sections 1 and 5).
+    """
+    n, n_targets = data.y.shape
+    w, s = data.sqrt_sw, data.sample_weight
+    left = np.zeros((n, n_targets * len(splits)))
+    right = np.zeros_like(left)
+    value = d_alpha = 0.0
+    for k, (train, test) in enumerate(splits):
+        G = rescaled_system(K[np.ix_(train, train)], alpha, w[train], data.unit_weights)
+        sol = solve_dual(
+            G, w[train, None] * data.y[train], w[train], data.fit_intercept
+        )
+        del G
+        cross = K[np.ix_(test, train)]
+        weighted_coef = w[train, None] * sol.coef
+        residual = data.y[test] - cross @ weighted_coef - sol.intercept
+        Q = s[test, None] * residual
+        value += float(np.sum(Q * residual))
+        lam = w[train, None] * (cross.T @ Q)
+        adjoint = linalg.cho_solve(sol.factor, lam, check_finite=False)
+        if data.fit_intercept:
+            adjoint += np.outer(sol.v, (Q.sum(axis=0) - sol.v @ lam) / sol.wv)
+        d_alpha += float(np.sum(adjoint * sol.coef))
+        cols = slice(k * n_targets, (k + 1) * n_targets)
+        left[train, cols] = w[train, None] * adjoint
+        left[test, cols] -= Q
+        right[train, cols] = weighted_coef
+    scale = n_targets * sum(s[test].sum() for _, test in splits)
+    M = blas.dsyr2k(1.0 / scale, left, right, lower=1)
+    return value / scale, 2.0 * d_alpha / scale, symmetrize_lower(M)
+
+
+class KernelCriterion:
+    """A selection criterion of kernel ridge as ``theta -> (value, grad)``.
+
+    Parameters
+    ----------
+    data : KernelData
+    kernel : sklearn.gaussian_process.kernels.Kernel
+        Its free hyperparameters are ``theta[1:]``.
+    kind : {"loo", "gcv", "splits"}
+    splits : list of (train, test) or None
+    """
+
+    def __init__(self, data, kernel, kind, splits=None):
+        self.data = data
+        self.kernel = kernel
+        self.kind = kind
+        self.splits = splits
+        n_targets = data.y.shape[1]
+        self.scale = data.weight_sum * n_targets
+
+    def kernel_at(self, theta):
+        """The kernel with hyperparameters ``theta[1:]``."""
+        return self.kernel.clone_with_theta(np.asarray(theta[1:], dtype=float))
+
+    def __call__(self, theta):
+        alpha = float(np.exp(theta[0]))
+        kernel = self.kernel_at(theta)
+        data = self.data
+        K = training_kernel(kernel, data.X)
+        if self.kind == "splits":
+            value, d_alpha, M = kfold_terms(K, alpha, data, self.splits)
+            del K
+        else:
+            G = rescaled_system(K, alpha, data.sqrt_sw, data.unit_weights)
+            del K
+            sol = solve_dual(
+                G, data.sqrt_sw[:, None] * data.y, data.sqrt_sw, data.fit_intercept
+            )
+            del G
+            coef = sol.coef
+            P = projected_inverse(sol)
+            del sol
+            if self.kind == "gcv":
+                value, d_alpha, M = gcv_terms(P, coef, alpha, data, self.scale)
+            else:
+                value, d_alpha, M = loo_terms(P, coef, self.scale)
+            del P
+            d_alpha += float(np.trace(M))
+            M = weight_kernel_side(M, data.sqrt_sw, data.unit_weights)
+        grad = np.empty(np.size(theta))
+        grad[0] = alpha * d_alpha
+        grad[1:] = contract_kernel_gradient(kernel, data.X, M)
+        return value, grad
+
+    def fit_at(self, theta):
+        """Dual coefficients (original space) and intercept at ``theta``."""
+        data = self.data
+        K = training_kernel(self.kernel_at(theta), data.X)
+        G = rescaled_system(K, float(np.exp(theta[0])), data.sqrt_sw, data.unit_weights)
+        sol = solve_dual(
+            G, data.sqrt_sw[:, None] * data.y, data.sqrt_sw, data.fit_intercept
+        )
+        return data.sqrt_sw[:, None] * sol.coef, sol.intercept

@@ -1,0 +1,278 @@
+"""Wiring of GradientKernelRidgeCV: redundant hyperparameters, start, search.
+
+- Redundant hyperparameters (MATH.md section 2, identifiability) are held fixed
+  at their initial values, with a warning: a ``WhiteKernel`` (zero in
+  ``KernelRidge``'s ``K(X, X)``; alpha plays its role), an additive constant
+  when the intercept is fitted (``w^T c = 0`` cancels it), and a
+  ``ConstantKernel`` amplitude that scales the whole kernel (predictions depend
+  on ``K / alpha`` only).
+- For leave-one-out and GCV, one eigendecomposition of ``W K W`` at the initial
+  kernel gives the criterion at every alpha for a few ``n x n`` products
+  (MATH.md section 3): a scan over ``alpha_bounds`` picks the start of
+  L-BFGS-B over ``[log alpha, kernel.theta]``.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+from scipy.optimize import minimize
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.gaussian_process.kernels import (
+    ConstantKernel,
+    Exponentiation,
+    Product,
+    Sum,
+    WhiteKernel,
+)
+
+from ._kernel_criteria import rescaled_system
+from ._kernel_gradients import contains_white, training_kernel
+from ._optimize import SearchRecord, minimize_criterion
+
+_SCAN_PER_DECADE = 4
+
+
+def _terms(kernel, prefix, operator):
+    """Flatten a tree of one operator into ``(prefix, kernel)`` terms."""
+    if type(kernel) is operator:
+        return _terms(kernel.k1, prefix + "k1__", operator) + _terms(
+            kernel.k2, prefix + "k2__", operator
+        )
+    return [(prefix, kernel)]
+
+
+def _white_leaves(kernel, prefix=""):
+    if type(kernel) is WhiteKernel:
+        return [(prefix, kernel)]
+    if type(kernel) in (Sum, Product):
+        return _white_leaves(kernel.k1, prefix + "k1__") + _white_leaves(
+            kernel.k2, prefix + "k2__"
+        )
+    if type(kernel) is Exponentiation:
+        return _white_leaves(kernel.kernel, prefix + "kernel__")
+    return []
+
+
+def redundant_hyperparameters(kernel, fit_intercept):
+    """Free hyperparameters that do not change kernel ridge's predictions
+    (beyond what alpha does), with the reason.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(parameter name, reason)``; the name is the hyperparameter's
+        ``set_params`` name (e.g. ``"k1__constant_value"``).
+    """
+    found = [
+        (
+            prefix + "noise_level",
+            "WhiteKernel is zero in K(X, X), the matrix KernelRidge uses; alpha "
+            "plays its role",
+        )
+        for prefix, white in _white_leaves(kernel)
+        if not white.hyperparameter_noise_level.fixed
+    ]
+    summands = [
+        (prefix, term)
+        for prefix, term in _terms(kernel, "", Sum)
+        if not contains_white(term)
+    ]
+    if fit_intercept:
+        constants = [t for t in summands if type(t[1]) is ConstantKernel]
+        found += [
+            (
+                prefix + "constant_value",
+                "an additive constant is absorbed by the intercept",
+            )
+            for prefix, term in constants
+            if not term.hyperparameter_constant_value.fixed
+        ]
+        summands = [t for t in summands if type(t[1]) is not ConstantKernel]
+    scales = []
+    for prefix, summand in summands:
+        free = [
+            p + "constant_value"
+            for p, factor in _terms(summand, prefix, Product)
+            if type(factor) is ConstantKernel
+            and not factor.hyperparameter_constant_value.fixed
+        ]
+        scales.append(free)
+    if scales and all(scales):
+        found.append(
+            (
+                scales[0][0],
+                "a ConstantKernel amplitude that scales the whole kernel is "
+                "redundant with alpha (predictions depend on K / alpha only)",
+            )
+        )
+    return found
+
+
+def hold_redundant_fixed(kernel, fit_intercept):
+    """Clone ``kernel`` with its redundant hyperparameters fixed, and warn."""
+    kernel = clone(kernel)
+    for name, reason in redundant_hyperparameters(kernel, fit_intercept):
+        warnings.warn(
+            f"The kernel hyperparameter {name} is held fixed at its initial value "
+            f"{kernel.get_params()[name]!r}: {reason}.",
+            UserWarning,
+            stacklevel=3,
+        )
+        kernel.set_params(**{name + "_bounds": "fixed"})
+    return kernel
+
+
+def spectral_alpha_values(criterion, kernel_theta, log_alphas):
+    """Leave-one-out or GCV at every alpha of a grid, for a fixed kernel.
+
+    One eigendecomposition ``W K W = U diag(sigma) U^T``; then
+    ``G^{-1} = U diag(1 / (sigma + alpha)) U^T`` for every alpha (MATH.md
+    section 3), with the intercept's correction ``- v v^T / (w^T v)``.
+    """
+    data = criterion.data
+    kernel = criterion.kernel.clone_with_theta(kernel_theta)
+    Kt = rescaled_system(
+        training_kernel(kernel, data.X), 0.0, data.sqrt_sw, data.unit_weights
+    )
+    sigma, U = linalg.eigh(Kt, overwrite_a=True, check_finite=False, driver="evd")
+    del Kt
+    sigma = np.clip(sigma, 0.0, None)
+    w = data.sqrt_sw
+    z = U.T @ (w[:, None] * data.y)
+    uw = U.T @ w
+    alphas = np.exp(np.asarray(log_alphas, dtype=float))
+    F = 1.0 / (sigma[:, None] + alphas[None, :])  # (n, n_alphas)
+    diag = (U * U) @ F
+    values = np.empty(alphas.size)
+    n = sigma.size
+    for j, alpha in enumerate(alphas):
+        coef = U @ (F[:, j, None] * z)
+        g = diag[:, j]
+        if data.fit_intercept:
+            fw = F[:, j] * uw
+            v = U @ fw
+            wv = uw @ fw
+            coef -= np.outer(v, (fw @ z) / wv)
+            g = g - v * v / wv
+        if criterion.kind == "gcv":
+            T = alpha * g.sum() - (n - data.n_effective)
+            k = data.n_effective**2 / criterion.scale
+            values[j] = k * alpha**2 * np.sum(coef * coef) / T**2 if T > 0 else np.inf
+        else:
+            values[j] = np.sum((coef / g[:, None]) ** 2) / criterion.scale
+    return values
+
+
+def scan_grid(log_bounds, theta0):
+    """Points over the alpha bounds, ``_SCAN_PER_DECADE`` a decade, and theta0."""
+    low, high = log_bounds
+    n_points = max(int(np.ceil(_SCAN_PER_DECADE * (high - low) / np.log(10))) + 1, 2)
+    grid = np.linspace(low, high, n_points)
+    return np.unique(np.append(grid, theta0))
+
+
+def search(criterion, theta0, bounds, options):
+    """Scan alpha (leave-one-out and GCV), then minimise over all of theta.
+
+    Returns
+    -------
+    result : SearchResult
+        Its record holds the scan points first.
+    n_scan : int
+        Number of scan points in the record.
+    """
+    record = SearchRecord()
+    start = np.array(theta0, dtype=float)
+    scale = None
+    if criterion.kind != "splits" and bounds[0, 0] < bounds[0, 1]:
+        grid = scan_grid(bounds[0], theta0[0])
+        values = spectral_alpha_values(criterion, theta0[1:], grid)
+        for log_alpha, value in zip(grid, values, strict=True):
+            record.add(np.r_[log_alpha, theta0[1:]], value)
+        best = int(np.argmin(values))
+        start[0] = grid[best]
+        scale = abs(values[best]) if values[best] > 0 else 1.0
+    n_scan = len(record.values)
+    options = dict(options)
+    runs = []
+    if options["optimizer"] == "l-bfgs-b":
+        options["optimizer"] = _noise_tolerant_lbfgs(
+            options["max_iter"], options["tol"], options["verbose"], runs
+        )
+    result = minimize_criterion(
+        criterion, start, bounds, scale=scale, record=record, **options
+    )
+    result.n_iter += sum(run.nit for run in runs)
+    return result, n_scan
+
+
+def _noise_tolerant_lbfgs(max_iter, tol, verbose, runs):
+    """L-BFGS-B that stops when an iteration gains less than ``tol`` (relative).
+
+    Near a small alpha the criterion is computed from ``(K + alpha I)^{-1}`` and
+    carries rounding errors of about ``eps * cond``, up to ``1e-7`` relative:
+    :func:`~._optimize.minimize_criterion`'s default ``ftol = 1e-3 tol`` then
+    spends tens of evaluations in line searches that cannot succeed.
+    """
+
+    def report(intermediate_result):
+        if verbose > 0:
+            print(
+                f"[skhypergrad] iter {len(runs_iterations) + 1:3d}  "
+                f"criterion/start {intermediate_result.fun:.10g}  "
+                f"theta {np.array2string(intermediate_result.x, precision=4)}"
+            )
+        runs_iterations.append(1)
+
+    runs_iterations = []
+
+    def optimizer(obj_func, initial_theta, bounds):
+        result = minimize(
+            obj_func,
+            initial_theta,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            callback=report,
+            options={"maxiter": max_iter, "gtol": tol, "ftol": tol, "maxls": 10},
+        )
+        runs.append(result)
+        if result.status == 1:
+            warnings.warn(
+                f"L-BFGS-B stopped after max_iter={max_iter} iterations without "
+                "converging. Increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+        return result.x, result.fun
+
+    return optimizer
+
+
+def history(record, kernel, n_scan):
+    """The record as a dict of columns, one row per criterion evaluation.
+
+    ``"alpha"``, one column per free kernel hyperparameter (floats, or arrays
+    in an object column for one length scale per feature), ``"score"`` (minus
+    the criterion) and ``"scan"`` (True for the points of the initial alpha
+    scan, which cost no factorisation).
+    """
+    thetas = np.array(record.thetas).reshape(len(record.thetas), -1)
+    out = {"alpha": np.exp(thetas[:, 0])}
+    column = 1
+    for hyper in kernel.hyperparameters:
+        if hyper.fixed:
+            continue
+        block = np.exp(thetas[:, column : column + hyper.n_elements])
+        column += hyper.n_elements
+        if hyper.n_elements == 1:
+            out[hyper.name] = block[:, 0]
+        else:
+            values = np.empty(len(block), dtype=object)
+            values[:] = list(block)
+            out[hyper.name] = values
+    out["score"] = -np.array(record.values, dtype=float).ravel()
+    out["scan"] = np.arange(len(thetas)) < n_scan
+    return out

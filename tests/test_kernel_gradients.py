@@ -1,0 +1,120 @@
+"""The contraction <M, dK/dtheta> equals the one of scikit-learn's gradient
+tensor, and one criterion evaluation stays within a few n x n matrices."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from sklearn.gaussian_process.kernels import (
+    RBF,
+    ConstantKernel,
+    DotProduct,
+    ExpSineSquared,
+    Matern,
+    PairwiseKernel,
+    RationalQuadratic,
+    WhiteKernel,
+)
+
+from skhypergrad._kernel_criteria import KernelCriterion, KernelData, symmetrize_lower
+from skhypergrad._kernel_gradients import contract_kernel_gradient, training_kernel
+
+KERNELS = [
+    RBF(1.3),
+    RBF([1.0, 2.0, 0.5]),
+    Matern(1.1, nu=0.5),
+    Matern([1.0, 2.0, 0.7], nu=0.5),
+    Matern(0.9, nu=1.5),
+    Matern([1.0, 2.0, 0.7], nu=1.5),
+    Matern(1.2, nu=2.5),
+    Matern([1.0, 2.0, 0.7], nu=2.5),
+    Matern(1.0, nu=np.inf),
+    Matern(1.0, nu=0.7),  # no closed form: scikit-learn's numerical gradient
+    RationalQuadratic(1.5, 0.7),
+    RationalQuadratic(1.5, 0.7, alpha_bounds="fixed"),
+    DotProduct(0.5),
+    ConstantKernel(2.0) * RBF([1.0, 2.0, 0.5]),
+    RBF([1.0, 2.0, 0.5]) * ConstantKernel(0.5),
+    RBF(2.0) + WhiteKernel(0.3),
+    RBF(1.0) * Matern(2.0) + ConstantKernel(0.4),
+    RBF(1.5) ** 2,
+    RBF(1.0, length_scale_bounds="fixed") + DotProduct(1.0),
+    PairwiseKernel(gamma=0.3, metric="laplacian"),
+]
+
+
+def reference_contraction(kernel, X, M):
+    """From the n x n x n_dims tensor; a WhiteKernel adds nothing to K(X, X)."""
+    _, gradient = kernel(X, eval_gradient=True)
+    result = np.einsum("ij,ijk->k", M, gradient)
+    for k, hyper in enumerate(h for h in kernel.hyperparameters if not h.fixed):
+        if hyper.name.endswith("noise_level"):
+            result[k] = 0.0
+    return result
+
+
+@pytest.mark.parametrize("kernel", KERNELS, ids=repr)
+def test_contraction_equals_the_gradient_tensor(kernel):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    M = rng.standard_normal((50, 50))
+    M += M.T
+    M_before = M.copy()
+    result = contract_kernel_gradient(kernel, X, M)
+    expected = reference_contraction(kernel, X, M)
+    assert result.shape == kernel.theta.shape
+    scale = np.max(np.abs(expected))
+    np.testing.assert_allclose(result, expected, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_array_equal(M, M_before)
+
+
+def test_contraction_of_a_periodic_kernel_on_one_feature():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 5, (40, 1))
+    M = rng.standard_normal((40, 40))
+    M += M.T
+    kernel = ExpSineSquared(1.2, 2.5)
+    expected = reference_contraction(kernel, X, M)
+    np.testing.assert_allclose(
+        contract_kernel_gradient(kernel, X, M), expected, rtol=1e-10
+    )
+
+
+def test_a_kernel_without_free_hyperparameter_contracts_to_nothing():
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    kernel = RBF(1.0, length_scale_bounds="fixed")
+    assert contract_kernel_gradient(kernel, X, np.eye(5)).shape == (0,)
+
+
+def test_training_kernel_is_what_kernel_ridge_sees():
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    kernel = RBF(1.0) + WhiteKernel(0.5)
+    np.testing.assert_allclose(training_kernel(kernel, X), RBF(1.0)(X))
+    np.testing.assert_allclose(training_kernel(RBF(2.0), X), RBF(2.0)(X, X))
+
+
+def test_symmetrize_lower_copies_the_lower_triangle():
+    A = np.arange(1.0, 1.0 + 700 * 700).reshape(700, 700)  # more than one block
+    result = symmetrize_lower(A.copy())
+    expected = np.tril(A) + np.tril(A, -1).T
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_one_ard_evaluation_stays_within_six_n_by_n_matrices():
+    n, d = 1500, 20
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(n, d))
+    y = np.sin(3 * X[:, 0]) + 0.1 * rng.standard_normal(n)
+    kernel = RBF(np.full(d, 2.0))
+    criterion = KernelCriterion(
+        KernelData(X, y[:, None], np.ones(n), True), kernel, "loo"
+    )
+    theta = np.r_[np.log(0.1), kernel.theta]
+    tracemalloc.start()
+    try:
+        value, grad = criterion(theta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.isfinite(value) and grad.shape == (d + 1,)
+    assert peak < 6 * n * n * 8, f"peak {peak / (n * n * 8):.2f} n^2 doubles"
