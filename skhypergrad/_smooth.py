@@ -265,8 +265,15 @@ class NewtonSolver:
             decrement = grad @ step
             scale = max(1.0, abs(objective))
             small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
-            if small_step or decrement <= 1e-20 * scale:
+            if small_step:
                 break
+            if decrement <= 1e-20 * scale:
+                # Converged; the last (tiny) step still removes the dependence
+                # of the solution on where Newton started, which differences
+                # of the criterion between nearby penalties would see.
+                coef = coef - step
+                done = True
+                continue
             if decrement <= 1e-8 * scale:
                 if not hessian.exact:
                     # Inexact steps converge at the rate _NEWTON_RTOL * sqrt of

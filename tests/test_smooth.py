@@ -194,12 +194,15 @@ def multinomial_data(n=60, p=4, n_classes=3, seed=0):
 
 
 @pytest.mark.parametrize("kind", ["kfold", "heldout"])
-@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
+@pytest.mark.parametrize("parametrisation", ["scalar", "groups", "each"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
 def test_multinomial_gradient_matches_finite_differences(
-    kind, parametrisation, fit_intercept
+    kind, parametrisation, fit_intercept, weighted
 ):
     X, y, weights = multinomial_data()
+    if not weighted:
+        weights = np.ones_like(weights)
     n = len(y)
     if kind == "kfold":
         splits = list(KFold(3, shuffle=True, random_state=0).split(X))
