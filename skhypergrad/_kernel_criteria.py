@@ -84,7 +84,7 @@ def solve_dual(G, y, w, fit_intercept):
     DualSolution
     """
     try:
-        factor = cholesky_with_jitter(G)
+        factor = factor_in_place(G)
     except linalg.LinAlgError:
         raise linalg.LinAlgError(
             "The kernel matrix plus alpha is not positive definite, even with "
@@ -102,6 +102,24 @@ def solve_dual(G, y, w, fit_intercept):
     intercept = (v @ y) / wv
     coef -= np.outer(v, intercept)
     return DualSolution(factor, coef, intercept, v, wv)
+
+
+def factor_in_place(G):
+    """Lower Cholesky factor of the symmetric ``G``, overwriting it.
+
+    On failure the matrix is restored from its untouched triangle and
+    :func:`~._quadratic.cholesky_with_jitter` adds jitter, with a warning.
+    """
+    if not G.flags.c_contiguous:
+        return cholesky_with_jitter(G)
+    diagonal = np.diag(G).copy()
+    F = G.T  # Fortran-ordered view: LAPACK works in place
+    L, info = lapack.dpotrf(F, lower=1, clean=0, overwrite_a=1)
+    if info == 0:
+        return L, True
+    symmetrize_lower(F.T)  # the upper triangle of F still holds G
+    F[np.diag_indices_from(F)] = diagonal
+    return cholesky_with_jitter(F)
 
 
 def projected_inverse(solution):

@@ -24,6 +24,7 @@ Other kernels fall back to ``kernel(X, eval_gradient=True)``.
 """
 
 import numpy as np
+from scipy.linalg import blas
 from sklearn.gaussian_process.kernels import (
     RBF,
     ConstantKernel,
@@ -237,10 +238,9 @@ def _row_blocks(n):
 
 def _squared_distances(Z, norms, rows):
     """Block ``s[rows, :]`` of the squared distances between the rows of ``Z``."""
-    block = Z[rows] @ Z.T
-    block *= -2.0
-    block += norms[rows, None]
-    block += norms[None, :]
+    block = np.add.outer(norms[rows], norms)
+    # block.T is Fortran-ordered: BLAS adds -2 Z Z[rows]^T to it in place.
+    blas.dgemm(-2.0, Z, Z[rows], beta=1.0, c=block.T, trans_b=1, overwrite_c=1)
     np.maximum(block, 0.0, out=block)
     index = np.arange(block.shape[0])
     block[index, index + rows.start] = 0.0
