@@ -27,11 +27,13 @@ from sklearn.gaussian_process.kernels import (
     WhiteKernel,
 )
 
-from ._kernel_criteria import rescaled_system
+from ._kernel_criteria import KernelCriterion, KernelData, rescaled_system
 from ._kernel_gradients import contains_white, training_kernel
 from ._optimize import SearchRecord, minimize_criterion
 
 _SCAN_PER_DECADE = 4
+_SUBSAMPLE = 400
+_LENGTH_FACTORS = 2.0 ** np.arange(-3, 5)
 
 
 def _terms(kernel, prefix, operator):
@@ -173,6 +175,52 @@ def scan_grid(log_bounds, theta0):
     return np.unique(np.append(grid, theta0))
 
 
+def start_length_scales(criterion, theta0, bounds):
+    """Multiply every length scale by the best of a few common factors.
+
+    Each factor costs one eigendecomposition of the kernel matrix of at most
+    ``_SUBSAMPLE`` samples, after which every alpha is free (MATH.md section
+    3); the factor of the best (factor, alpha) pair moves the start, and alpha
+    is left to the full-data scan.
+    """
+    columns = length_scale_columns(criterion.kernel)
+    if columns.size == 0:
+        return theta0
+    data = criterion.data
+    n = data.X.shape[0]
+    rows = np.arange(n)
+    if n > _SUBSAMPLE:
+        rows = np.sort(np.random.RandomState(0).choice(n, _SUBSAMPLE, replace=False))
+    sub = KernelData(
+        data.X[rows], data.y[rows], data.sample_weight[rows], data.fit_intercept
+    )
+    sub_criterion = KernelCriterion(sub, criterion.kernel, criterion.kind)
+    if sub.n_effective < 2:
+        return theta0
+    grid = scan_grid(bounds[0], theta0[0])
+    best, best_value = theta0, np.inf
+    # The initial length scales first: on a flat criterion they stay.
+    for shift in np.log(np.r_[1.0, _LENGTH_FACTORS[_LENGTH_FACTORS != 1.0]]):
+        theta = theta0.copy()
+        theta[columns] = np.clip(theta[columns] + shift, *bounds[columns].T)
+        value = np.min(spectral_alpha_values(sub_criterion, theta[1:], grid))
+        if value < best_value * (1.0 - 1e-9):
+            best, best_value = theta, value
+    return best
+
+
+def length_scale_columns(kernel):
+    """Positions in ``[log alpha, kernel.theta]`` of the free length scales."""
+    columns, column = [], 1
+    for hyper in kernel.hyperparameters:
+        if hyper.fixed:
+            continue
+        if hyper.name.endswith("length_scale"):
+            columns.extend(range(column, column + hyper.n_elements))
+        column += hyper.n_elements
+    return np.array(columns, dtype=int)
+
+
 def search(criterion, theta0, bounds, options):
     """Scan alpha (leave-one-out and GCV), then minimise over all of theta.
 
@@ -187,6 +235,8 @@ def search(criterion, theta0, bounds, options):
     start = np.array(theta0, dtype=float)
     scale = None
     if criterion.kind != "splits" and bounds[0, 0] < bounds[0, 1]:
+        theta0 = start_length_scales(criterion, theta0, bounds)
+        start = np.array(theta0, dtype=float)
         grid = scan_grid(bounds[0], theta0[0])
         values = spectral_alpha_values(criterion, theta0[1:], grid)
         for log_alpha, value in zip(grid, values, strict=True):

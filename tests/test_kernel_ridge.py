@@ -285,9 +285,12 @@ def test_optimum_on_a_bound_warns():
     X, Y, _ = problem()
     with pytest.warns(ConvergenceWarning, match="alpha sits on its upper bound"):
         GradientKernelRidgeCV(alpha_bounds=(1e-8, 1e-6)).fit(X, Y[:, 0])
-    kernel = RBF(1.0, length_scale_bounds=(1e-3, 1e-2))
-    with pytest.warns(ConvergenceWarning, match="length_scale sits on its upper"):
+    kernel = RBF(1.0, length_scale_bounds=(1e-2, 0.5))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         GradientKernelRidgeCV(kernel).fit(X, Y[:, 0])
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert any("length_scale sits on its upper bound 0.5" in m for m in messages)
 
 
 def test_verbose_and_custom_optimizer(capsys):
@@ -303,7 +306,9 @@ def test_verbose_and_custom_optimizer(capsys):
 
     model = GradientKernelRidgeCV(RBF(1.0), optimizer=optimizer).fit(X, Y[:, 0])
     assert calls == [((2,), (2, 2), (2,))]
-    assert model.kernel_.length_scale == 1.0
+    last = {key: column[-1] for key, column in model.history_.items()}
+    assert model.kernel_.length_scale == pytest.approx(last["length_scale"])
+    assert model.alpha_ == pytest.approx(last["alpha"]) and not last["scan"]
 
 
 def test_pipeline_clone_pickle_and_input_untouched():
