@@ -243,8 +243,16 @@ class NewtonSolver:
         product = self.hessian_product(d2, pen)
         return self._preconditioner.solver(self, product, z, d2, pen)
 
-    def solve(self, lam):
+    def solve(self, lam, guess=None):
         """Minimise the training criterion at penalties ``lam``.
+
+        Parameters
+        ----------
+        lam : ndarray of shape (n_features,)
+        guess : ndarray or None, default=None
+            Another starting point, e.g. the solution of an overlapping
+            training set at the same penalties; Newton starts from it when its
+            objective is lower than at the last solution.
 
         Returns
         -------
@@ -252,6 +260,8 @@ class NewtonSolver:
         """
         pen = self.full_penalty(lam)
         coef = self._coef.copy()
+        if guess is not None and self.objective(guess, pen) < self.objective(coef, pen):
+            coef = guess.copy()
         previous_decrement = np.inf
         done = False
         for _ in range(_MAX_NEWTON):

@@ -81,9 +81,14 @@ class SmoothKFoldCriterion:
         p = lam.shape[0]
         value = 0.0
         grad_lam = np.zeros(p)
+        guess = None
         for fold in self.folds:
             solver = fold.solver
-            state = solver.solve(lam)
+            # The folds' training sets overlap: the previous fold's solution at
+            # these penalties is often a better start than this fold's own
+            # solution at the previous penalties.
+            state = solver.solve(lam, guess)
+            guess = state.coef
             z = solver.predictor(fold.val_X1, state.coef)
             criterion, slope = solver.loss.criterion(fold.val_y, z)
             value += fold.val_weight @ criterion
