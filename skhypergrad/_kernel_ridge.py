@@ -17,8 +17,7 @@ from ._validation import check_sample_weight, resolve_cv
 class GradientKernelRidgeCV(
     SearchParamsMixin, MultiOutputMixin, RegressorMixin, BaseEstimator
 ):
-    """Kernel ridge regression with alpha and every kernel hyperparameter tuned
-    by the gradient of a cross-validation criterion.
+    """Kernel ridge with alpha and kernel tuned by the gradient of a CV criterion.
 
     Replaces ``GridSearchCV(KernelRidge(...))``: instead of trying a grid, it
     minimises the selection criterion (exact leave-one-out error by default)
@@ -258,6 +257,7 @@ class GradientKernelRidgeCV(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples to predict.
 
         Returns
         -------
