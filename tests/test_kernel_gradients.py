@@ -16,7 +16,12 @@ from sklearn.gaussian_process.kernels import (
     WhiteKernel,
 )
 
-from skhypergrad._kernel_criteria import KernelCriterion, KernelData, symmetrize_lower
+from skhypergrad._kernel_criteria import (
+    KernelCriterion,
+    KernelData,
+    factor_in_place,
+    symmetrize_lower,
+)
 from skhypergrad._kernel_gradients import contract_kernel_gradient, training_kernel
 
 KERNELS = [
@@ -118,3 +123,22 @@ def test_one_ard_evaluation_stays_within_six_n_by_n_matrices():
         tracemalloc.stop()
     assert np.isfinite(value) and grad.shape == (d + 1,)
     assert peak < 6 * n * n * 8, f"peak {peak / (n * n * 8):.2f} n^2 doubles"
+
+
+def test_a_singular_system_gets_jitter_with_a_warning():
+    G = np.ones((5, 5))  # rank one
+    with pytest.warns(RuntimeWarning, match="added"):
+        L, lower = factor_in_place(G.copy())
+    factor = np.tril(L)
+    np.testing.assert_allclose(factor @ factor.T, np.ones((5, 5)), atol=1e-9)
+    assert lower
+
+
+def test_a_positive_definite_system_is_factored_in_place():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((30, 30))
+    G = A @ A.T + np.eye(30)
+    expected = np.linalg.cholesky(G)
+    L, _ = factor_in_place(G)
+    assert np.shares_memory(L, G)
+    np.testing.assert_allclose(np.tril(L), expected, rtol=1e-12, atol=1e-12)

@@ -359,3 +359,14 @@ def test_bad_data_is_rejected():
         GradientKernelRidgeCV(ExpSineSquared(), alpha_bounds=(1e-8, 1e-8)).fit(
             X, Y[:, 0]
         )
+
+
+def test_pandas_input_keeps_feature_names():
+    import pandas as pd  # a test dependency (pyproject.toml)
+
+    X, Y, _ = problem()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = GradientKernelRidgeCV().fit(frame, Y[:, 0])
+    assert list(model.feature_names_in_) == ["a", "b", "c"]
+    assert model.n_features_in_ == 3
+    np.testing.assert_allclose(model.predict(frame), model.predict(X))
