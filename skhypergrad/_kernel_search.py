@@ -279,6 +279,8 @@ def _noise_tolerant_lbfgs(max_iter, tol, verbose, runs):
     runs_iterations = []
 
     def optimizer(obj_func, initial_theta, bounds):
+        if np.all(bounds[:, 0] == bounds[:, 1]):  # nothing to optimise
+            return bounds[:, 0], obj_func(bounds[:, 0], eval_gradient=False)
         result = minimize(
             obj_func,
             initial_theta,

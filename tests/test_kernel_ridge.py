@@ -370,3 +370,15 @@ def test_pandas_input_keeps_feature_names():
     assert list(model.feature_names_in_) == ["a", "b", "c"]
     assert model.n_features_in_ == 3
     np.testing.assert_allclose(model.predict(frame), model.predict(X))
+
+
+def test_nothing_to_tune_fits_at_the_given_hyperparameters():
+    X, Y, _ = problem()
+    kernel = RBF(0.7, length_scale_bounds="fixed")
+    model = GradientKernelRidgeCV(kernel, alpha=0.1, alpha_bounds=(0.1, 0.1))
+    model.fit(X, Y[:, 0])
+    assert model.alpha_ == pytest.approx(0.1) and model.n_iter_ == 0
+    assert model.kernel_.length_scale == 0.7
+    data = KernelData(X, Y[:, :1], np.ones(len(X)), True)
+    value, _ = KernelCriterion(data, kernel, "loo")(np.log([0.1]))
+    assert model.best_score_ == pytest.approx(-value, rel=1e-12)
