@@ -188,3 +188,22 @@ def print_environment(title):
             f"num_threads={lib.get('num_threads')}, "
             f"{os.path.basename(lib.get('filepath', ''))}"
         )
+
+
+def select_sections(parser, only, sections):
+    """The keys of ``sections`` named in ``only`` (by key or any alias), in
+    the order of ``sections``; all of them when ``only`` is empty.
+
+    ``sections`` maps a key (``"A"``) to its aliases; an unknown name is a
+    command-line error.
+    """
+    selected = []
+    for name in only or list(sections):
+        key = next(
+            (k for k, names in sections.items() if name.lower() in (k.lower(), *names)),
+            None,
+        )
+        if key is None:
+            parser.error(f"unknown section {name!r}; choose from {list(sections)}")
+        selected.append(key)
+    return [k for k in sections if k in selected]

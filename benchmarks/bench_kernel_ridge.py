@@ -42,6 +42,7 @@ from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
     print_notes,
     print_table,
     runs_text,
+    select_sections,
     timed,
     timed_all,
 )
@@ -320,16 +321,7 @@ def parse_args(argv=None):
         "--slow", type=float, default=30.0, help="do not repeat slower runs"
     )
     args = parser.parse_args(argv)
-    selected = []
-    for name in args.only or list(SECTIONS):
-        key = next(
-            (k for k, names in SECTIONS.items() if name.lower() in (k.lower(), *names)),
-            None,
-        )
-        if key is None:
-            parser.error(f"unknown section {name!r}; choose from {list(SECTIONS)}")
-        selected.append(key)
-    args.sections = [k for k in SECTIONS if k in selected]
+    args.sections = select_sections(parser, args.only, SECTIONS)
     return args
 
 
