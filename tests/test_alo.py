@@ -6,14 +6,12 @@ brute-force leave-one-out refits."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _layouts import layout_for
 from sklearn.model_selection import LeaveOneOut
 
 from skhypergrad._alo import ApproximateLeaveOneOut, block_quadratic_forms
 from skhypergrad._losses import BinaryLogLoss, MultinomialLogLoss
-from skhypergrad._params import PenaltyLayout
 from skhypergrad._smooth import NewtonSolver, augment
-
-LOG_BOUNDS = np.log([1e-6, 1e6])
 
 
 def multinomial_data(n=60, p=4, n_classes=3, seed=0):
@@ -37,15 +35,6 @@ def five_point_differences(fun, theta, step=1e-3):
         f = {m: fun(theta + m * shift)[0] for m in (-2, -1, 1, 2)}
         grad[k] = (8.0 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12.0 * step)
     return grad
-
-
-def layout_for(parametrisation, p, scale=1.0, power=-1.0):
-    index = {
-        "scalar": np.zeros(p, dtype=int),
-        "groups": np.arange(p) % 2,
-        "each": np.arange(p),
-    }[parametrisation]
-    return PenaltyLayout(index, int(index.max()) + 1, LOG_BOUNDS, scale, power)
 
 
 def alo(X, y, weights, fit_intercept, loss, layout):
@@ -85,7 +74,7 @@ def test_multinomial_gradient_matches_finite_differences(
     X, y, weights = multinomial_data()
     if not weighted:
         weights = np.ones_like(weights)
-    layout = layout_for(parametrisation, X.shape[1])
+    layout = layout_for(parametrisation, X.shape[1], power=-1.0)
     criterion = alo(X, y, weights, fit_intercept, MultinomialLogLoss(3), layout)
     theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups)
     value, grad = criterion(theta)
@@ -127,14 +116,14 @@ def test_two_class_softmax_is_the_binary_alo_at_half_the_penalty(
     X, y, weights = multinomial_data(n_classes=2)
     p = X.shape[1]
     theta = np.random.default_rng(2).uniform(-1.0, 1.0, size=p)
-    theta = theta[: layout_for(parametrisation, p).n_groups]
+    theta = theta[: layout_for(parametrisation, p, power=-1.0).n_groups]
     softmax = alo(
         X,
         y,
         weights,
         fit_intercept,
         MultinomialLogLoss(2),
-        layout_for(parametrisation, p),
+        layout_for(parametrisation, p, power=-1.0),
     )
     binary = alo(
         X,
@@ -142,7 +131,7 @@ def test_two_class_softmax_is_the_binary_alo_at_half_the_penalty(
         weights,
         fit_intercept,
         BinaryLogLoss(),
-        layout_for(parametrisation, p, scale=0.5),
+        layout_for(parametrisation, p, power=-1.0, scale=0.5),
     )
     value, grad = softmax(theta)
     expected_value, expected_grad = binary(theta)
@@ -171,7 +160,7 @@ def test_alo_is_exact_for_a_coupled_quadratic_loss(fit_intercept):
     Y = X @ rng.normal(size=(4, 3)) + rng.normal(size=(30, 3))
     S = np.array([[1.0, 0.4, -0.2], [0.4, 0.8, 0.3], [-0.2, 0.3, 1.5]])
     loss = CoupledQuadraticLoss(S)
-    layout = layout_for("groups", X.shape[1])
+    layout = layout_for("groups", X.shape[1], power=-1.0)
     theta = np.array([0.3, -0.7])
     criterion = alo(X, Y, weights, fit_intercept, loss, layout)
     value, grad = criterion(theta)
@@ -210,7 +199,7 @@ def test_multinomial_alo_is_close_to_brute_force_leave_one_out(lam):
 def test_sparse_design_gives_the_dense_criterion():
     X, y, weights = multinomial_data()
     X[np.abs(X) < 0.5] = 0.0
-    layout = layout_for("each", X.shape[1])
+    layout = layout_for("each", X.shape[1], power=-1.0)
     theta = np.linspace(-0.5, 0.5, X.shape[1])
     loss = MultinomialLogLoss(3)
     dense = alo(X, y, weights, True, loss, layout)(theta)

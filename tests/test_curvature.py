@@ -9,12 +9,12 @@ import tracemalloc
 import numpy as np
 import pytest
 from _finite_differences import central_differences
+from _layouts import layout_for
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from skhypergrad import GradientLogisticRegressionCV
 from skhypergrad._losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
-from skhypergrad._params import PenaltyLayout
 from skhypergrad._smooth import NewtonSolver, choose_curvature
 from skhypergrad._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
 
@@ -43,11 +43,6 @@ def make_data(loss_name, n=60, p=6, seed=0):
     return X, y, rng.uniform(0.5, 2.0, size=n)
 
 
-def layout(parametrisation, p):
-    index = np.zeros(p, dtype=int) if parametrisation == "scalar" else np.arange(p)
-    return PenaltyLayout(index, int(index.max()) + 1, np.log([1e-6, 1e6]), 1.0, -1.0)
-
-
 @pytest.mark.parametrize("curvature", CURVATURES)
 @pytest.mark.parametrize("loss_name", ["logistic", "poisson", "multinomial"])
 @pytest.mark.parametrize("parametrisation", ["scalar", "each"])
@@ -60,7 +55,9 @@ def test_kfold_gradient_matches_finite_differences(
     folds = make_smooth_folds(
         X, y, weights, splits, fit_intercept, LOSSES[loss_name], curvature=curvature
     )
-    criterion = SmoothKFoldCriterion(folds, layout(parametrisation, X.shape[1]))
+    criterion = SmoothKFoldCriterion(
+        folds, layout_for(parametrisation, X.shape[1], power=-1.0)
+    )
     theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=criterion.layout.n_groups)
     # A far first point: the preconditioner of "exact" is then stale, and the
     # solves must still converge to the optimum.

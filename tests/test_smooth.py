@@ -5,6 +5,7 @@ LOO for the squared loss and is close to brute-force LOO refits otherwise."""
 import numpy as np
 import pytest
 from _finite_differences import central_differences
+from _layouts import layout_for
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.model_selection import KFold, LeaveOneOut
 
@@ -40,15 +41,6 @@ def make_data(loss_name, n=40, p=5, seed=0):
     else:
         y = z + rng.normal(size=n)
     return X, y, rng.uniform(0.5, 2.0, size=n)
-
-
-def layout_for(parametrisation, p, power=1.0, scale=1.0):
-    index = {
-        "scalar": np.zeros(p, dtype=int),
-        "groups": np.arange(p) % 2,
-        "each": np.arange(p),
-    }[parametrisation]
-    return PenaltyLayout(index, int(index.max()) + 1, LOG_BOUNDS, scale, power)
 
 
 def build(kind, loss_name, X, y, weights, fit_intercept, layout):
@@ -122,8 +114,8 @@ def test_squared_loss_reproduces_ridge_criteria(fit_intercept):
     (with lam = 2 alpha): ALO is exact LOO, and k-fold is the same."""
     X, y, weights = make_data("squared")
     theta = np.array([-0.5, 0.8])
-    ridge_layout = layout_for("groups", 5)
-    smooth_layout = layout_for("groups", 5, scale=2.0)
+    ridge_layout = layout_for("groups", 5, power=1.0)
+    smooth_layout = layout_for("groups", 5, power=1.0, scale=2.0)
     design = CentredDesign(X, y[:, None], weights, fit_intercept)
     loo, loo_grad = LeaveOneOutCriterion(design, ridge_layout)(theta)
     alo, alo_grad = build(
@@ -167,7 +159,7 @@ def test_gradient_with_weight_scaled_penalty(kind):
     """PoissonRegressor's convention: each training set's penalty is scaled by
     the sum of its weights."""
     X, y, weights = make_data("poisson")
-    layout = layout_for("groups", X.shape[1])
+    layout = layout_for("groups", X.shape[1], power=1.0)
     loss = LOSSES["poisson"]
     if kind == "alo":
         solver = NewtonSolver(X, y, weights, True, loss, weights.sum())
