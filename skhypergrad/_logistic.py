@@ -218,7 +218,7 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
                 scale_by_weight=False,
             )
             outcome = problem.search(theta0, self._search_options(), "C")
-        warn_on_bounds(outcome.theta, log_bounds, "C", labels)
+        warn_on_bounds(outcome.theta, log_bounds, "C", labels, irrelevant_side="lower")
         self._set_fitted(outcome, layout, labels, X.shape[1], n_classes)
         return self
 

@@ -197,7 +197,7 @@ def _summary(values):
     )
 
 
-def warn_on_bounds(theta, bounds, name, labels=None):
+def warn_on_bounds(theta, bounds, name, labels=None, irrelevant_side="upper"):
     """Warn (``ConvergenceWarning``) about hyperparameters at a bound.
 
     Parameters
@@ -210,6 +210,9 @@ def warn_on_bounds(theta, bounds, name, labels=None):
         Name of the hyperparameter and of its bounds parameter, e.g. "alpha".
     labels : array-like or None
         Names of the hyperparameters, for the message.
+    irrelevant_side : {"upper", "lower"}, default="upper"
+        The bound at which a group of features is switched off (the upper
+        bound of a penalty or a length scale, the lower bound of ``C``).
     """
     theta = np.atleast_1d(theta)
     if bounds[0] == bounds[1]:
@@ -230,8 +233,8 @@ def warn_on_bounds(theta, bounds, name, labels=None):
             f"The optimal {name} sits on its {side} bound {np.exp(bound):.3g}"
             f"{which}. Consider {advice} the {side} bound of {name}_bounds"
             + (
-                "; a group at the upper bound may simply be irrelevant."
-                if side == "upper" and theta.size > 1
+                f"; a group at the {side} bound may simply be irrelevant."
+                if side == irrelevant_side and theta.size > 1
                 else "."
             ),
             ConvergenceWarning,

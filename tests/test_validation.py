@@ -110,3 +110,21 @@ def test_bad_parameters(data, params, error, match):
     X, y = data
     with pytest.raises(error, match=match):
         GradientRidgeCV(**params).fit(X, y)
+
+
+def test_bound_warning_names_the_bound_that_switches_features_off():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skhypergrad._optimize import warn_on_bounds
+
+    theta, bounds = np.log([1e-4, 1.0, 1e4]), np.log([1e-4, 1e4])
+    with pytest.warns(ConvergenceWarning) as record:
+        warn_on_bounds(theta, bounds, "C", irrelevant_side="lower")
+    lower, upper = (str(warning.message) for warning in record)
+    assert "lower bound may simply be irrelevant" in lower
+    assert "irrelevant" not in upper
+    with pytest.warns(ConvergenceWarning) as record:
+        warn_on_bounds(theta, bounds, "alpha")
+    lower, upper = (str(warning.message) for warning in record)
+    assert "irrelevant" not in lower
+    assert "upper bound may simply be irrelevant" in upper
