@@ -3,9 +3,11 @@
 The training criterion is ``F(beta) = sum_i s_i l(y_i, z_i) + 1/2 sum_j lam_j w_j^2``
 with ``z = X w + b`` and ``beta = (w, b)`` (the intercept ``b`` unpenalised).
 Newton's method minimises it; its Hessian ``H = X1^T diag(s l'') X1 + diag(lam, 0)``
-(``X1 = [X, 1]``) is factored at the optimum and reused for the adjoint solve of
-the implicit function theorem (MATH.md section 1):
-``dE/dlam_j = -(H^{-1} grad_beta E)_j w_j``.
+(``X1 = [X, 1]``) at the optimum serves the adjoint solve of the implicit
+function theorem (MATH.md section 1): ``dE/dlam_j = -(H^{-1} grad_beta E)_j w_j``.
+How the steps and the adjoint use ``H`` (factored, or conjugate gradient with
+Hessian-vector products) is :mod:`skhypergrad._curvature`'s business;
+:func:`choose_curvature` picks the way from the problem's size.
 """
 
 from dataclasses import dataclass
