@@ -7,13 +7,17 @@ and 6. Training criteria are ``sum_i s_i l(y_i, z_i) + 1/2 sum_j lam_j w_j^2``.
 """
 
 import numpy as np
-from scipy.special import expit, logsumexp, xlogy
+from scipy.special import expit, xlogy
 
 
 class SquaredLoss:
     """``l = (y - z)^2``; criterion: squared error (ridge, ``lam = 2 alpha``)."""
 
     name = "squared error"
+
+    def value(self, y, z):
+        """Return ``l`` per sample."""
+        return (z - y) ** 2
 
     def derivatives(self, y, z):
         """Return ``l, l', l'', l'''`` per sample."""
@@ -30,6 +34,10 @@ class BinaryLogLoss:
     """``l = log(1 + exp(z)) - y z`` with ``y`` in {0, 1}; criterion: log-loss."""
 
     name = "log-loss"
+
+    def value(self, y, z):
+        """Return ``l`` per sample."""
+        return np.logaddexp(0.0, z) - y * z
 
     def derivatives(self, y, z):
         """Return ``l, l', l'', l'''`` per sample."""
@@ -51,6 +59,10 @@ class PoissonLoss:
     """
 
     name = "Poisson deviance"
+
+    def value(self, y, z):
+        """Return ``l`` per sample."""
+        return np.exp(z) - y * z
 
     def derivatives(self, y, z):
         """Return ``l, l', l'', l'''`` per sample."""
@@ -79,6 +91,10 @@ class MultinomialLogLoss:
 
     def __init__(self, n_classes):
         self.n_outputs = n_classes
+
+    def value(self, y, Z):
+        """Return ``l`` per sample (no probabilities, no derivatives)."""
+        return _row_logsumexp(Z) - Z[np.arange(len(y)), y]
 
     def derivatives(self, y, Z):
         """Return the loss and its first three derivatives per sample.
@@ -113,7 +129,7 @@ class MultinomialLogLoss:
         class) and the ``p p^T`` part is ``V^T V`` with ``V = [sqrt(s) p_k x]_k``:
         one symmetric product instead of ``K (K + 1) / 2`` blocks.
         """
-        P = np.exp(Z - logsumexp(Z, axis=1)[:, None])
+        P = np.exp(Z - _row_logsumexp(Z)[:, None])
         n, q = X1.shape
         K = self.n_outputs
         root = np.sqrt(weights)[:, None]
@@ -127,7 +143,7 @@ class MultinomialLogLoss:
 
     @staticmethod
     def _value_and_proba(y, Z):
-        lse = logsumexp(Z, axis=1)
+        lse = _row_logsumexp(Z)
         return lse - Z[np.arange(len(y)), y], np.exp(Z - lse[:, None])
 
 
@@ -180,3 +196,10 @@ class SoftmaxThirdDerivative:
         index = np.arange(P.shape[1])
         T[:, index, index, index] += P  # [k=l=m] p_k
         return T if dtype is None else T.astype(dtype)
+
+
+def _row_logsumexp(Z):
+    """``log(sum(exp(Z), axis=1))`` without overflow: a plain NumPy version of
+    :func:`scipy.special.logsumexp`, whose overhead shows in Newton's loops."""
+    top = Z.max(axis=1)
+    return top + np.log(np.exp(Z - top[:, None]).sum(axis=1))

@@ -153,9 +153,8 @@ class NewtonSolver:
         return np.asarray(X1.T @ slope).T.ravel()
 
     def objective(self, coef, pen):
-        value = (
-            self.sample_weight
-            @ self.loss.derivatives(self.y, self.predictor(self.X1, coef))[0]
+        value = self.sample_weight @ self.loss.value(
+            self.y, self.predictor(self.X1, coef)
         )
         return value + 0.5 * pen @ coef**2 + 0.5 * self._intercept_sum(coef) ** 2
 

@@ -53,6 +53,9 @@ class CoupledQuadraticLoss:
         self.S = S
         self.n_outputs = S.shape[0]
 
+    def value(self, y, Z):
+        return self.derivatives(y, Z)[0]
+
     def derivatives(self, y, Z):
         R = Z - y
         n, K = R.shape

@@ -245,3 +245,23 @@ def test_multinomial_structured_hessian_equals_the_blocks():
     np.testing.assert_allclose(
         loss.weighted_hessian(X1, weights, Z), expected, rtol=1e-10, atol=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    "loss", [SquaredLoss(), BinaryLogLoss(), PoissonLoss(), MultinomialLogLoss(3)]
+)
+def test_loss_value_is_the_first_derivatives_output(loss):
+    rng = np.random.default_rng(0)
+    if isinstance(loss, MultinomialLogLoss):
+        # Large logits: the softmax normaliser must not overflow.
+        z, y = 300.0 * rng.normal(size=(20, 3)), rng.integers(0, 3, size=20)
+    else:
+        z, y = rng.normal(size=20), rng.integers(0, 2, size=20).astype(float)
+    value = loss.value(y, z)
+    assert np.all(np.isfinite(value))
+    np.testing.assert_allclose(value, loss.derivatives(y, z)[0], rtol=1e-15)
+    if isinstance(loss, MultinomialLogLoss):
+        from scipy.special import logsumexp
+
+        expected = logsumexp(z, axis=1) - z[np.arange(20), y]
+        np.testing.assert_allclose(value, expected, rtol=1e-13)
