@@ -8,6 +8,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from _finite_differences import central_differences
 from _layouts import layout_for
 from sklearn.linear_model import LogisticRegression
@@ -70,11 +71,16 @@ def test_kfold_gradient_matches_finite_differences(
 
 @pytest.mark.parametrize("curvature", ["exact", "diagonal"])
 @pytest.mark.parametrize("loss_name", ["logistic", "poisson", "multinomial"])
-def test_iterative_solutions_equal_the_dense_newton_solution(curvature, loss_name):
+@pytest.mark.parametrize("sparse", [False, True])
+def test_iterative_solutions_equal_the_dense_newton_solution(
+    curvature, loss_name, sparse
+):
     X, y, weights = make_data(loss_name)
     lam = np.geomspace(0.1, 3.0, X.shape[1])
     dense = NewtonSolver(X, y, weights, True, LOSSES[loss_name], curvature="dense")
-    other = NewtonSolver(X, y, weights, True, LOSSES[loss_name], curvature=curvature)
+    X_other = sp.csr_matrix(X) if sparse else X
+    loss = LOSSES[loss_name]
+    other = NewtonSolver(X_other, y, weights, True, loss, curvature=curvature)
     expected = dense.solve(lam)
     for scale in [10.0, 1.0]:  # a warm start from a different penalty
         state = other.solve(scale * lam)
