@@ -8,6 +8,8 @@ import datetime
 import gc
 import os
 import platform
+import shlex
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -207,3 +209,17 @@ def select_sections(parser, only, sections):
             parser.error(f"unknown section {name!r}; choose from {list(sections)}")
         selected.append(key)
     return [k for k in sections if k in selected]
+
+
+def run_sections(title, runners, args):
+    """Print the environment, run the selected sections (``args.sections``)
+    in order, then the total wall time, the load and the command line."""
+    print_environment(title)
+    start = time.perf_counter()
+    for key in args.sections:
+        runners[key](args)
+        sys.stdout.flush()
+    print()
+    print(f"total wall time: {time.perf_counter() - start:.1f} s")
+    print(f"load average (1, 5, 15 min) at end: {load_text()}")
+    print("command: python " + shlex.join(sys.argv))

@@ -25,9 +25,6 @@ Usage::
 """
 
 import argparse
-import shlex
-import sys
-import time
 
 import numpy as np
 import scipy.linalg
@@ -36,11 +33,10 @@ from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
     fmt_num,
     fmt_ratio,
     fmt_time,
-    load_text,
-    print_environment,
     print_header,
     print_notes,
     print_table,
+    run_sections,
     runs_text,
     select_sections,
     timed,
@@ -327,16 +323,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    print_environment("GradientKernelRidgeCV vs scikit-learn")
     runners = {"A": section_a, "B": section_b, "C": section_c}
-    start = time.perf_counter()
-    for key in args.sections:
-        runners[key](args)
-        sys.stdout.flush()
-    print()
-    print(f"total wall time: {time.perf_counter() - start:.1f} s")
-    print(f"load average (1, 5, 15 min) at end: {load_text()}")
-    print("command: python " + shlex.join(sys.argv))
+    run_sections("GradientKernelRidgeCV vs scikit-learn", runners, args)
 
 
 if __name__ == "__main__":

@@ -36,9 +36,6 @@ import cProfile
 import gc
 import os
 import pstats
-import shlex
-import sys
-import time
 import warnings
 
 import numpy as np
@@ -48,11 +45,10 @@ from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
     fmt_num,
     fmt_ratio,
     fmt_time,
-    load_text,
-    print_environment,
     print_header,
     print_notes,
     print_table,
+    run_sections,
     runs_text,
     select_sections,
     timed_all,
@@ -648,18 +644,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    print_environment(
-        "GradientLogisticRegressionCV and GradientPoissonRegressorCV vs scikit-learn"
-    )
     runners = {"A": section_a, "B": section_b, "C": section_c}
-    start = time.perf_counter()
-    for key in args.sections:
-        runners[key](args)
-        sys.stdout.flush()
-    print()
-    print(f"total wall time: {time.perf_counter() - start:.1f} s")
-    print(f"load average (1, 5, 15 min) at end: {load_text()}")
-    print("command: python " + shlex.join(sys.argv))
+    run_sections(
+        "GradientLogisticRegressionCV and GradientPoissonRegressorCV vs scikit-learn",
+        runners,
+        args,
+    )
 
 
 if __name__ == "__main__":
