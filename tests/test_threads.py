@@ -1,7 +1,7 @@
 """BLAS thread limits during a fit: no oversubscription, restored afterwards."""
 
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import ThreadpoolController, threadpool_info
 
 from skhypergrad._threads import shared_blas_threads, split_threads
 
@@ -35,3 +35,21 @@ def test_shared_blas_threads_limits_and_restores():
     else:
         cores = max(before.values())
         assert 1 + sum(n - 1 for n in inside.values()) <= cores
+
+
+def test_numpys_pool_gets_the_spare_threads():
+    from skhypergrad._threads import _is_numpys
+
+    controller = ThreadpoolController()
+    pools = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+    numpys = [pool.filepath for pool in pools if _is_numpys(pool)]
+    assert len(numpys) <= 1
+    before = blas_threads()
+    if len(before) < 2 or not numpys:
+        pytest.skip("one BLAS library, or none of them NumPy's: nothing to order")
+    with shared_blas_threads():
+        inside = blas_threads()
+    assert inside[numpys[0]] == max(inside.values())
+    if max(before.values()) > 1:
+        others = [n for path, n in inside.items() if path != numpys[0]]
+        assert inside[numpys[0]] > max(others)
