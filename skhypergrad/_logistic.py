@@ -10,10 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import SearchParamsMixin
 from ._losses import BinaryLogLoss, MultinomialLogLoss
-from ._optimize import warn_on_bounds
-from ._params import build_layout
-from ._smooth_search import SmoothProblem
-from ._threads import shared_blas_threads
+from ._smooth_search import tune_penalties
 from ._validation import check_sample_weight, resolve_cv
 
 
@@ -200,38 +197,28 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
             raise ValueError("cv=None is not available; use an int, 'alo' or splits.")
         _check_folds_have_all_classes(codes, splits, n_classes)
         loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
-        layout, theta0, labels = build_layout(
-            self.feature_groups, X.shape[1], self.C, self.C_bounds, "C", power=-1.0
-        )
-        log_bounds = layout.log_bounds
         target = codes.astype(float) if n_classes == 2 else codes
-        with shared_blas_threads():
-            problem = SmoothProblem(
-                X,
-                target,
-                sample_weight,
-                self.fit_intercept,
-                loss,
-                kind,
-                splits,
-                layout,
-                scale_by_weight=False,
-            )
-            outcome = problem.search(theta0, self._search_options(), "C")
-        warn_on_bounds(outcome.theta, log_bounds, "C", labels, irrelevant_side="lower")
-        self._set_fitted(outcome, layout, labels, X.shape[1], n_classes)
-        return self
-
-    def _set_fitted(self, outcome, layout, labels, n_features, n_classes):
-        self._set_search_attributes(
-            "C", outcome, self.C_bounds, labels, layout.n_groups == 1
+        coef = tune_penalties(
+            self,
+            X,
+            target,
+            sample_weight,
+            loss,
+            kind,
+            splits,
+            name="C",
+            power=-1.0,
+            scale_by_weight=False,
+            irrelevant_side="lower",
         )
-        W = outcome.coef.reshape(1 if n_classes == 2 else n_classes, -1)
+        W = coef.reshape(1 if n_classes == 2 else n_classes, -1)
+        n_features = X.shape[1]
         self.coef_ = W[:, :n_features].copy()
         if self.fit_intercept:
             self.intercept_ = W[:, n_features].copy()
         else:
             self.intercept_ = np.zeros(W.shape[0])
+        return self
 
     def decision_function(self, X):
         """Linear predictor of each sample.

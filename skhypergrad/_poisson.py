@@ -8,10 +8,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import SearchParamsMixin
 from ._losses import PoissonLoss
-from ._optimize import warn_on_bounds
-from ._params import build_layout
-from ._smooth_search import SmoothProblem
-from ._threads import shared_blas_threads
+from ._smooth_search import tune_penalties
 from ._validation import check_sample_weight, resolve_cv
 
 
@@ -174,31 +171,22 @@ class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimato
             raise ValueError(
                 f"At least 2 samples are needed, got n_samples = {X.shape[0]}."
             )
-        layout, theta0, labels = build_layout(
-            self.feature_groups, X.shape[1], self.alpha, self.alpha_bounds, "alpha"
-        )
-        log_bounds = layout.log_bounds
-        options = self._search_options()
-        with shared_blas_threads():
-            problem = SmoothProblem(
-                X,
-                y,
-                sample_weight,
-                self.fit_intercept,
-                PoissonLoss(),
-                kind,
-                splits,
-                layout,
-                scale_by_weight=True,
-            )
-            outcome = problem.search(theta0, options, "alpha")
-        warn_on_bounds(outcome.theta, log_bounds, "alpha", labels)
-        self._set_search_attributes(
-            "alpha", outcome, self.alpha_bounds, labels, layout.n_groups == 1
+        coef = tune_penalties(
+            self,
+            X,
+            y,
+            sample_weight,
+            PoissonLoss(),
+            kind,
+            splits,
+            name="alpha",
+            power=1.0,
+            scale_by_weight=True,
+            irrelevant_side="upper",
         )
         n = X.shape[1]
-        self.coef_ = outcome.coef[:n].copy()
-        self.intercept_ = float(outcome.coef[n]) if self.fit_intercept else 0.0
+        self.coef_ = coef[:n].copy()
+        self.intercept_ = float(coef[n]) if self.fit_intercept else 0.0
         return self
 
     def predict(self, X):

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._alo import ApproximateLeaveOneOut
-from ._optimize import SearchRecord, minimize_criterion
-from ._params import PenaltyLayout
+from ._optimize import SearchRecord, minimize_criterion, warn_on_bounds
+from ._params import PenaltyLayout, build_layout
 from ._search1d import minimize_by_bracketing
 from ._smooth import NewtonSolver, choose_curvature
 from ._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
+from ._threads import shared_blas_threads
 
 
 @dataclass
@@ -121,6 +122,62 @@ class SmoothProblem:
             xtol=options["tol"],
             verbose=options["verbose"],
         )
+
+
+def tune_penalties(
+    estimator,
+    X,
+    y,
+    sample_weight,
+    loss,
+    kind,
+    splits,
+    *,
+    name,
+    power,
+    scale_by_weight,
+    irrelevant_side,
+):
+    """The fit of a smooth-loss estimator after validation.
+
+    Builds the layout of ``estimator``'s hyperparameter ``name`` (initial
+    value ``estimator.<name>``, bounds ``estimator.<name>_bounds``, groups
+    ``estimator.feature_groups``), searches it, warns about bounds, sets the
+    fitted search attributes and returns the coefficients refit at the optimum
+    (class-major ``(w, b)``).
+    """
+    layout, theta0, labels = build_layout(
+        estimator.feature_groups,
+        X.shape[1],
+        getattr(estimator, name),
+        getattr(estimator, f"{name}_bounds"),
+        name,
+        power=power,
+    )
+    with shared_blas_threads():
+        problem = SmoothProblem(
+            X,
+            y,
+            sample_weight,
+            estimator.fit_intercept,
+            loss,
+            kind,
+            splits,
+            layout,
+            scale_by_weight,
+        )
+        outcome = problem.search(theta0, estimator._search_options(), name)
+    warn_on_bounds(
+        outcome.theta, layout.log_bounds, name, labels, irrelevant_side=irrelevant_side
+    )
+    estimator._set_search_attributes(
+        name,
+        outcome,
+        getattr(estimator, f"{name}_bounds"),
+        labels,
+        layout.n_groups == 1,
+    )
+    return outcome.coef
 
 
 def _scalar(layout):
