@@ -6,11 +6,14 @@ Newton's method and the implicit-function adjoint (MATH.md section 1) both need
 - :class:`DenseHessian`: form ``H`` and factor it (Cholesky). Exact; costs
   ``n (K q)^2`` to form for ``K`` outputs and ``q`` coefficients per output.
 - :class:`IterativeHessian`: preconditioned conjugate gradient on Hessian-vector
-  products (``O(n K q)`` each, :func:`scipy.sparse.linalg.cg`). Two
-  preconditioners: the factor of the Hessian at an earlier point
-  (:class:`LaggedPreconditioner`, a few iterations while the coefficients move
-  little), or the Hessian's diagonal (:class:`DiagonalPreconditioner`, memory
-  ``O(n q)`` for many features).
+  products (``O(n K q)`` each, :func:`scipy.sparse.linalg.cg`).
+
+Three strategies choose between them along a Newton solve:
+:class:`DenseCurvature` (dense at every step), :class:`LaggedPreconditioner`
+(steps by conjugate gradient preconditioned by the factor of the Hessian at an
+earlier point, the exact Hessian at the solution) and
+:class:`DiagonalPreconditioner` (conjugate gradient throughout, memory
+``O(n q)`` for many features).
 """
 
 import numpy as np
@@ -106,15 +109,43 @@ class _Counter:
         self.count += 1
 
 
-class LaggedPreconditioner:
-    """Factor of the Hessian at an earlier point, used as a preconditioner.
+class DenseCurvature:
+    """The Hessian formed and factored at every Newton step (small problems).
+
+    Every curvature strategy offers ``step_hessian`` (the Hessian solver for a
+    Newton step at a point), ``after_solve`` (what the strategy learns from
+    that solve) and ``final_hessian`` (the solver for the adjoint at the
+    solution; ``current`` is the step solver already built at that point, or
+    None). ``owner`` is the :class:`~skhypergrad._smooth.NewtonSolver`, which
+    forms the data Hessian (``data_hessian``), adds the penalty's
+    (``penalise``), and gives products (``hessian_product``) and the diagonal
+    (``hessian_diagonal``) at the point of predictions ``z`` and loss
+    curvature ``d2``.
+    """
+
+    def step_hessian(self, owner, z, d2, pen):
+        """The :class:`DenseHessian` at this point."""
+        return DenseHessian(owner.penalise(owner.data_hessian(z, d2), pen))
+
+    def after_solve(self, owner, hessian, z, d2):
+        """Nothing to update."""
+
+    def final_hessian(self, owner, z, d2, pen, current):
+        """``current``, or the step solver at the solution."""
+        return current if current is not None else self.step_hessian(owner, z, d2, pen)
+
+
+class LaggedPreconditioner(DenseCurvature):
+    """Newton steps by conjugate gradient preconditioned by the factor of the
+    Hessian at an earlier point; the exact Hessian formed once, at the solution.
 
     Holds the data part of the Hessian at a reference point; for a penalty
     ``pen`` the preconditioner is the factor of ``reference + diag(pen) +
     extra``. Rebuilt when conjugate gradient needs more than a few iterations,
-    i.e. when the coefficients have moved far from the reference point.
-    Each training set has its own (sharing one between the folds of a
-    k-fold split rebuilt it more often than it saved: 40 Hessians instead of
+    i.e. when the coefficients have moved far from the reference point; the
+    Hessian at each solution, needed exactly by the adjoint, becomes the next
+    reference. Each training set has its own (sharing one between the folds of
+    a k-fold split rebuilt it more often than it saved: 40 Hessians instead of
     27 on ``load_digits``).
     """
 
@@ -123,14 +154,8 @@ class LaggedPreconditioner:
         self._factor = None
         self._pen = None
 
-    def solver(self, owner, product, z, d2, pen):
-        """An :class:`IterativeHessian` preconditioned by the lagged factor.
-
-        ``owner`` is the :class:`~skhypergrad._smooth.NewtonSolver` at the
-        point of predictions ``z`` and loss curvature ``d2``; it forms the
-        data Hessian (``owner.data_hessian``) and adds the penalty's
-        (``owner.penalise``).
-        """
+    def step_hessian(self, owner, z, d2, pen):
+        """An :class:`IterativeHessian` preconditioned by the lagged factor."""
         if self.reference is None:
             self.reference = owner.data_hessian(z, d2)
             self._factor = None
@@ -141,16 +166,9 @@ class LaggedPreconditioner:
             self._pen = pen.copy()
         factor = self._factor
         return IterativeHessian(
-            product, lambda r: linalg.cho_solve(factor, r, check_finite=False)
+            owner.hessian_product(d2, pen),
+            lambda r: linalg.cho_solve(factor, r, check_finite=False),
         )
-
-    def exact_hessian(self, owner, z, d2, pen):
-        """The Hessian at this point, formed and factored; it becomes the
-        reference (and, for ``pen``, the factor) of the next solves."""
-        self.reference = owner.data_hessian(z, d2)
-        hessian = DenseHessian(owner.penalise(self.reference.copy(), pen))
-        self._factor, self._pen = hessian.factor, pen.copy()
-        return hessian
 
     def after_solve(self, owner, hessian, z, d2):
         """Rebuild the reference at this point if the last solve was slow."""
@@ -158,16 +176,20 @@ class LaggedPreconditioner:
             self.reference = owner.data_hessian(z, d2)
             self._factor = None
 
+    def final_hessian(self, owner, z, d2, pen, current):
+        """The Hessian at the solution, formed and factored; it becomes the
+        reference (and, for ``pen``, the factor) of the next solves."""
+        self.reference = owner.data_hessian(z, d2)
+        hessian = DenseHessian(owner.penalise(self.reference.copy(), pen))
+        self._factor, self._pen = hessian.factor, pen.copy()
+        return hessian
 
-class DiagonalPreconditioner:
-    """Jacobi preconditioner: the inverse of the Hessian's diagonal, memory
-    ``O(m)``."""
 
-    def solver(self, owner, product, z, d2, pen):
-        """An :class:`IterativeHessian` preconditioned by the diagonal
-        (``owner.hessian_diagonal``)."""
+class DiagonalPreconditioner(DenseCurvature):
+    """Conjugate gradient throughout, preconditioned by the inverse of the
+    Hessian's diagonal: memory ``O(m)`` beyond the data."""
+
+    def step_hessian(self, owner, z, d2, pen):
+        """An :class:`IterativeHessian` preconditioned by the diagonal."""
         inverse = 1.0 / owner.hessian_diagonal(z, d2, pen)
-        return IterativeHessian(product, lambda r: inverse * r)
-
-    def after_solve(self, owner, hessian, z, d2):
-        """Nothing to update."""
+        return IterativeHessian(owner.hessian_product(d2, pen), lambda r: inverse * r)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._curvature import DenseHessian, DiagonalPreconditioner, LaggedPreconditioner
+from ._curvature import DenseCurvature, DiagonalPreconditioner, LaggedPreconditioner
 
 _MAX_NEWTON = 100
 _MAX_HALVINGS = 50
@@ -127,10 +127,10 @@ class NewtonSolver:
         self._coef = np.zeros(self.n_outputs * self.X1.shape[1])
         if curvature == "auto":
             curvature = choose_curvature(X.shape[0], self._coef.size)
-        self.curvature = curvature
-        self._preconditioner = {
+        self.curvature = curvature  # its name
+        self._curvature = {
             "exact": LaggedPreconditioner,
-            "dense": lambda: None,
+            "dense": DenseCurvature,
             "diagonal": DiagonalPreconditioner,
         }[curvature]()
 
@@ -236,14 +236,6 @@ class NewtonSolver:
             diagonal[self._intercept_index()] += 1.0 / self.n_outputs
         return diagonal
 
-    def hessian_at(self, z, d2, pen):
-        """The Hessian at the point of predictions ``z`` and curvature ``d2``,
-        as :class:`DenseHessian` or :class:`IterativeHessian`."""
-        if self._preconditioner is None:
-            return DenseHessian(self.penalise(self.data_hessian(z, d2), pen))
-        product = self.hessian_product(d2, pen)
-        return self._preconditioner.solver(self, product, z, d2, pen)
-
     def solve(self, lam, guess=None):
         """Minimise the training criterion at penalties ``lam``.
 
@@ -267,12 +259,12 @@ class NewtonSolver:
         done = False
         for _ in range(_MAX_NEWTON):
             objective, z, grad, d2 = self.first_order(coef, pen)
-            hessian = self.hessian_at(z, d2, pen)
             if done:  # the derivatives at the final point were all that was left
+                hessian = None
                 break
+            hessian = self._curvature.step_hessian(self, z, d2, pen)
             step = hessian.solve(grad, rtol=_NEWTON_RTOL)
-            if self._preconditioner is not None:
-                self._preconditioner.after_solve(self, hessian, z, d2)
+            self._curvature.after_solve(self, hessian, z, d2)
             decrement = grad @ step
             scale = max(1.0, abs(objective))
             small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
@@ -313,8 +305,9 @@ class NewtonSolver:
             raise FloatingPointError(
                 f"Newton's method did not converge in {_MAX_NEWTON} iterations."
             )
-        if self.curvature == "exact":
-            hessian = self._preconditioner.exact_hessian(self, z, d2, pen)
+        # The solver for the adjoint, at the solution (``hessian``, when set,
+        # was built at this very point by the last iteration).
+        hessian = self._curvature.final_hessian(self, z, d2, pen, hessian)
         self._coef = coef
         return SmoothState(coef=coef, z=z, hessian=hessian, lam=pen)
 
