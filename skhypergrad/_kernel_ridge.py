@@ -57,7 +57,7 @@ class GradientKernelRidgeCV(
     tol : float, default=1e-5
         L-BFGS-B stops when the projected gradient of the criterion, relative
         to its value at the start, falls below ``tol``, or when an iteration
-        improves it by less than ``1e-3 * tol`` relative.
+        improves it by less than ``tol`` relative.
     n_restarts : int, default=0
         Extra starts drawn log-uniformly within the bounds.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
