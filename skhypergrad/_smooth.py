@@ -294,12 +294,14 @@ class NewtonSolver:
                 # decrement is below 1e-20.
                 done = decrement <= 1e-12 * scale
                 continue
-            trial = self._line_search(coef, step, objective, decrement, pen)
+            trial, trial_objective = self._line_search(
+                coef, step, objective, decrement, pen
+            )
             if trial is None:  # no decrease left at working precision
                 break
             # The objective no longer decreases at working precision: evaluate
             # the derivatives at the new point once more, then stop.
-            done = self.objective(trial, pen) >= objective
+            done = trial_objective >= objective
             coef = trial
         else:
             raise FloatingPointError(
@@ -312,12 +314,16 @@ class NewtonSolver:
         return SmoothState(coef=coef, z=z, hessian=hessian, lam=pen)
 
     def _line_search(self, coef, step, objective, decrement, pen):
-        """Backtracking (Armijo) line search along the Newton step; None when
-        no step decreases the objective."""
+        """Backtracking (Armijo) line search along the Newton step.
+
+        Returns the accepted point and its objective, or ``(None, None)`` when
+        no step decreases the objective.
+        """
         t = 1.0
         for _ in range(_MAX_HALVINGS):
             trial = coef - t * step
-            if self.objective(trial, pen) <= objective - 1e-4 * t * decrement:
-                return trial
+            value = self.objective(trial, pen)
+            if value <= objective - 1e-4 * t * decrement:
+                return trial, value
             t *= 0.5
-        return None
+        return None, None
