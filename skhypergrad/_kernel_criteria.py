@@ -264,27 +264,46 @@ class KernelCriterion:
         self.splits = splits
         n_targets = data.y.shape[1]
         self.scale = data.weight_sum * n_targets
+        # (theta, value, grad, fit) of the last evaluation: the optimiser may ask
+        # for the same point twice (minimize_criterion's scale, then L-BFGS-B's
+        # first step) and the refit at the optimum is the last point evaluated.
+        self._last = None
 
     def kernel_at(self, theta):
         """The kernel with hyperparameters ``theta[1:]``."""
         return self.kernel.clone_with_theta(np.asarray(theta[1:], dtype=float))
 
+    def _full_solution(self, kernel, alpha):
+        """Factor ``W K W + alpha I`` on all the training data and solve."""
+        data = self.data
+        G = rescaled_system(
+            training_kernel(kernel, data.X), alpha, data.sqrt_sw, data.unit_weights
+        )
+        return solve_dual(
+            G, data.sqrt_sw[:, None] * data.y, data.sqrt_sw, data.fit_intercept
+        )
+
+    def _cached(self, theta):
+        last = self._last
+        return last if last is not None and np.array_equal(theta, last[0]) else None
+
     def __call__(self, theta):
+        theta = np.array(theta, dtype=float)
+        cached = self._cached(theta)
+        if cached is not None:
+            return cached[1], cached[2].copy()
         alpha = float(np.exp(theta[0]))
         kernel = self.kernel_at(theta)
         data = self.data
-        K = training_kernel(kernel, data.X)
+        fit = None
         if self.kind == "splits":
+            K = training_kernel(kernel, data.X)
             value, d_alpha, M = kfold_terms(K, alpha, data, self.splits)
             del K
         else:
-            G = rescaled_system(K, alpha, data.sqrt_sw, data.unit_weights)
-            del K
-            sol = solve_dual(
-                G, data.sqrt_sw[:, None] * data.y, data.sqrt_sw, data.fit_intercept
-            )
-            del G
+            sol = self._full_solution(kernel, alpha)
             coef = sol.coef
+            fit = data.sqrt_sw[:, None] * coef, sol.intercept
             P = projected_inverse(sol)
             del sol
             if self.kind == "gcv":
@@ -294,17 +313,20 @@ class KernelCriterion:
             del P
             d_alpha += float(np.trace(M))
             M = weight_kernel_side(M, data.sqrt_sw, data.unit_weights)
-        grad = np.empty(np.size(theta))
+        grad = np.empty(theta.size)
         grad[0] = alpha * d_alpha
         grad[1:] = contract_kernel_gradient(kernel, data.X, M)
+        self._last = (theta, value, grad.copy(), fit)
         return value, grad
 
     def fit_at(self, theta):
-        """Dual coefficients (original space) and intercept at ``theta``."""
-        data = self.data
-        K = training_kernel(self.kernel_at(theta), data.X)
-        G = rescaled_system(K, float(np.exp(theta[0])), data.sqrt_sw, data.unit_weights)
-        sol = solve_dual(
-            G, data.sqrt_sw[:, None] * data.y, data.sqrt_sw, data.fit_intercept
-        )
-        return data.sqrt_sw[:, None] * sol.coef, sol.intercept
+        """Dual coefficients (original space) and intercept at ``theta``.
+
+        Leave-one-out and GCV evaluations already solved the full system: the
+        refit at their last point costs nothing.
+        """
+        cached = self._cached(np.asarray(theta, dtype=float))
+        if cached is not None and cached[3] is not None:
+            return cached[3]
+        sol = self._full_solution(self.kernel_at(theta), float(np.exp(theta[0])))
+        return self.data.sqrt_sw[:, None] * sol.coef, sol.intercept

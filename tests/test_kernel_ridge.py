@@ -26,7 +26,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skhypergrad import GradientKernelRidgeCV, GradientRidgeCV
+from skhypergrad import _kernel_criteria as kernel_criteria
 from skhypergrad._kernel_criteria import KernelCriterion, KernelData
+from skhypergrad._kernel_gradients import training_kernel
 from skhypergrad._kernel_search import redundant_hyperparameters, spectral_alpha_values
 
 FAMILIES = {
@@ -382,3 +384,35 @@ def test_nothing_to_tune_fits_at_the_given_hyperparameters():
     data = KernelData(X, Y[:, :1], np.ones(len(X)), True)
     value, _ = KernelCriterion(data, kernel, "loo")(np.log([0.1]))
     assert model.best_score_ == pytest.approx(-value, rel=1e-12)
+
+
+@pytest.mark.parametrize("cv", [None, "gcv", 3])
+def test_each_point_is_factored_once(cv, monkeypatch):
+    """A point asked for twice, and the refit at the optimum, reuse the last
+    evaluation; only k-fold refits on all the data."""
+    calls = []
+
+    def counting_training_kernel(kernel, X):
+        calls.append(len(X))
+        return training_kernel(kernel, X)
+
+    monkeypatch.setattr(kernel_criteria, "training_kernel", counting_training_kernel)
+    X, Y, weights = problem()
+    model = GradientKernelRidgeCV(RBF(1.0), alpha_bounds=(0.01, 100.0), cv=cv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # alpha on a bound
+        model.fit(X, Y[:, 0], weights)
+    history = model.history_
+    points = np.unique(
+        np.column_stack([history["alpha"], history["length_scale"]])[~history["scan"]],
+        axis=0,
+    )
+    assert len(points) > 1
+    assert len(calls) == len(points) + (cv == 3)
+    data = KernelData(X, Y[:, :1], weights, True)
+    fresh = KernelCriterion(data, model.kernel_, "loo")
+    dual_coef, intercept = fresh.fit_at(
+        np.r_[np.log(model.alpha_), model.kernel_.theta]
+    )
+    np.testing.assert_allclose(model.dual_coef_, dual_coef[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(model.intercept_, intercept[0], rtol=1e-12)
