@@ -29,6 +29,14 @@ class SearchRecord:
         self.thetas.append(np.array(theta, dtype=float, copy=True))
         self.values.append(np.array(value, dtype=float, copy=True))
 
+    def value_at(self, theta):
+        """The criterion recorded at exactly ``theta``, or None."""
+        theta = np.asarray(theta, dtype=float)
+        for seen, value in zip(self.thetas, self.values, strict=True):
+            if seen.shape == theta.shape and np.array_equal(seen, theta):
+                return float(np.sum(value))
+        return None
+
     def best(self):
         """Return the (theta, value) with the smallest criterion seen."""
         k = int(np.argmin([np.sum(v) for v in self.values]))
@@ -92,7 +100,8 @@ def minimize_criterion(
     scale : float or None, default=None
         The criterion is divided by ``scale`` inside the optimiser so that
         ``tol`` does not depend on the units of ``y``; None takes the
-        criterion's absolute value at ``theta0``.
+        criterion's absolute value at ``theta0`` (from ``record`` when it holds
+        that point).
     optimizer : "l-bfgs-b" or callable
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``
         and returns ``(theta_opt, func_min)``; ``obj_func(theta,
@@ -113,19 +122,32 @@ def minimize_criterion(
     """
     record = SearchRecord() if record is None else record
 
-    def obj_func(theta, eval_gradient=True):
+    pending = {}  # the start's evaluation, made for the scale, kept for L-BFGS-B
+
+    def evaluate(theta):
         value, grad = fun(theta)
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             raise FloatingPointError(
                 f"the criterion is not finite at log-hyperparameters {theta}."
             )
         record.add(theta, value)
+        return value, grad
+
+    def obj_func(theta, eval_gradient=True):
+        key = np.asarray(theta, dtype=float).tobytes()
+        value, grad = pending.pop(key) if key in pending else evaluate(theta)
         return (value / scale, grad / scale) if eval_gradient else value / scale
 
     if scale is None:
-        scale = 1.0
-        scale = abs(obj_func(np.asarray(theta0, dtype=float), eval_gradient=False))
-        scale = scale if scale > 0 else 1.0
+        # The criterion at the start sets the scale: taken from the record
+        # when a scan already evaluated the start, else evaluated once and
+        # handed to the optimiser's first call.
+        start = np.asarray(theta0, dtype=float)
+        scale = record.value_at(start)
+        if scale is None:
+            pending[start.tobytes()] = evaluate(start)
+            scale = pending[start.tobytes()][0]
+        scale = abs(scale) if scale != 0 else 1.0
     rng = check_random_state(random_state)
     starts = [np.asarray(theta0, dtype=float)]
     starts += [rng.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(n_restarts)]
