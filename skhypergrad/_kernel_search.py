@@ -30,6 +30,7 @@ from sklearn.gaussian_process.kernels import (
 from ._kernel_criteria import KernelCriterion, KernelData, rescaled_system
 from ._kernel_gradients import contains_white, training_kernel
 from ._optimize import SearchRecord, minimize_criterion
+from ._ridge_search import scan_grid
 
 _SCAN_PER_DECADE = 4
 _SUBSAMPLE = 400
@@ -167,14 +168,6 @@ def spectral_alpha_values(criterion, kernel_theta, log_alphas):
     return values
 
 
-def scan_grid(log_bounds, theta0):
-    """Points over the alpha bounds, ``_SCAN_PER_DECADE`` a decade, and theta0."""
-    low, high = log_bounds
-    n_points = max(int(np.ceil(_SCAN_PER_DECADE * (high - low) / np.log(10))) + 1, 2)
-    grid = np.linspace(low, high, n_points)
-    return np.unique(np.append(grid, theta0))
-
-
 def start_length_scales(criterion, theta0, bounds):
     """Multiply every length scale by the best of a few common factors.
 
@@ -197,7 +190,7 @@ def start_length_scales(criterion, theta0, bounds):
     sub_criterion = KernelCriterion(sub, criterion.kernel, criterion.kind)
     if sub.n_effective < 2:
         return theta0
-    grid = scan_grid(bounds[0], theta0[0])
+    grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=theta0[0])
     best, best_value = theta0, np.inf
     # The initial length scales first: on a flat criterion they stay.
     for shift in np.log(np.r_[1.0, _LENGTH_FACTORS[_LENGTH_FACTORS != 1.0]]):
@@ -237,7 +230,7 @@ def search(criterion, theta0, bounds, options):
     if criterion.kind != "splits" and bounds[0, 0] < bounds[0, 1]:
         theta0 = start_length_scales(criterion, theta0, bounds)
         start = np.array(theta0, dtype=float)
-        grid = scan_grid(bounds[0], theta0[0])
+        grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=theta0[0])
         values = spectral_alpha_values(criterion, theta0[1:], grid)
         for log_alpha, value in zip(grid, values, strict=True):
             record.add(np.r_[log_alpha, theta0[1:]], value)

@@ -416,3 +416,14 @@ def test_each_point_is_factored_once(cv, monkeypatch):
     )
     np.testing.assert_allclose(model.dual_coef_, dual_coef[:, 0], rtol=1e-12)
     np.testing.assert_allclose(model.intercept_, intercept[0], rtol=1e-12)
+
+
+def test_alpha_scan_covers_the_bounds_without_repeating_the_start():
+    X, Y, _ = problem()
+    alpha = 0.01 * (1.0 + 1e-12)  # a hair off the scan point 0.01
+    model = GradientKernelRidgeCV(RBF(1.0), alpha=alpha, alpha_bounds=(1e-4, 1e4))
+    model.fit(X, Y[:, 0])
+    scanned = np.log(model.history_["alpha"][model.history_["scan"]])
+    assert scanned.size == 4 * 8 + 1
+    assert np.min(np.diff(scanned)) > 0.5
+    np.testing.assert_allclose(scanned[[0, -1]], np.log([1e-4, 1e4]))
