@@ -120,7 +120,7 @@ class ApproximateLeaveOneOut:
         X1, s = solver.X1, solver.sample_weight
         K = solver.n_outputs
         _, d1, d2, d3 = solver.loss.derivatives(solver.y, state.z)
-        H_inv = state.solve(np.eye(K * X1.shape[1]))
+        H_inv = state.hessian.inverse()
         Hm = block_quadratic_forms(X1, H_inv, K)
         g, Q = s[:, None] * d1, s[:, None, None] * d2
         shrink = np.eye(K) - Q @ Hm  # M_i^{-1}

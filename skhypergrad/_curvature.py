@@ -20,7 +20,7 @@ import numpy as np
 from scipy import linalg
 from scipy.sparse.linalg import LinearOperator, cg
 
-from ._quadratic import cholesky_with_jitter
+from ._quadratic import cholesky_with_jitter, inverse_from_cholesky
 
 # Iterations of one conjugate-gradient solve after which the lagged
 # preconditioner is rebuilt at the current coefficients.
@@ -46,6 +46,10 @@ class DenseHessian:
     def solve(self, g, rtol=None, x0=None):
         """Return ``H^{-1} g`` (``g`` a vector or a matrix of columns)."""
         return linalg.cho_solve(self.factor, g, check_finite=False)
+
+    def inverse(self):
+        """``H^{-1}`` as a matrix."""
+        return inverse_from_cholesky(self.factor)
 
 
 class IterativeHessian:

@@ -329,3 +329,15 @@ def test_closed_form_gradient_equals_reverse_mode_cholesky():
     _, grad = LeaveOneOutCriterion(design, layout)(theta)
     expected = loo_gradient_by_reverse_mode_cholesky(X, y[:, 0], theta)
     np.testing.assert_allclose(grad, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("m", [5, 700])  # 700: more than one block of rows
+def test_inverse_from_cholesky_is_the_full_symmetric_inverse(m):
+    from skhypergrad._quadratic import cholesky_with_jitter, inverse_from_cholesky
+
+    rng = np.random.default_rng(0)
+    F = rng.normal(size=(m, m))
+    A = F @ F.T + m * np.eye(m)
+    inverse = inverse_from_cholesky(cholesky_with_jitter(A))
+    np.testing.assert_array_equal(inverse, inverse.T)
+    np.testing.assert_allclose(inverse @ A, np.eye(m), atol=1e-10)
