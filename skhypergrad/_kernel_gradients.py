@@ -40,15 +40,25 @@ from sklearn.gaussian_process.kernels import (
 _BLOCK_ELEMENTS = 2**21  # entries of one block of rows of an n x n matrix
 
 
+def white_leaves(kernel):
+    """Every ``WhiteKernel`` in the kernel tree, with its ``set_params`` prefix.
+
+    Returns
+    -------
+    list of (str, WhiteKernel)
+        E.g. ``("k2__", kernel.k2)``; the prefix of ``kernel`` itself is ``""``.
+    """
+    found = [("", kernel)] if isinstance(kernel, WhiteKernel) else []
+    return found + [
+        (name + "__", part)
+        for name, part in kernel.get_params(deep=True).items()
+        if isinstance(part, WhiteKernel)
+    ]
+
+
 def contains_white(kernel):
-    """Whether a ``WhiteKernel`` appears in the (known) kernel tree."""
-    if isinstance(kernel, WhiteKernel):
-        return True
-    if isinstance(kernel, Sum | Product):
-        return contains_white(kernel.k1) or contains_white(kernel.k2)
-    if isinstance(kernel, Exponentiation):
-        return contains_white(kernel.kernel)
-    return False
+    """Whether a ``WhiteKernel`` appears in the kernel tree."""
+    return bool(white_leaves(kernel))
 
 
 def training_kernel(kernel, X):

@@ -21,14 +21,12 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process.kernels import (
     ConstantKernel,
-    Exponentiation,
     Product,
     Sum,
-    WhiteKernel,
 )
 
 from ._kernel_criteria import KernelCriterion, KernelData, rescaled_system
-from ._kernel_gradients import contains_white, training_kernel
+from ._kernel_gradients import contains_white, training_kernel, white_leaves
 from ._optimize import SearchRecord, minimize_criterion
 from ._ridge_search import scan_grid
 
@@ -44,18 +42,6 @@ def _terms(kernel, prefix, operator):
             kernel.k2, prefix + "k2__", operator
         )
     return [(prefix, kernel)]
-
-
-def _white_leaves(kernel, prefix=""):
-    if type(kernel) is WhiteKernel:
-        return [(prefix, kernel)]
-    if type(kernel) in (Sum, Product):
-        return _white_leaves(kernel.k1, prefix + "k1__") + _white_leaves(
-            kernel.k2, prefix + "k2__"
-        )
-    if type(kernel) is Exponentiation:
-        return _white_leaves(kernel.kernel, prefix + "kernel__")
-    return []
 
 
 def redundant_hyperparameters(kernel, fit_intercept):
@@ -74,7 +60,7 @@ def redundant_hyperparameters(kernel, fit_intercept):
             "WhiteKernel is zero in K(X, X), the matrix KernelRidge uses; alpha "
             "plays its role",
         )
-        for prefix, white in _white_leaves(kernel)
+        for prefix, white in white_leaves(kernel)
         if not white.hyperparameter_noise_level.fixed
     ]
     summands = [

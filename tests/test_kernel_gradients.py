@@ -22,7 +22,11 @@ from skhypergrad._kernel_criteria import (
     factor_in_place,
     symmetrize_lower,
 )
-from skhypergrad._kernel_gradients import contract_kernel_gradient, training_kernel
+from skhypergrad._kernel_gradients import (
+    contract_kernel_gradient,
+    training_kernel,
+    white_leaves,
+)
 
 KERNELS = [
     RBF(1.3),
@@ -96,6 +100,19 @@ def test_training_kernel_is_what_kernel_ridge_sees():
     kernel = RBF(1.0) + WhiteKernel(0.5)
     np.testing.assert_allclose(training_kernel(kernel, X), RBF(1.0)(X))
     np.testing.assert_allclose(training_kernel(RBF(2.0), X), RBF(2.0)(X, X))
+
+
+def test_white_leaves_walk_the_whole_tree():
+    kernel = RBF() * (WhiteKernel(0.1) + ConstantKernel()) + WhiteKernel(0.2) ** 2
+    found = dict(white_leaves(kernel))
+    assert sorted(found) == ["k1__k2__k1__", "k2__kernel__"]
+    assert found["k1__k2__k1__"] is kernel.k1.k2.k1
+    assert found["k2__kernel__"] is kernel.k2.kernel
+    kernel.set_params(**{prefix + "noise_level": 0.5 for prefix in found})
+    assert kernel.k1.k2.k1.noise_level == kernel.k2.kernel.noise_level == 0.5
+    white = WhiteKernel()
+    assert white_leaves(white) == [("", white)]
+    assert white_leaves(RBF() + DotProduct()) == []
 
 
 def test_symmetrize_lower_copies_the_lower_triangle():
