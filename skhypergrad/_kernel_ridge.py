@@ -240,16 +240,11 @@ class GradientKernelRidgeCV(
 
     def _warn_on_bounds(self, theta, bounds, kernel):
         warn_on_bounds(theta[:1], bounds[0], "alpha")
-        column = 1
-        for hyper in kernel.hyperparameters:
-            if hyper.fixed:
-                continue
-            stop = column + hyper.n_elements
-            block = bounds[column:stop]
-            if np.all(block == block[0]):
+        for hyper, block in _kernel_search.free_blocks(kernel):
+            shared = bounds[block][0]
+            if np.all(bounds[block] == shared):
                 labels = np.arange(hyper.n_elements) if hyper.n_elements > 1 else None
-                warn_on_bounds(theta[column:stop], block[0], hyper.name, labels)
-            column = stop
+                warn_on_bounds(theta[block], shared, hyper.name, labels)
 
     def predict(self, X):
         """Predict with kernel ridge at ``alpha_`` and ``kernel_``.

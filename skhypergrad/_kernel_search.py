@@ -188,15 +188,35 @@ def start_length_scales(criterion, theta0, bounds):
     return best
 
 
+def free_blocks(kernel):
+    """Where each free hyperparameter of ``kernel`` sits in ``theta``.
+
+    Parameters
+    ----------
+    kernel : sklearn.gaussian_process.kernels.Kernel
+
+    Returns
+    -------
+    list of (Hyperparameter, slice)
+        In the order of ``kernel.theta``; the slices index
+        ``theta = [log alpha, kernel.theta...]``.
+    """
+    blocks, start = [], 1
+    for hyper in kernel.hyperparameters:
+        if not hyper.fixed:
+            blocks.append((hyper, slice(start, start + hyper.n_elements)))
+            start += hyper.n_elements
+    return blocks
+
+
 def length_scale_columns(kernel):
     """Positions in ``[log alpha, kernel.theta]`` of the free length scales."""
-    columns, column = [], 1
-    for hyper in kernel.hyperparameters:
-        if hyper.fixed:
-            continue
-        if hyper.name.endswith("length_scale"):
-            columns.extend(range(column, column + hyper.n_elements))
-        column += hyper.n_elements
+    columns = [
+        column
+        for hyper, block in free_blocks(kernel)
+        if hyper.name.endswith("length_scale")
+        for column in range(block.start, block.stop)
+    ]
     return np.array(columns, dtype=int)
 
 
@@ -292,18 +312,13 @@ def history(record, kernel, n_scan):
     """
     thetas = np.array(record.thetas).reshape(len(record.thetas), -1)
     out = {"alpha": np.exp(thetas[:, 0])}
-    column = 1
-    for hyper in kernel.hyperparameters:
-        if hyper.fixed:
-            continue
-        block = np.exp(thetas[:, column : column + hyper.n_elements])
-        column += hyper.n_elements
+    for hyper, block in free_blocks(kernel):
+        values = np.exp(thetas[:, block])
         if hyper.n_elements == 1:
-            out[hyper.name] = block[:, 0]
+            out[hyper.name] = values[:, 0]
         else:
-            values = np.empty(len(block), dtype=object)
-            values[:] = list(block)
-            out[hyper.name] = values
+            out[hyper.name] = np.empty(len(values), dtype=object)
+            out[hyper.name][:] = list(values)
     out["score"] = -np.array(record.values, dtype=float).ravel()
     out["scan"] = np.arange(len(thetas)) < n_scan
     return out

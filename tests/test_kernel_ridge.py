@@ -29,7 +29,12 @@ from skhypergrad import GradientKernelRidgeCV, GradientRidgeCV
 from skhypergrad import _kernel_criteria as kernel_criteria
 from skhypergrad._kernel_criteria import KernelCriterion, KernelData
 from skhypergrad._kernel_gradients import training_kernel
-from skhypergrad._kernel_search import redundant_hyperparameters, spectral_alpha_values
+from skhypergrad._kernel_search import (
+    free_blocks,
+    length_scale_columns,
+    redundant_hyperparameters,
+    spectral_alpha_values,
+)
 
 FAMILIES = {
     "rbf": RBF(1.3),
@@ -281,6 +286,34 @@ def test_history_and_attributes():
     assert isinstance(model.intercept_, float)
     best = int(np.argmax(history["score"]))
     assert model.alpha_ == pytest.approx(history["alpha"][best])
+
+
+def test_free_hyperparameters_are_located_past_the_fixed_ones():
+    kernel = RationalQuadratic(1.0, 1.0) + RBF(
+        1.0, length_scale_bounds="fixed"
+    ) * Matern([1.0, 1.0])
+    blocks = [(hyper.name, block) for hyper, block in free_blocks(kernel)]
+    assert blocks == [
+        ("k1__alpha", slice(1, 2)),
+        ("k1__length_scale", slice(2, 3)),
+        ("k2__k2__length_scale", slice(3, 5)),
+    ]
+    np.testing.assert_array_equal(length_scale_columns(kernel), [2, 3, 4])
+    X, Y, _ = problem()
+    ard = RBF([1.0, 1.0, 1.0], length_scale_bounds=(1e-2, 0.5))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = GradientKernelRidgeCV(RBF(2.0, "fixed") * ard).fit(X, Y[:, 0])
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert any(
+        "k2__length_scale sits on its upper bound 0.5 for" in m for m in messages
+    )
+    assert list(model.history_) == ["alpha", "k2__length_scale", "score", "scan"]
+    best = int(np.argmax(model.history_["score"]))
+    np.testing.assert_allclose(
+        model.history_["k2__length_scale"][best], model.kernel_.k2.length_scale
+    )
+    assert model.kernel_.k1.length_scale == 2.0
 
 
 def test_optimum_on_a_bound_warns():
