@@ -101,18 +101,23 @@ def bordered_fit(K, y, weights, alpha):
     return w * solution[:n], solution[n]
 
 
+def refit_predict(kernel, alpha, fit_intercept, X, y, weights, train, test):
+    """Predictions on ``test`` of weighted kernel ridge refit on ``train``:
+    :func:`bordered_fit` with an intercept, ``KernelRidge`` without."""
+    if fit_intercept:
+        coef, b = bordered_fit(kernel(X[train]), y[train], weights[train], alpha)
+        return kernel(X[test], X[train]) @ coef + b
+    model = KernelRidge(alpha=alpha, kernel=kernel)
+    return model.fit(X[train], y[train], weights[train]).predict(X[test])
+
+
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_leave_one_out_equals_explicit_refits(fit_intercept):
     X, Y, weights = problem(n=30)
     y, alpha, kernel = Y[:, 0], 0.3, Matern([1.0, 2.0, 0.8], nu=2.5)
     errors = []
     for train, test in LeaveOneOut().split(X):
-        if fit_intercept:
-            coef, b = bordered_fit(kernel(X[train]), y[train], weights[train], alpha)
-            pred = kernel(X[test], X[train]) @ coef + b
-        else:
-            model = KernelRidge(alpha=alpha, kernel=kernel)
-            pred = model.fit(X[train], y[train], weights[train]).predict(X[test])
+        pred = refit_predict(kernel, alpha, fit_intercept, X, y, weights, train, test)
         errors.append(weights[test] * (y[test] - pred) ** 2)
     expected = np.sum(errors) / weights.sum()
     data = KernelData(X, Y[:, :1], weights, fit_intercept)
@@ -139,12 +144,7 @@ def test_kfold_equals_refits_on_each_split(fit_intercept):
     splits = list(KFold(3, shuffle=True, random_state=1).split(X))
     total = 0.0
     for train, test in splits:
-        if fit_intercept:
-            coef, b = bordered_fit(kernel(X[train]), Y[train], weights[train], alpha)
-            pred = kernel(X[test], X[train]) @ coef + b
-        else:
-            model = KernelRidge(alpha=alpha, kernel=kernel)
-            pred = model.fit(X[train], Y[train], weights[train]).predict(X[test])
+        pred = refit_predict(kernel, alpha, fit_intercept, X, Y, weights, train, test)
         total += np.sum(weights[test, None] * (Y[test] - pred) ** 2)
     expected = total / (weights.sum() * Y.shape[1])
     crit = KernelCriterion(
