@@ -5,6 +5,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from _finite_differences import central_differences
 from sklearn.gaussian_process.kernels import (
     RBF,
     ConstantKernel,
@@ -75,6 +76,33 @@ def test_contraction_equals_the_gradient_tensor(kernel):
     scale = np.max(np.abs(expected))
     np.testing.assert_allclose(result, expected, rtol=0, atol=1e-10 * scale)
     np.testing.assert_array_equal(M, M_before)
+
+
+def numerical_in_scikit_learn(kernel):
+    """scikit-learn's own gradient of this kernel is a finite difference."""
+    if isinstance(kernel, PairwiseKernel):
+        return True
+    return isinstance(kernel, Matern) and kernel.nu not in (0.5, 1.5, 2.5, np.inf)
+
+
+@pytest.mark.parametrize("kernel", KERNELS, ids=repr)
+def test_contraction_equals_finite_differences_of_the_kernel(kernel):
+    """Independent of scikit-learn's gradient: ``<M, dK>`` of the matrix
+    kernel ridge uses, by central differences in ``kernel.theta``."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((30, 3))
+    M = rng.standard_normal((30, 30))
+    M += M.T
+
+    def contracted(theta):
+        return np.vdot(M, training_kernel(kernel.clone_with_theta(theta), X)), None
+
+    expected = central_differences(contracted, kernel.theta, step=1e-5)
+    scale = np.max(np.abs(expected))
+    tol = 1e-5 if numerical_in_scikit_learn(kernel) else 1e-8
+    np.testing.assert_allclose(
+        contract_kernel_gradient(kernel, X, M), expected, rtol=0, atol=tol * scale
+    )
 
 
 def test_contraction_of_a_periodic_kernel_on_one_feature():
