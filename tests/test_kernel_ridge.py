@@ -328,6 +328,29 @@ def test_optimum_on_a_bound_warns():
     assert any("length_scale sits on its upper bound 0.5" in m for m in messages)
 
 
+def test_restarts_add_runs_and_max_iter_warns():
+    X, Y, _ = problem()
+    kernel = RBF([1.0, 1.0, 1.0], length_scale_bounds=(0.1, 10.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # bounds reached
+        single = GradientKernelRidgeCV(kernel, alpha_bounds=(1e-3, 1e3))
+        single.fit(X, Y[:, 0])
+        restarted = clone(single).set_params(n_restarts=2, random_state=0)
+        restarted.fit(X, Y[:, 0])
+    n_single = len(single.history_["score"])
+    assert len(restarted.history_["score"]) > n_single
+    np.testing.assert_allclose(
+        restarted.history_["score"][:n_single], single.history_["score"], rtol=1e-12
+    )
+    assert restarted.n_iter_ > single.n_iter_
+    assert restarted.best_score_ >= single.best_score_
+    assert restarted.best_score_ == pytest.approx(np.max(restarted.history_["score"]))
+    with pytest.warns(ConvergenceWarning, match="Increase max_iter"):
+        model = GradientKernelRidgeCV(RBF([1.0, 1.0, 1.0]), max_iter=1)
+        model.fit(X, Y[:, 0])
+    assert model.n_iter_ == 1
+
+
 def test_verbose_and_custom_optimizer(capsys):
     X, Y, _ = problem()
     GradientKernelRidgeCV(verbose=1).fit(X, Y[:, 0])
