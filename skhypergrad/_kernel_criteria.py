@@ -264,10 +264,9 @@ class KernelCriterion:
         self.splits = splits
         n_targets = data.y.shape[1]
         self.scale = data.weight_sum * n_targets
-        # (theta, value, grad, fit) of the last evaluation: the optimiser may ask
-        # for the same point twice (minimize_criterion's scale, then L-BFGS-B's
-        # first step) and the refit at the optimum is the last point evaluated.
-        self._last = None
+        # (theta, (dual_coef, intercept)) of the last leave-one-out or GCV
+        # evaluation: the optimum is usually the last point evaluated.
+        self._last_fit = None
 
     def kernel_at(self, theta):
         """The kernel with hyperparameters ``theta[1:]``."""
@@ -283,19 +282,11 @@ class KernelCriterion:
             G, data.sqrt_sw[:, None] * data.y, data.sqrt_sw, data.fit_intercept
         )
 
-    def _cached(self, theta):
-        last = self._last
-        return last if last is not None and np.array_equal(theta, last[0]) else None
-
     def __call__(self, theta):
         theta = np.array(theta, dtype=float)
-        cached = self._cached(theta)
-        if cached is not None:
-            return cached[1], cached[2].copy()
         alpha = float(np.exp(theta[0]))
         kernel = self.kernel_at(theta)
         data = self.data
-        fit = None
         if self.kind == "splits":
             K = training_kernel(kernel, data.X)
             value, d_alpha, M = kfold_terms(K, alpha, data, self.splits)
@@ -303,7 +294,7 @@ class KernelCriterion:
         else:
             sol = self._full_solution(kernel, alpha)
             coef = sol.coef
-            fit = data.sqrt_sw[:, None] * coef, sol.intercept
+            self._last_fit = theta, (data.sqrt_sw[:, None] * coef, sol.intercept)
             P = projected_inverse(sol)
             del sol
             if self.kind == "gcv":
@@ -316,7 +307,6 @@ class KernelCriterion:
         grad = np.empty(theta.size)
         grad[0] = alpha * d_alpha
         grad[1:] = contract_kernel_gradient(kernel, data.X, M)
-        self._last = (theta, value, grad.copy(), fit)
         return value, grad
 
     def fit_at(self, theta):
@@ -325,8 +315,8 @@ class KernelCriterion:
         Leave-one-out and GCV evaluations already solved the full system: the
         refit at their last point costs nothing.
         """
-        cached = self._cached(np.asarray(theta, dtype=float))
-        if cached is not None and cached[3] is not None:
-            return cached[3]
+        last = self._last_fit
+        if last is not None and np.array_equal(last[0], theta):
+            return last[1]
         sol = self._full_solution(self.kernel_at(theta), float(np.exp(theta[0])))
         return self.data.sqrt_sw[:, None] * sol.coef, sol.intercept

@@ -444,8 +444,8 @@ def test_nothing_to_tune_fits_at_the_given_hyperparameters():
 
 @pytest.mark.parametrize("cv", [None, "gcv", 3])
 def test_each_point_is_factored_once(cv, monkeypatch):
-    """A point asked for twice, and the refit at the optimum, reuse the last
-    evaluation; only k-fold refits on all the data."""
+    """One kernel matrix per point searched: the refit at the optimum reuses
+    the last leave-one-out or GCV solution; only k-fold refits on all the data."""
     calls = []
 
     def counting_training_kernel(kernel, X):
