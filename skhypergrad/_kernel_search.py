@@ -232,17 +232,15 @@ def search(criterion, theta0, bounds, options):
     """
     record = SearchRecord()
     start = np.array(theta0, dtype=float)
-    scale = None
     if criterion.kind != "splits" and bounds[0, 0] < bounds[0, 1]:
-        theta0 = start_length_scales(criterion, theta0, bounds)
-        start = np.array(theta0, dtype=float)
-        grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=theta0[0])
-        values = spectral_alpha_values(criterion, theta0[1:], grid)
+        start = start_length_scales(criterion, start, bounds)
+        grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=start[0])
+        values = spectral_alpha_values(criterion, start[1:], grid)
         for log_alpha, value in zip(grid, values, strict=True):
-            record.add(np.r_[log_alpha, theta0[1:]], value)
-        best = int(np.argmin(values))
-        start[0] = grid[best]
-        scale = abs(values[best]) if values[best] > 0 else 1.0
+            record.add(np.r_[log_alpha, start[1:]], value)
+        # The best scan point starts the search; minimize_criterion takes the
+        # criterion's scale from its record entry.
+        start[0] = grid[int(np.argmin(values))]
     n_scan = len(record.values)
     options = dict(options)
     runs = []
@@ -250,9 +248,7 @@ def search(criterion, theta0, bounds, options):
         options["optimizer"] = _noise_tolerant_lbfgs(
             options["max_iter"], options["tol"], options["verbose"], runs
         )
-    result = minimize_criterion(
-        criterion, start, bounds, scale=scale, record=record, **options
-    )
+    result = minimize_criterion(criterion, start, bounds, record=record, **options)
     result.n_iter += sum(run.nit for run in runs)
     return result, n_scan
 
