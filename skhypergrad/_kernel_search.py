@@ -16,9 +16,7 @@ import warnings
 
 import numpy as np
 from scipy import linalg
-from scipy.optimize import minimize
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process.kernels import (
     ConstantKernel,
     Product,
@@ -242,60 +240,20 @@ def search(criterion, theta0, bounds, options):
         # criterion's scale from its record entry.
         start[0] = grid[int(np.argmin(values))]
     n_scan = len(record.values)
-    options = dict(options)
-    runs = []
-    if options["optimizer"] == "l-bfgs-b":
-        options["optimizer"] = _noise_tolerant_lbfgs(
-            options["max_iter"], options["tol"], options["verbose"], runs
-        )
-    result = minimize_criterion(criterion, start, bounds, record=record, **options)
-    result.n_iter += sum(run.nit for run in runs)
+    # Near a small alpha the criterion is computed from (K + alpha I)^{-1} and
+    # carries rounding errors of about eps * cond, up to 1e-7 relative: with
+    # L-BFGS-B's default gain test (1e-3 tol) the line searches spend tens of
+    # evaluations on that noise.
+    result = minimize_criterion(
+        criterion,
+        start,
+        bounds,
+        record=record,
+        ftol=options["tol"],
+        max_line_search=10,
+        **options,
+    )
     return result, n_scan
-
-
-def _noise_tolerant_lbfgs(max_iter, tol, verbose, runs):
-    """L-BFGS-B that stops when an iteration gains less than ``tol`` (relative).
-
-    Near a small alpha the criterion is computed from ``(K + alpha I)^{-1}`` and
-    carries rounding errors of about ``eps * cond``, up to ``1e-7`` relative:
-    :func:`~._optimize.minimize_criterion`'s default ``ftol = 1e-3 tol`` then
-    spends tens of evaluations in line searches that cannot succeed.
-    """
-
-    def report(intermediate_result):
-        if verbose > 0:
-            print(
-                f"[skhypergrad] iter {len(runs_iterations) + 1:3d}  "
-                f"criterion/start {intermediate_result.fun:.10g}  "
-                f"theta {np.array2string(intermediate_result.x, precision=4)}"
-            )
-        runs_iterations.append(1)
-
-    runs_iterations = []
-
-    def optimizer(obj_func, initial_theta, bounds):
-        if np.all(bounds[:, 0] == bounds[:, 1]):  # nothing to optimise
-            return bounds[:, 0], obj_func(bounds[:, 0], eval_gradient=False)
-        result = minimize(
-            obj_func,
-            initial_theta,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            callback=report,
-            options={"maxiter": max_iter, "gtol": tol, "ftol": tol, "maxls": 10},
-        )
-        runs.append(result)
-        if result.status == 1:
-            warnings.warn(
-                f"L-BFGS-B stopped after max_iter={max_iter} iterations without "
-                "converging. Increase max_iter.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
-        return result.x, result.fun
-
-    return optimizer
 
 
 def history(record, kernel, n_scan):

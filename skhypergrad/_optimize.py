@@ -86,6 +86,8 @@ def minimize_criterion(
     random_state=None,
     verbose=0,
     record=None,
+    ftol=None,
+    max_line_search=20,
 ):
     """Minimise ``fun`` over ``theta`` within ``bounds``, with restarts.
 
@@ -115,6 +117,13 @@ def minimize_criterion(
         Print one line per iteration when positive.
     record : SearchRecord or None
         Earlier evaluations (e.g. a scan) to keep in the record.
+    ftol : float or None, default=None
+        L-BFGS-B stops when an iteration gains less than ``ftol`` (relative);
+        None means ``1e-3 * tol``. A criterion with rounding noise above that
+        (kernel ridge near a tiny alpha) needs a larger one, or the line
+        searches spend evaluations on the noise.
+    max_line_search : int, default=20
+        L-BFGS-B's limit of evaluations per line search (``maxls``).
 
     Returns
     -------
@@ -156,12 +165,23 @@ def minimize_criterion(
         if callable(optimizer):
             optimizer(obj_func, start, bounds)
         else:
-            n_iter += _run_lbfgs(obj_func, start, bounds, max_iter, tol, verbose)
+            n_iter += _run_lbfgs(
+                obj_func,
+                start,
+                bounds,
+                max_iter=max_iter,
+                gtol=tol,
+                ftol=1e-3 * tol if ftol is None else ftol,
+                max_line_search=max_line_search,
+                verbose=verbose,
+            )
     theta, value = record.best()
     return SearchResult(theta=theta, value=value, n_iter=n_iter, record=record)
 
 
-def _run_lbfgs(obj_func, start, bounds, max_iter, tol, verbose):
+def _run_lbfgs(
+    obj_func, start, bounds, *, max_iter, gtol, ftol, max_line_search, verbose
+):
     """One L-BFGS-B run; warns when it stops without converging."""
     if np.all(bounds[:, 0] == bounds[:, 1]):
         obj_func(bounds[:, 0])
@@ -185,10 +205,15 @@ def _run_lbfgs(obj_func, start, bounds, max_iter, tol, verbose):
         method="L-BFGS-B",
         bounds=bounds,
         callback=report,
-        options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-3 * tol},
+        options={
+            "maxiter": max_iter,
+            "gtol": gtol,
+            "ftol": ftol,
+            "maxls": max_line_search,
+        },
     )
     projected = _projected_gradient(result.x, result.jac, bounds)
-    if result.status == 1 or (result.status != 0 and projected > np.sqrt(tol)):
+    if result.status == 1 or (result.status != 0 and projected > np.sqrt(gtol)):
         warnings.warn(
             f"L-BFGS-B stopped without converging ({result.message}); the "
             f"largest projected gradient is {projected:.3g}. Increase max_iter "
