@@ -34,9 +34,7 @@ from scipy import linalg
 from scipy.linalg import blas, lapack
 
 from ._kernel_gradients import contract_kernel_gradient, training_kernel
-from ._quadratic import cholesky_with_jitter
-
-_BLOCK = 512
+from ._quadratic import cholesky_with_jitter, symmetrize_lower
 
 
 @dataclass
@@ -132,17 +130,6 @@ def projected_inverse(solution):
         P = blas.dsyr(-1.0 / solution.wv, solution.v, lower=1, a=P, overwrite_a=1)
     symmetrize_lower(P)
     return P
-
-
-def symmetrize_lower(A):
-    """Copy the lower triangle of a square array onto its upper one, in place."""
-    n = A.shape[0]
-    for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        diag = A[start:stop, start:stop]
-        diag[...] = np.tril(diag) + np.tril(diag, -1).T
-        A[start:stop, stop:] = A[stop:, start:stop].T
-    return A
 
 
 def rescaled_system(K, alpha, w, unit_weights):

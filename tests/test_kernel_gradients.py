@@ -21,13 +21,13 @@ from skhypergrad._kernel_criteria import (
     KernelCriterion,
     KernelData,
     factor_in_place,
-    symmetrize_lower,
 )
 from skhypergrad._kernel_gradients import (
     contract_kernel_gradient,
     training_kernel,
     white_leaves,
 )
+from skhypergrad._quadratic import symmetrize_lower
 
 KERNELS = [
     RBF(1.3),
