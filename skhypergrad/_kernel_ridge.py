@@ -11,7 +11,7 @@ from ._kernel_criteria import KernelCriterion, KernelData
 from ._optimize import warn_on_bounds
 from ._params import check_bounds, initial_theta
 from ._threads import shared_blas_threads
-from ._validation import check_sample_weight, resolve_cv
+from ._validation import check_criterion_weights, check_sample_weight, resolve_cv
 
 
 class GradientKernelRidgeCV(
@@ -211,7 +211,7 @@ class GradientKernelRidgeCV(
         n_samples = X.shape[0]
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
-        _check_weights(kind, splits, sample_weight)
+        check_criterion_weights(kind, splits, sample_weight)
         kernel = _kernel_search.hold_redundant_fixed(kernel, self.fit_intercept)
         data = KernelData(
             X.copy(), y.reshape(n_samples, -1), sample_weight, self.fit_intercept
@@ -262,19 +262,3 @@ class GradientKernelRidgeCV(
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.kernel_(X, self.X_fit_) @ self.dual_coef_ + self.intercept_
-
-
-def _check_weights(kind, splits, sample_weight):
-    """Every criterion needs samples with positive weight where it measures."""
-    if kind != "splits":
-        if np.count_nonzero(sample_weight) < 2:
-            raise ValueError(
-                "Leave-one-out and GCV need at least 2 samples with positive "
-                f"weight, got n_samples = {np.count_nonzero(sample_weight)}."
-            )
-        return
-    for train, _ in splits:
-        if not np.any(sample_weight[train] > 0):
-            raise ValueError("cv produced a train split whose weights are all zero.")
-    if not sum(sample_weight[test].sum() for _, test in splits) > 0:
-        raise ValueError("cv produced test splits whose weights are all zero.")

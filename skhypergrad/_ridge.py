@@ -10,7 +10,7 @@ from ._base import SearchParamsMixin
 from ._optimize import warn_on_bounds
 from ._params import build_layout
 from ._threads import shared_blas_threads
-from ._validation import check_sample_weight, resolve_cv
+from ._validation import check_criterion_weights, check_sample_weight, resolve_cv
 
 
 class GradientRidgeCV(
@@ -214,11 +214,7 @@ class GradientRidgeCV(
         y2d = y.reshape(n_samples, -1)
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
-        if kind != "splits" and np.count_nonzero(sample_weight) < 2:
-            raise ValueError(
-                "Leave-one-out and GCV need at least 2 samples with positive "
-                f"weight, got n_samples = {np.count_nonzero(sample_weight)}."
-            )
+        check_criterion_weights(kind, splits, sample_weight)
         layout, theta0, labels = build_layout(
             self.feature_groups, n_features, self.alpha, self.alpha_bounds, "alpha"
         )

@@ -94,3 +94,27 @@ def resolve_cv(cv, X, y, allowed_strings, classifier=False):
     if not splits:
         raise ValueError("cv produced no (train, test) split.")
     return "splits", splits
+
+
+def check_criterion_weights(kind, splits, sample_weight):
+    """Every criterion needs samples with positive weight where it measures.
+
+    Parameters
+    ----------
+    kind : str
+        ``"loo"``, ``"gcv"`` or ``"splits"`` (see :func:`resolve_cv`).
+    splits : list of (train, test) or None
+    sample_weight : ndarray of shape (n_samples,)
+    """
+    if kind != "splits":
+        if np.count_nonzero(sample_weight) < 2:
+            raise ValueError(
+                "Leave-one-out and GCV need at least 2 samples with positive "
+                f"weight, got n_samples = {np.count_nonzero(sample_weight)}."
+            )
+        return
+    for train, _ in splits:
+        if not np.any(sample_weight[train] > 0):
+            raise ValueError("cv produced a train split whose weights are all zero.")
+    if not sum(sample_weight[test].sum() for _, test in splits) > 0:
+        raise ValueError("cv produced test splits whose weights are all zero.")

@@ -128,3 +128,23 @@ def test_bound_warning_names_the_bound_that_switches_features_off():
     lower, upper = (str(warning.message) for warning in record)
     assert "irrelevant" not in lower
     assert "upper bound may simply be irrelevant" in upper
+
+
+@pytest.mark.parametrize("make", ["ridge", "kernel"])
+def test_criteria_need_positive_weights_where_they_measure(data, make):
+    from skhypergrad import GradientKernelRidgeCV
+
+    X, y = data
+    n = len(y)
+    build = {"ridge": GradientRidgeCV, "kernel": GradientKernelRidgeCV}[make]
+    first, rest = np.arange(5), np.arange(5, n)
+    weights = np.ones(n)
+    weights[first] = 0.0
+    with pytest.raises(ValueError, match="train split whose weights are all zero"):
+        build(cv=[(first, rest)]).fit(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match="test splits whose weights are all zero"):
+        build(cv=[(rest, first)]).fit(X, y, sample_weight=weights)
+    lonely = np.zeros(n)
+    lonely[0] = 1.0
+    with pytest.raises(ValueError, match="at least 2 samples with positive weight"):
+        build().fit(X, y, sample_weight=lonely)
