@@ -25,8 +25,7 @@ from sklearn.gaussian_process.kernels import (
 
 from ._kernel_criteria import KernelCriterion, KernelData, rescaled_system
 from ._kernel_gradients import contains_white, training_kernel, white_leaves
-from ._optimize import SearchRecord, minimize_criterion
-from ._ridge_search import scan_grid
+from ._optimize import SearchRecord, minimize_criterion, scan_grid
 
 _SCAN_PER_DECADE = 4
 _SUBSAMPLE = 400

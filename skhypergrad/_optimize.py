@@ -53,6 +53,16 @@ class SearchResult:
     record: SearchRecord
 
 
+def scan_grid(log_bounds, per_decade, extra=None):
+    """``per_decade`` points per decade between the log-bounds, plus ``extra``."""
+    low, high = log_bounds
+    n_points = max(int(np.ceil(per_decade * (high - low) / np.log(10))) + 1, 2)
+    grid = np.linspace(low, high, n_points)
+    if extra is not None and np.min(np.abs(grid - extra)) > 1e-9:
+        grid = np.sort(np.append(grid, extra))
+    return grid
+
+
 def scan(grid_values, grid, record):
     """Evaluate a scalar criterion on a 1-D grid and return its best point.
 

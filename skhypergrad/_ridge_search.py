@@ -21,7 +21,7 @@ from ._criteria import (
     make_folds,
 )
 from ._design import CentredDesign
-from ._optimize import SearchRecord, minimize_criterion, scan
+from ._optimize import SearchRecord, minimize_criterion, scan, scan_grid
 from ._params import PenaltyLayout
 from ._quadratic import RidgeSolver
 from ._search1d import minimize_per_target
@@ -42,16 +42,6 @@ class RidgeOutcome:
     coef: np.ndarray
     n_iter: object
     history: dict
-
-
-def scan_grid(log_bounds, per_decade, extra=None):
-    """``per_decade`` points per decade between the log-bounds, plus ``extra``."""
-    low, high = log_bounds
-    n_points = max(int(np.ceil(per_decade * (high - low) / np.log(10))) + 1, 2)
-    grid = np.linspace(low, high, n_points)
-    if extra is not None and np.min(np.abs(grid - extra)) > 1e-9:
-        grid = np.sort(np.append(grid, extra))
-    return grid
 
 
 class RidgeProblem:
