@@ -4,6 +4,7 @@ Every time is wall-clock (``time.perf_counter``), the best of several runs of
 contenders run in turn; see ``bench_ridge.py``'s docstring for the method.
 """
 
+import argparse
 import datetime
 import gc
 import os
@@ -223,3 +224,41 @@ def run_sections(title, runners, args):
     print(f"total wall time: {time.perf_counter() - start:.1f} s")
     print(f"load average (1, 5, 15 min) at end: {load_text()}")
     print("command: python " + shlex.join(sys.argv))
+
+
+def make_parser(doc, sections_help):
+    """The options every benchmark script takes: ``--quick``, ``--only``,
+    ``--repeat``, ``--min-time`` and ``--slow`` (``sections_help`` lists the
+    sections and their names for ``--only``)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller smoke run")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help=f"run only this section: {sections_help} (repeatable)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per timing, best kept (default 3)"
+    )
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=2.0,
+        help=f"a fast fit is run again (at most {MAX_RUNS} times) until its runs "
+        "add up to this many seconds; the best run is kept (default 2)",
+    )
+    parser.add_argument(
+        "--slow",
+        type=float,
+        default=30.0,
+        help="a run slower than this many seconds is not repeated (default 30)",
+    )
+    return parser
+
+
+def parse_with_sections(parser, argv, sections):
+    """Parse ``argv`` and set ``args.sections`` from ``--only``."""
+    args = parser.parse_args(argv)
+    args.sections = select_sections(parser, args.only, sections)
+    return args

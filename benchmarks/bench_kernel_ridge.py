@@ -24,8 +24,6 @@ Usage::
     python benchmarks/bench_kernel_ridge.py --only scaling
 """
 
-import argparse
-
 import numpy as np
 import scipy.linalg
 from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
@@ -33,12 +31,13 @@ from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
     fmt_num,
     fmt_ratio,
     fmt_time,
+    make_parser,
+    parse_with_sections,
     print_header,
     print_notes,
     print_table,
     run_sections,
     runs_text,
-    select_sections,
     timed,
     timed_all,
 )
@@ -300,24 +299,8 @@ def section_c(args):
 
 # ----------------------------------------------------------------------------
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller smoke run")
-    parser.add_argument(
-        "--only",
-        action="append",
-        metavar="NAME",
-        help="run only this section: A/grid, B/ard, C/scaling (repeatable)",
-    )
-    parser.add_argument("--repeat", type=int, default=3, help="runs per timing")
-    parser.add_argument(
-        "--min-time", type=float, default=2.0, help="repeat fast fits up to this"
-    )
-    parser.add_argument(
-        "--slow", type=float, default=30.0, help="do not repeat slower runs"
-    )
-    args = parser.parse_args(argv)
-    args.sections = select_sections(parser, args.only, SECTIONS)
-    return args
+    parser = make_parser(__doc__, "A/grid, B/ard, C/scaling")
+    return parse_with_sections(parser, argv, SECTIONS)
 
 
 def main(argv=None):

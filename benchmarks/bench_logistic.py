@@ -33,7 +33,6 @@ Usage::
     python benchmarks/bench_logistic.py --only A --only poisson
 """
 
-import argparse
 import cProfile
 import gc
 import os
@@ -42,17 +41,17 @@ import warnings
 
 import numpy as np
 from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
-    MAX_RUNS,
     fmt_goal,
     fmt_num,
     fmt_ratio,
     fmt_time,
+    make_parser,
+    parse_with_sections,
     print_header,
     print_notes,
     print_table,
     run_sections,
     runs_text,
-    select_sections,
     timed_all,
 )
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
@@ -670,31 +669,7 @@ def section_d(args):
 
 # ----------------------------------------------------------------------------
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller smoke run")
-    parser.add_argument(
-        "--only",
-        action="append",
-        metavar="NAME",
-        help="run only this section: A/logistic, B/per-feature, C/poisson, "
-        "D/tolerance (repeatable)",
-    )
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per timing, best kept (default 3)"
-    )
-    parser.add_argument(
-        "--min-time",
-        type=float,
-        default=2.0,
-        help=f"a fast fit is run again (at most {MAX_RUNS} times) until its runs "
-        "add up to this many seconds; the best run is kept (default 2)",
-    )
-    parser.add_argument(
-        "--slow",
-        type=float,
-        default=30.0,
-        help="a run slower than this many seconds is not repeated (default 30)",
-    )
+    parser = make_parser(__doc__, "A/logistic, B/per-feature, C/poisson, D/tolerance")
     parser.add_argument(
         "--profile-above",
         type=float,
@@ -702,9 +677,7 @@ def parse_args(argv=None):
         help="section A: profile one digits fit if ours takes more than this many "
         "times LogisticRegressionCV's time; 0 never profiles (default 2)",
     )
-    args = parser.parse_args(argv)
-    args.sections = select_sections(parser, args.only, SECTIONS)
-    return args
+    return parse_with_sections(parser, argv, SECTIONS)
 
 
 def main(argv=None):

@@ -25,23 +25,21 @@ Usage::
     python benchmarks/bench_ridge.py --only A --only banded
 """
 
-import argparse
-
 import numpy as np
 import scipy
 import scipy.linalg
 from _harness import (  # noqa: E402  (benchmarks/ is on sys.path)
-    MAX_RUNS,
     fmt_goal,
     fmt_num,
     fmt_ratio,
     fmt_time,
+    make_parser,
+    parse_with_sections,
     print_header,
     print_notes,
     print_table,
     run_sections,
     runs_text,
-    select_sections,
     timed,
     timed_all,
 )
@@ -533,31 +531,7 @@ def section_d(args):
 
 # ----------------------------------------------------------------------------
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller smoke run")
-    parser.add_argument(
-        "--only",
-        action="append",
-        metavar="NAME",
-        help="run only this section: A/loo, B/per-target, C/per-feature, D/banded "
-        "(repeatable)",
-    )
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per timing, best kept (default 3)"
-    )
-    parser.add_argument(
-        "--min-time",
-        type=float,
-        default=2.0,
-        help=f"a fast fit is run again (at most {MAX_RUNS} times) until its runs "
-        "add up to this many seconds; the best run is kept (default 2)",
-    )
-    parser.add_argument(
-        "--slow",
-        type=float,
-        default=30.0,
-        help="a run slower than this many seconds is not repeated (default 30)",
-    )
+    parser = make_parser(__doc__, "A/loo, B/per-target, C/per-feature, D/banded")
     parser.add_argument(
         "--grid-budget",
         type=float,
@@ -571,9 +545,7 @@ def parse_args(argv=None):
         default=50,
         help="section D: random grid points timed for the estimate (default 50)",
     )
-    args = parser.parse_args(argv)
-    args.sections = select_sections(parser, args.only, SECTIONS)
-    return args
+    return parse_with_sections(parser, argv, SECTIONS)
 
 
 def main(argv=None):
