@@ -91,8 +91,9 @@ class ApproximateLeaveOneOut:
         solver = self.solver
         X1, s = solver.X1, solver.sample_weight
         _, d1, d2, d3 = solver.loss.derivatives(solver.y, state.z)
-        X1t = X1.T.toarray() if sp.issparse(X1) else X1.T
-        B = state.solve(X1t).T  # X1 H^{-1}
+        # X1 H^{-1} by one product with the inverse (dpotri): a GEMM, several
+        # times faster than triangular solves with n right-hand sides.
+        B = np.asarray(X1 @ state.hessian.inverse())
         h = _row_dots(X1, B)
         a, k = s * d1, s * d2
         denom = 1.0 - k * h
