@@ -164,10 +164,15 @@ def _safeguarded_secant(x_prev, g_prev, x, g, lo, hi):
 def minimize_by_bracketing(fun, theta0, log_bounds, *, max_iter, xtol, verbose):
     """Minimise one expensive 1-D criterion from a starting point, no scan.
 
-    Steps downhill from ``theta0`` by one decade, doubling the step, until the
-    derivative changes sign or the criterion rises (a bracket), or a bound is
-    reached; then refines the bracket by safeguarded secant steps on the
-    derivative until it is narrower than ``xtol``.
+    Steps downhill from ``theta0``, first by one decade, then to the minimiser
+    of the cubic through the last two points when it lies further downhill
+    (the step at least half and at most four times the last one; twice the
+    last one without such a minimiser), until the derivative changes sign or
+    the criterion rises (a bracket), or a bound is reached; then shrinks the
+    bracket by interpolation (:func:`_refine_bracket`). Stops when the bracket
+    is narrower than ``xtol``, the derivative is below ``xtol`` relative to
+    the criterion, or a further step is predicted to lower the criterion by
+    less than ``xtol`` times its value.
 
     Parameters
     ----------
@@ -178,7 +183,8 @@ def minimize_by_bracketing(fun, theta0, log_bounds, *, max_iter, xtol, verbose):
     max_iter : int
         Maximum number of evaluations after the first.
     xtol : float
-        Width of the final bracket in log(hyperparameter).
+        Width of the final bracket in log(hyperparameter), and the relative
+        change of the criterion below which the search stops.
     verbose : int
 
     Returns
@@ -195,52 +201,117 @@ def minimize_by_bracketing(fun, theta0, log_bounds, *, max_iter, xtol, verbose):
                 f"[skhypergrad] iter {len(record.values):3d}  criterion "
                 f"{value:.10g}  hyperparameter {np.exp(theta):.4g}"
             )
-        return value, float(grad[0])
+        return theta, value, float(grad[0])
 
     low, high = log_bounds
-    x_prev, (f_prev, g_prev) = theta0, evaluate(theta0)
-    step = np.log(10.0)
-    while len(record.values) <= max_iter and g_prev != 0.0:
-        x = float(np.clip(x_prev - np.sign(g_prev) * step, low, high))
-        if x == x_prev:  # downhill leaves the bounds: the optimum is on one
+    before, last = None, evaluate(theta0)
+    length = np.log(10.0)
+    while len(record.values) <= max_iter and not _stationary(last, xtol):
+        direction = -np.sign(last[2])
+        if before is not None:
+            length = _expansion_length(before, last, direction)
+        x = float(np.clip(last[0] + direction * length, low, high))
+        if x == last[0]:  # downhill leaves the bounds: the optimum is on one
             break
-        f, g = evaluate(x)
-        if np.sign(g) != np.sign(g_prev) or f > f_prev:
-            return _refine_bracket(
-                evaluate, record, (x_prev, f_prev, g_prev), (x, f, g), xtol, max_iter
-            )
-        x_prev, f_prev, g_prev = x, f, g
-        step *= 2.0
-    theta, value = record.best()
-    return SearchResult(
-        theta=theta, value=value, n_iter=len(record.values), record=record
-    )
+        point = evaluate(x)
+        if np.sign(point[2]) != np.sign(last[2]) or point[1] > last[1]:
+            return _refine_bracket(evaluate, record, last, point, xtol, max_iter)
+        before, last = last, point
+    return _result(record)
+
+
+def _stationary(point, xtol):
+    """Whether the derivative at ``point`` is zero to ``xtol`` relative to
+    the criterion."""
+    return abs(point[2]) <= xtol * abs(point[1])
+
+
+def _expansion_length(before, last, direction):
+    """Length of the next downhill step after ``before`` and ``last``: to the
+    cubic's minimiser when it lies downhill of ``last``, kept between half and
+    four times the last step; else twice the last step."""
+    previous = abs(last[0] - before[0])
+    target = _cubic_minimizer(before, last)
+    if target is None or (target - last[0]) * direction <= 0:
+        return 2.0 * previous
+    return float(np.clip(abs(target - last[0]), 0.5 * previous, 4.0 * previous))
 
 
 def _refine_bracket(evaluate, record, first, second, xtol, max_iter):
     """Shrink the bracket of ``first`` and ``second``, each ``(x, f, g)``.
 
-    Each step goes to the minimiser of the cubic that interpolates the values
-    and derivatives at the bracket's ends (Nocedal and Wright, eq. 3.59), or to
-    the midpoint when that leaves the bracket's inner 90%. Stops when the
-    bracket is narrower than ``xtol`` or the derivative is below ``xtol``
-    relative to the criterion.
+    Each step goes to the minimiser of the cubic through the two most recent
+    points (Nocedal and Wright, eq. 3.59), which is accurate once they are
+    close, when it lies inside the bracket and moves less than half the step
+    before last (Brent's safeguard); otherwise to the safeguarded minimiser of
+    the cubic through the bracket's ends (:func:`_cubic_step`). Stops when the
+    bracket is narrower than ``xtol``, when the derivative is below ``xtol``
+    relative to the criterion, or when the next step is predicted to lower the
+    criterion by less than ``xtol`` times its value (:func:`_predicted_gain`):
+    near the minimum the criterion changes with the square of the error in
+    ``x``, so an error of ``sqrt(xtol)`` changes it by about ``xtol``.
     """
     lo, hi = sorted([first, second], key=lambda end: end[0])
+    before, last = first, second
+    step_before_last = hi[0] - lo[0]
     while len(record.values) <= max_iter and hi[0] - lo[0] > xtol:
-        x = _cubic_step(lo, hi)
-        f, g = evaluate(x)
-        if abs(g) <= xtol * abs(f):
-            break
+        x = _cubic_minimizer(before, last)
+        margin = 1e-3 * (hi[0] - lo[0])
+        if (
+            x is None
+            or not lo[0] + margin < x < hi[0] - margin
+            or abs(x - last[0]) >= 0.5 * step_before_last
+        ):
+            x = _cubic_step(lo, hi)
+        step_before_last = abs(last[0] - before[0])
+        point = evaluate(x)
         # A minimum stays between a downhill end (g < 0) and an uphill one.
-        if g < 0 and f <= lo[1]:
-            lo = (x, f, g)
+        if point[2] < 0 and point[1] <= lo[1]:
+            lo = point
         else:
-            hi = (x, f, g)
+            hi = point
+        before, last = last, point
+        if _stationary(point, xtol) or _predicted_gain(before, last, lo, hi) <= (
+            xtol * abs(point[1])
+        ):
+            break
+    return _result(record)
+
+
+def _predicted_gain(before, last, lo, hi):
+    """How much lower than at ``last`` the criterion is at the minimiser of
+    the cubic through ``before`` and ``last``, to second order
+    (``|g| |step| / 2``); infinite when that minimiser is not in the bracket
+    ``(lo, hi)``, where the cubic is not to be trusted."""
+    target = _cubic_minimizer(before, last)
+    if target is None or not lo[0] <= target <= hi[0]:
+        return np.inf
+    return 0.5 * abs(last[2]) * abs(target - last[0])
+
+
+def _result(record):
     theta, value = record.best()
     return SearchResult(
         theta=theta, value=value, n_iter=len(record.values), record=record
     )
+
+
+def _cubic_minimizer(first, second):
+    """Minimiser of the cubic through two points ``(x, f, g)`` (Nocedal and
+    Wright, eq. 3.59), inside or outside them; None when it has none."""
+    (a, fa, ga), (b, fb, gb) = first, second
+    if a == b:
+        return None
+    d1 = ga + gb - 3.0 * (fa - fb) / (a - b)
+    radicand = d1 * d1 - ga * gb
+    if radicand < 0:
+        return None
+    d2 = np.copysign(np.sqrt(radicand), b - a)
+    denominator = gb - ga + 2.0 * d2
+    if denominator == 0:
+        return None
+    x = b - (b - a) * (gb + d2 - d1) / denominator
+    return float(x) if np.isfinite(x) else None
 
 
 def _cubic_step(lo, hi):
@@ -251,15 +322,9 @@ def _cubic_step(lo, hi):
     midpoint there would halve the bracket once per evaluation while the
     minimum sits next to an end); without a minimiser inside, the midpoint.
     """
-    (a, fa, ga), (b, fb, gb) = lo, hi
-    d1 = ga + gb - 3.0 * (fa - fb) / (a - b)
-    radicand = d1 * d1 - ga * gb
-    if radicand >= 0:
-        d2 = np.copysign(np.sqrt(radicand), b - a)
-        denominator = gb - ga + 2.0 * d2
-        if denominator != 0:
-            x = b - (b - a) * (gb + d2 - d1) / denominator
-            margin = 0.05 * (b - a)
-            if a < x < b:
-                return float(np.clip(x, a + margin, b - margin))
+    a, b = lo[0], hi[0]
+    x = _cubic_minimizer(lo, hi)
+    if x is not None and a < x < b:
+        margin = 0.05 * (b - a)
+        return float(np.clip(x, a + margin, b - margin))
     return 0.5 * (a + b)
