@@ -134,6 +134,11 @@ class NewtonSolver:
             "diagonal": DiagonalPreconditioner,
         }[curvature]()
 
+    @property
+    def last_solution(self):
+        """The coefficients of the last solve (zeros before the first)."""
+        return self._coef
+
     def full_penalty(self, lam):
         """Penalty of every coefficient (class-major for several outputs):
         ``penalty_scale * lam``, 0 for the intercept."""

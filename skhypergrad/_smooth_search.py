@@ -68,6 +68,7 @@ class SmoothProblem:
             X, y, sample_weight, fit_intercept, loss, scale, curvature
         )
         self.layout = layout
+        self._folds = []  # the k-fold training sets (none for ALO)
         if kind == "alo":
             self._scalar = ApproximateLeaveOneOut(self.solver, _scalar(layout))
             self._groups = ApproximateLeaveOneOut(self.solver, layout)
@@ -75,6 +76,7 @@ class SmoothProblem:
             folds = make_smooth_folds(
                 X, y, sample_weight, splits, fit_intercept, loss, scale_by_weight
             )
+            self._folds = folds
             self._scalar = SmoothKFoldCriterion(folds, _scalar(layout))
             self._groups = SmoothKFoldCriterion(folds, layout)
 
@@ -99,7 +101,9 @@ class SmoothProblem:
             )
             result.n_iter += scalar.n_iter
         theta = np.atleast_1d(result.theta)
-        state = self.solver.solve(self.layout.feature_penalties(theta))
+        state = self.solver.solve(
+            self.layout.feature_penalties(theta), guess=self._refit_guess()
+        )
         return SmoothOutcome(
             theta=theta,
             value=float(np.squeeze(result.value)),
@@ -107,6 +111,14 @@ class SmoothProblem:
             n_iter=result.n_iter,
             history=_history(result.record, name),
         )
+
+    def _refit_guess(self):
+        """A start for the full-data refit: the mean of the folds' last
+        solutions, close to it when the search ended near its optimum (None
+        for ALO, whose solver is already the full-data one)."""
+        if not self._folds:
+            return None
+        return np.mean([fold.solver.last_solution for fold in self._folds], axis=0)
 
     def _search_scalar(self, theta0, options):
         start = float(np.mean(theta0))
