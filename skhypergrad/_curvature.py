@@ -17,10 +17,9 @@ earlier point, the exact Hessian at the solution) and
 """
 
 import numpy as np
-from scipy import linalg
 from scipy.sparse.linalg import LinearOperator, cg
 
-from ._quadratic import cholesky_with_jitter, inverse_from_cholesky
+from ._quadratic import cholesky_solve, cholesky_with_jitter, inverse_from_cholesky
 
 # Iterations of one conjugate-gradient solve after which the lagged
 # preconditioner is rebuilt at the current coefficients.
@@ -45,7 +44,7 @@ class DenseHessian:
 
     def solve(self, g, rtol=None, x0=None):
         """Return ``H^{-1} g`` (``g`` a vector or a matrix of columns)."""
-        return linalg.cho_solve(self.factor, g, check_finite=False)
+        return cholesky_solve(self.factor, g)
 
     def inverse(self):
         """``H^{-1}`` as a matrix."""
@@ -170,8 +169,8 @@ class LaggedPreconditioner(DenseCurvature):
             self._pen = pen.copy()
         factor = self._factor
         return IterativeHessian(
-            owner.hessian_product(d2, pen),
-            lambda r: linalg.cho_solve(factor, r, check_finite=False),
+            owner.hessian_product(z, d2, pen),
+            lambda r: cholesky_solve(factor, r),
         )
 
     def after_solve(self, owner, hessian, z, d2):
@@ -196,4 +195,6 @@ class DiagonalPreconditioner(DenseCurvature):
     def step_hessian(self, owner, z, d2, pen):
         """An :class:`IterativeHessian` preconditioned by the diagonal."""
         inverse = 1.0 / owner.hessian_diagonal(z, d2, pen)
-        return IterativeHessian(owner.hessian_product(d2, pen), lambda r: inverse * r)
+        return IterativeHessian(
+            owner.hessian_product(z, d2, pen), lambda r: inverse * r
+        )

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 from scipy import linalg
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 from ._design import CentredDesign
 
@@ -63,6 +63,39 @@ def cholesky_with_jitter(matrix):
         "Cholesky factorisation failed even with diagonal jitter: the penalties "
         "are too small for the scale of X; raise the lower bound of alpha_bounds."
     )
+
+
+def cholesky_solve(factor, b):
+    """``A^{-1} b`` from the Cholesky factor of ``A`` (as
+    :func:`scipy.linalg.cho_solve`).
+
+    A vector is solved by two triangular matrix-vector solves (BLAS ``trsv``):
+    LAPACK's ``potrs``, which ``cho_solve`` calls, goes through the
+    matrix-matrix ``trsm`` and takes about 2.5 times as long for one
+    right-hand side (0.22 ms against 0.09 ms for ``m = 650``), which shows in
+    preconditioned conjugate gradient, one solve per iteration.
+
+    Parameters
+    ----------
+    factor : tuple
+        ``(c, lower)`` from :func:`scipy.linalg.cho_factor`.
+    b : ndarray of shape (m,) or (m, k)
+    """
+    c, lower = factor
+    if b.ndim != 1 or b.dtype != np.float64:
+        return linalg.cho_solve(factor, b, check_finite=False)
+    # A = L L^T (lower) or U^T U: solve with the first factor, then its
+    # transpose. A C-ordered c is the F-ordered transpose, other triangle.
+    first_trans = 0 if lower else 1
+    if not c.flags.f_contiguous:
+        c, lower, first_trans = c.T, not lower, 1 - first_trans
+    trsv = _trsv(c)
+    y = trsv(c, b, lower=lower, trans=first_trans)
+    return trsv(c, y, lower=lower, trans=1 - first_trans, overwrite_x=True)
+
+
+def _trsv(c):
+    return blas.get_blas_funcs("trsv", (c,))
 
 
 def symmetrize_lower(A, block=512):

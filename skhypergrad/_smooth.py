@@ -210,16 +210,15 @@ class NewtonSolver:
             hessian[np.ix_(index, index)] += 1.0 / self.n_outputs
         return hessian
 
-    def hessian_product(self, d2, pen):
-        """``v -> H v`` at the point of curvature ``d2``: ``O(n K q)`` per product."""
+    def hessian_product(self, z, d2, pen):
+        """``v -> H v`` at the point of predictions ``z`` and loss curvature
+        ``d2``: ``O(n K q)`` per product."""
         s, X1, K = self.sample_weight, self.X1, self.n_outputs
+        apply_curvature = _curvature_map(self.loss, z, d2)
+        weight = s if K == 1 else s[:, None]
 
         def product(v):
-            u = self.predictor(X1, v)
-            if K == 1:
-                curved = s * d2 * u
-            else:
-                curved = s[:, None] * np.einsum("ikm,im->ik", d2, u)
+            curved = weight * apply_curvature(self.predictor(X1, v))
             result = self.input_gradient(X1, curved) + pen * v
             if self._centre_intercepts:
                 index = self._intercept_index()
@@ -332,3 +331,14 @@ class NewtonSolver:
                 return trial, value
             t *= 0.5
         return None, None
+
+
+def _curvature_map(loss, z, d2):
+    """``u -> l''(z) u`` per sample: the loss's own rule when it has one
+    (``curvature_map``, e.g. the softmax's ``O(K)`` per sample), else the
+    product with ``d2``."""
+    if hasattr(loss, "curvature_map"):
+        return loss.curvature_map(z)
+    if d2.ndim == 1:
+        return lambda u: d2 * u
+    return lambda u: np.einsum("ikm,im->ik", d2, u)

@@ -341,3 +341,25 @@ def test_inverse_from_cholesky_is_the_full_symmetric_inverse(m):
     inverse = inverse_from_cholesky(cholesky_with_jitter(A))
     np.testing.assert_array_equal(inverse, inverse.T)
     np.testing.assert_allclose(inverse @ A, np.eye(m), atol=1e-10)
+
+
+@pytest.mark.parametrize("lower", [True, False])
+@pytest.mark.parametrize("order", ["F", "C"])
+def test_cholesky_solve_matches_a_dense_solve(lower, order):
+    # Vectors go through two BLAS trsv calls (either triangle, either memory
+    # order of the factor), matrices through cho_solve; b is left untouched.
+    from scipy import linalg
+
+    from skhypergrad._quadratic import cholesky_solve
+
+    rng = np.random.default_rng(1)
+    F = rng.normal(size=(40, 40))
+    A = F @ F.T + 40 * np.eye(40)
+    c, flag = linalg.cho_factor(A, lower=lower)
+    factor = (np.asarray(c, order=order), flag)
+    for b in (rng.normal(size=40), rng.normal(size=(40, 3))):
+        before = b.copy()
+        np.testing.assert_allclose(
+            cholesky_solve(factor, b), np.linalg.solve(A, b), rtol=1e-12
+        )
+        np.testing.assert_array_equal(b, before)

@@ -229,6 +229,17 @@ def test_newton_equals_sklearn_multinomial_logistic_regression(fit_intercept):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-8)
 
 
+def test_softmax_curvature_map_is_the_product_with_the_second_derivative():
+    rng = np.random.default_rng(3)
+    loss = MultinomialLogLoss(4)
+    Z, y = 5.0 * rng.normal(size=(6, 4)), rng.integers(0, 4, size=6)
+    U = rng.normal(size=(6, 4))
+    d2 = loss.derivatives(y, Z)[2]
+    np.testing.assert_allclose(
+        loss.curvature_map(Z)(U), np.einsum("ikm,im->ik", d2, U), rtol=1e-12, atol=1e-15
+    )
+
+
 def test_multinomial_structured_hessian_equals_the_blocks():
     from skhypergrad._smooth import augment, weighted_gram
 
