@@ -46,10 +46,10 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
         Maximum number of iterations of the outer search.
     tol : float, default=1e-6
         For one ``C``, the search stops when a further step is predicted to
-        lower the criterion by less than ``tol`` times its value (which
-        locates ``C`` to about ``sqrt(tol)`` in ``log(C)``), or when its bracket
-        is narrower than ``tol`` in ``log(C)``; for several, L-BFGS-B's
-        projected-gradient tolerance relative to the criterion at the start.
+        lower the criterion by less than ``tol`` times its value, or when
+        its bracket is narrower than ``tol`` in ``log(C)``. For several,
+        L-BFGS-B's projected-gradient tolerance relative to the criterion at
+        the start.
     n_restarts : int, default=0
         Extra L-BFGS-B starts for several ``C``, log-uniform in the bounds.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"

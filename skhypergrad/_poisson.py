@@ -42,10 +42,10 @@ class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimato
         Maximum number of iterations of the outer search.
     tol : float, default=1e-6
         For one alpha, the search stops when a further step is predicted to
-        lower the criterion by less than ``tol`` times its value (which
-        locates alpha to about ``sqrt(tol)`` in ``log(alpha)``), or when its bracket
-        is narrower than ``tol`` in ``log(alpha)``; for several, L-BFGS-B's
-        projected-gradient tolerance relative to the criterion at the start.
+        lower the criterion by less than ``tol`` times its value, or when
+        its bracket is narrower than ``tol`` in ``log(alpha)``. For several,
+        L-BFGS-B's projected-gradient tolerance relative to the criterion at
+        the start.
     n_restarts : int, default=0
         Extra L-BFGS-B starts for several alphas, log-uniform in the bounds.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
