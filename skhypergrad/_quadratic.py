@@ -89,13 +89,9 @@ def cholesky_solve(factor, b):
     first_trans = 0 if lower else 1
     if not c.flags.f_contiguous:
         c, lower, first_trans = c.T, not lower, 1 - first_trans
-    trsv = _trsv(c)
+    trsv = blas.get_blas_funcs("trsv", (c,))
     y = trsv(c, b, lower=lower, trans=first_trans)
     return trsv(c, y, lower=lower, trans=1 - first_trans, overwrite_x=True)
-
-
-def _trsv(c):
-    return blas.get_blas_funcs("trsv", (c,))
 
 
 def symmetrize_lower(A, block=512):

@@ -247,9 +247,10 @@ def _refine_bracket(evaluate, record, first, second, xtol, max_iter):
     the cubic through the bracket's ends (:func:`_cubic_step`). Stops when the
     bracket is narrower than ``xtol``, when the derivative is below ``xtol``
     relative to the criterion, or when the next step is predicted to lower the
-    criterion by less than ``xtol`` times its value (:func:`_predicted_gain`):
-    near the minimum the criterion changes with the square of the error in
-    ``x``, so an error of ``sqrt(xtol)`` changes it by about ``xtol``.
+    criterion by less than ``xtol`` times its value (:func:`_predicted_gain`).
+    Near the minimum the criterion changes with the square of the error in
+    ``x``: the last rule usually stops the search first, with ``x`` known to
+    about the square root of what a bracket of width ``xtol`` would give.
     """
     lo, hi = sorted([first, second], key=lambda end: end[0])
     before, last = first, second
