@@ -249,8 +249,8 @@ def _refine_bracket(evaluate, record, first, second, xtol, max_iter):
     relative to the criterion, or when the next step is predicted to lower the
     criterion by less than ``xtol`` times its value (:func:`_predicted_gain`).
     Near the minimum the criterion changes with the square of the error in
-    ``x``: the last rule usually stops the search first, with ``x`` known to
-    about the square root of what a bracket of width ``xtol`` would give.
+    ``x``: the last rule usually stops the search first, long before the
+    bracket is ``xtol`` wide.
     """
     lo, hi = sorted([first, second], key=lambda end: end[0])
     before, last = first, second
