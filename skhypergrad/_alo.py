@@ -125,7 +125,7 @@ class ApproximateLeaveOneOut:
         _, d1, d2, d3 = solver.loss.derivatives(solver.y, state.z)
         H_inv = state.hessian.inverse()
         Hm = block_quadratic_forms(X1, H_inv, K)
-        g, Q = s[:, None] * d1, s[:, None, None] * d2
+        g, Q = s[:, None] * d1, s[:, None, None] * np.asarray(d2)
         shrink = np.eye(K) - Q @ Hm  # M_i^{-1}
         r = np.linalg.solve(shrink, g[:, :, None])[:, :, 0]
         t = np.einsum("ikl,il->ik", Hm, r)

@@ -122,20 +122,19 @@ class DenseCurvature:
     None). ``owner`` is the :class:`~skhypergrad._smooth.NewtonSolver`, which
     forms the data Hessian (``data_hessian``), adds the penalty's
     (``penalise``), and gives products (``hessian_product``) and the diagonal
-    (``hessian_diagonal``) at the point of predictions ``z`` and loss
-    curvature ``d2``.
+    (``hessian_diagonal``) at the point of loss curvature ``d2``.
     """
 
-    def step_hessian(self, owner, z, d2, pen):
+    def step_hessian(self, owner, d2, pen):
         """The :class:`DenseHessian` at this point."""
-        return DenseHessian(owner.penalise(owner.data_hessian(z, d2), pen))
+        return DenseHessian(owner.penalise(owner.data_hessian(d2), pen))
 
-    def after_solve(self, owner, hessian, z, d2):
+    def after_solve(self, owner, hessian, d2):
         """Nothing to update."""
 
-    def final_hessian(self, owner, z, d2, pen, current):
+    def final_hessian(self, owner, d2, pen, current):
         """``current``, or the step solver at the solution."""
-        return current if current is not None else self.step_hessian(owner, z, d2, pen)
+        return current if current is not None else self.step_hessian(owner, d2, pen)
 
 
 class LaggedPreconditioner(DenseCurvature):
@@ -157,10 +156,10 @@ class LaggedPreconditioner(DenseCurvature):
         self._factor = None
         self._pen = None
 
-    def step_hessian(self, owner, z, d2, pen):
+    def step_hessian(self, owner, d2, pen):
         """An :class:`IterativeHessian` preconditioned by the lagged factor."""
         if self.reference is None:
-            self.reference = owner.data_hessian(z, d2)
+            self.reference = owner.data_hessian(d2)
             self._factor = None
         if self._factor is None or not np.array_equal(pen, self._pen):
             self._factor = cholesky_with_jitter(
@@ -169,20 +168,20 @@ class LaggedPreconditioner(DenseCurvature):
             self._pen = pen.copy()
         factor = self._factor
         return IterativeHessian(
-            owner.hessian_product(z, d2, pen),
+            owner.hessian_product(d2, pen),
             lambda r: cholesky_solve(factor, r),
         )
 
-    def after_solve(self, owner, hessian, z, d2):
+    def after_solve(self, owner, hessian, d2):
         """Rebuild the reference at this point if the last solve was slow."""
         if hessian.n_iter > _REFRESH_AFTER:
-            self.reference = owner.data_hessian(z, d2)
+            self.reference = owner.data_hessian(d2)
             self._factor = None
 
-    def final_hessian(self, owner, z, d2, pen, current):
+    def final_hessian(self, owner, d2, pen, current):
         """The Hessian at the solution, formed and factored; it becomes the
         reference (and, for ``pen``, the factor) of the next solves."""
-        self.reference = owner.data_hessian(z, d2)
+        self.reference = owner.data_hessian(d2)
         hessian = DenseHessian(owner.penalise(self.reference.copy(), pen))
         self._factor, self._pen = hessian.factor, pen.copy()
         return hessian
@@ -192,9 +191,7 @@ class DiagonalPreconditioner(DenseCurvature):
     """Conjugate gradient throughout, preconditioned by the inverse of the
     Hessian's diagonal: memory ``O(m)`` beyond the data."""
 
-    def step_hessian(self, owner, z, d2, pen):
+    def step_hessian(self, owner, d2, pen):
         """An :class:`IterativeHessian` preconditioned by the diagonal."""
-        inverse = 1.0 / owner.hessian_diagonal(z, d2, pen)
-        return IterativeHessian(
-            owner.hessian_product(z, d2, pen), lambda r: inverse * r
-        )
+        inverse = 1.0 / owner.hessian_diagonal(d2, pen)
+        return IterativeHessian(owner.hessian_product(d2, pen), lambda r: inverse * r)

@@ -104,17 +104,15 @@ class MultinomialLogLoss:
         value : ndarray of shape (n_samples,)
         d1 : ndarray of shape (n_samples, K)
             ``p - e_y``.
-        d2 : ndarray of shape (n_samples, K, K)
-            ``diag(p) - p p^T``.
+        d2 : SoftmaxCurvature
+            The ``K x K`` matrices ``diag(p) - p p^T``, held as ``p``.
         d3 : SoftmaxThirdDerivative
-            The ``(n_samples, K, K, K)`` tensor, held as ``p`` (nothing is
-            computed until it is used).
+            The ``(n_samples, K, K, K)`` tensor, held as ``p``.
         """
         value, P = self._value_and_proba(y, Z)
         d1 = P.copy()
         d1[np.arange(len(y)), y] -= 1.0
-        d2 = P[:, :, None] * (np.eye(self.n_outputs) - P[:, None, :])
-        return value, d1, d2, SoftmaxThirdDerivative(P)
+        return value, d1, SoftmaxCurvature(P), SoftmaxThirdDerivative(P)
 
     def criterion(self, y, Z):
         """Selection criterion per sample and its derivative in ``Z``."""
@@ -122,40 +120,61 @@ class MultinomialLogLoss:
         P[np.arange(len(y)), y] -= 1.0
         return value, P
 
-    def curvature_map(self, Z):
-        """``U -> (diag(p) - p p^T) u`` of every sample (rows of ``U``), in
-        ``O(K)`` per sample instead of the ``O(K^2)`` of the dense second
-        derivative: the product in conjugate-gradient Newton steps."""
-        P = np.exp(Z - _row_logsumexp(Z)[:, None])
+    @staticmethod
+    def _value_and_proba(y, Z):
+        lse = _row_logsumexp(Z)
+        return lse - Z[np.arange(len(y)), y], np.exp(Z - lse[:, None])
 
-        def apply(U):
-            return P * (U - np.einsum("ik,ik->i", P, U)[:, None])
 
-        return apply
+class SoftmaxCurvature:
+    """Second derivative ``diag(p) - p p^T`` of the softmax log-loss of every
+    sample, held as its probabilities ``P`` of shape (n_samples, K).
 
-    def weighted_hessian(self, X1, weights, Z):
-        """``sum_i weights_i (diag(p_i) - p_i p_i^T) kron x_i x_i^T``, class-major.
+    What Newton's method needs of it costs ``O(K)`` per sample
+    (:meth:`apply`, :meth:`diagonal`) or one symmetric product
+    (:meth:`weighted_gram`); ``np.asarray`` builds the ``(n_samples, K, K)``
+    array.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, K)
+    """
+
+    def __init__(self, P):
+        self.P = P
+
+    def apply(self, U):
+        """``(diag(p_i) - p_i p_i^T) u_i`` of every row ``u_i`` of ``U``."""
+        P = self.P
+        return P * (U - np.einsum("ik,ik->i", P, U)[:, None])
+
+    def diagonal(self):
+        """``p_ik (1 - p_ik)``, of shape (n_samples, K)."""
+        return self.P * (1.0 - self.P)
+
+    def weighted_gram(self, X1, weights):
+        """``sum_i weights_i (diag(p_i) - p_i p_i^T) kron x_i x_i^T``, class-major,
+        for a dense ``X1``.
 
         The ``diag(p)`` part is block diagonal (one weighted Gram matrix per
         class) and the ``p p^T`` part is ``V^T V`` with ``V = [sqrt(s) p_k x]_k``:
         one symmetric product instead of ``K (K + 1) / 2`` blocks.
         """
-        P = np.exp(Z - _row_logsumexp(Z)[:, None])
+        P = self.P
         n, q = X1.shape
-        K = self.n_outputs
+        K = P.shape[1]
         root = np.sqrt(weights)[:, None]
-        V = (root * P)[:, :, None] * X1[:, None, :]  # (n, K, q)
-        V = V.reshape(n, K * q)
-        hessian = -(V.T @ V)
+        V = ((root * P)[:, :, None] * X1[:, None, :]).reshape(n, K * q)
+        gram = -(V.T @ V)
         for k in range(K):
             scaled = X1 * np.sqrt(weights * P[:, k])[:, None]
-            hessian[k * q : (k + 1) * q, k * q : (k + 1) * q] += scaled.T @ scaled
-        return hessian
+            gram[k * q : (k + 1) * q, k * q : (k + 1) * q] += scaled.T @ scaled
+        return gram
 
-    @staticmethod
-    def _value_and_proba(y, Z):
-        lse = _row_logsumexp(Z)
-        return lse - Z[np.arange(len(y)), y], np.exp(Z - lse[:, None])
+    def __array__(self, dtype=None, copy=None):
+        P = self.P
+        dense = P[:, :, None] * (np.eye(P.shape[1]) - P[:, None, :])
+        return dense if dtype is None else dense.astype(dtype)
 
 
 class SoftmaxThirdDerivative:

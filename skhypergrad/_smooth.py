@@ -186,14 +186,15 @@ class NewtonSolver:
             grad[self._intercept_index()] += total / np.sqrt(self.n_outputs)
         return objective, z, grad, d2
 
-    def data_hessian(self, z, d2):
+    def data_hessian(self, d2):
         """``sum_i s_i A_i^T l''_i A_i``: the Hessian without the penalty."""
         s = self.sample_weight
         K, q = self.n_outputs, self.X1.shape[1]
         if K == 1:
             return weighted_gram(self.X1, s * d2)
-        if hasattr(self.loss, "weighted_hessian") and not sp.issparse(self.X1):
-            return self.loss.weighted_hessian(self.X1, s, z)
+        if hasattr(d2, "weighted_gram") and not sp.issparse(self.X1):
+            return d2.weighted_gram(self.X1, s)
+        d2 = np.asarray(d2)
         hessian = np.empty((K * q, K * q))
         for k in range(K):
             for m in range(k, K):
@@ -210,15 +211,14 @@ class NewtonSolver:
             hessian[np.ix_(index, index)] += 1.0 / self.n_outputs
         return hessian
 
-    def hessian_product(self, z, d2, pen):
-        """``v -> H v`` at the point of predictions ``z`` and loss curvature
-        ``d2``: ``O(n K q)`` per product."""
+    def hessian_product(self, d2, pen):
+        """``v -> H v`` at the point of loss curvature ``d2``: ``O(n K q)`` per
+        product."""
         s, X1, K = self.sample_weight, self.X1, self.n_outputs
-        apply_curvature = _curvature_map(self.loss, z, d2)
-        weight = s if K == 1 else s[:, None]
 
         def product(v):
-            curved = weight * apply_curvature(self.predictor(X1, v))
+            u = self.predictor(X1, v)
+            curved = s * d2 * u if K == 1 else s[:, None] * _apply_curvature(d2, u)
             result = self.input_gradient(X1, curved) + pen * v
             if self._centre_intercepts:
                 index = self._intercept_index()
@@ -227,11 +227,16 @@ class NewtonSolver:
 
         return product
 
-    def hessian_diagonal(self, z, d2, pen):
+    def hessian_diagonal(self, d2, pen):
         """The diagonal of the Hessian, ``O(n K q)``."""
         s, X1 = self.sample_weight, self.X1
         squares = X1.multiply(X1) if sp.issparse(X1) else X1 * X1
-        curvature = d2 if self.n_outputs == 1 else np.einsum("ikk->ik", d2)
+        if self.n_outputs == 1:
+            curvature = d2
+        elif hasattr(d2, "diagonal"):
+            curvature = d2.diagonal()
+        else:
+            curvature = np.einsum("ikk->ik", d2)
         diagonal = self.input_gradient(
             squares, s[:, None] * curvature.reshape(len(s), -1)
         )
@@ -266,9 +271,9 @@ class NewtonSolver:
             if done:  # the derivatives at the final point were all that was left
                 hessian = None
                 break
-            hessian = self._curvature.step_hessian(self, z, d2, pen)
+            hessian = self._curvature.step_hessian(self, d2, pen)
             step = hessian.solve(grad, rtol=_NEWTON_RTOL)
-            self._curvature.after_solve(self, hessian, z, d2)
+            self._curvature.after_solve(self, hessian, d2)
             decrement = grad @ step
             scale = max(1.0, abs(objective))
             small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
@@ -313,7 +318,7 @@ class NewtonSolver:
             )
         # The solver for the adjoint, at the solution (``hessian``, when set,
         # was built at this very point by the last iteration).
-        hessian = self._curvature.final_hessian(self, z, d2, pen, hessian)
+        hessian = self._curvature.final_hessian(self, d2, pen, hessian)
         self._coef = coef
         return SmoothState(coef=coef, z=z, hessian=hessian, lam=pen)
 
@@ -333,12 +338,10 @@ class NewtonSolver:
         return None, None
 
 
-def _curvature_map(loss, z, d2):
-    """``u -> l''(z) u`` per sample: the loss's own rule when it has one
-    (``curvature_map``, e.g. the softmax's ``O(K)`` per sample), else the
-    product with ``d2``."""
-    if hasattr(loss, "curvature_map"):
-        return loss.curvature_map(z)
-    if d2.ndim == 1:
-        return lambda u: d2 * u
-    return lambda u: np.einsum("ikm,im->ik", d2, u)
+def _apply_curvature(d2, u):
+    """``l''(z_i) u_i`` of every sample for several outputs: the loss's own
+    product when ``d2`` has one (the softmax's, ``O(K)`` per sample), else
+    the product with the ``(n, K, K)`` array."""
+    if hasattr(d2, "apply"):
+        return d2.apply(u)
+    return np.einsum("ikm,im->ik", d2, u)

@@ -232,7 +232,9 @@ def test_softmax_third_derivative_is_the_derivative_of_the_second():
     for m in range(4):
         shift = np.zeros(4)
         shift[m] = step
-        expected = loss.derivatives(y, Z + shift)[2] - loss.derivatives(y, Z - shift)[2]
+        expected = np.asarray(loss.derivatives(y, Z + shift)[2]) - np.asarray(
+            loss.derivatives(y, Z - shift)[2]
+        )
         np.testing.assert_allclose(
             tensor[..., m], expected / (2 * step), rtol=1e-7, atol=1e-10
         )

@@ -229,14 +229,24 @@ def test_newton_equals_sklearn_multinomial_logistic_regression(fit_intercept):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-8)
 
 
-def test_softmax_curvature_map_is_the_product_with_the_second_derivative():
+def test_softmax_curvature_is_diag_p_minus_p_p_transposed():
+    # The dense array against softmax probabilities computed here, and the
+    # O(K) product and diagonal against the dense array.
     rng = np.random.default_rng(3)
     loss = MultinomialLogLoss(4)
     Z, y = 5.0 * rng.normal(size=(6, 4)), rng.integers(0, 4, size=6)
     U = rng.normal(size=(6, 4))
     d2 = loss.derivatives(y, Z)[2]
+    P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    expected = np.array([np.diag(p) - np.outer(p, p) for p in P])
+    # Entries are at most 1/4; the two softmaxes round differently (~1e-16).
+    np.testing.assert_allclose(np.asarray(d2), expected, rtol=1e-12, atol=1e-14)
+    dense = np.asarray(d2)
     np.testing.assert_allclose(
-        loss.curvature_map(Z)(U), np.einsum("ikm,im->ik", d2, U), rtol=1e-12, atol=1e-15
+        d2.apply(U), np.einsum("ikm,im->ik", dense, U), rtol=1e-12, atol=1e-15
+    )
+    np.testing.assert_allclose(
+        d2.diagonal(), np.einsum("ikk->ik", dense), rtol=1e-12, atol=1e-15
     )
 
 
@@ -248,13 +258,17 @@ def test_multinomial_structured_hessian_equals_the_blocks():
     X1 = augment(X, True)
     Z = X1 @ np.random.default_rng(2).normal(size=(X1.shape[1], 3))
     d2 = loss.derivatives(y, Z)[2]
+    dense = np.asarray(d2)
     q = X1.shape[1]
     expected = np.block(
-        [[weighted_gram(X1, weights * d2[:, k, m]) for m in range(3)] for k in range(3)]
+        [
+            [weighted_gram(X1, weights * dense[:, k, m]) for m in range(3)]
+            for k in range(3)
+        ]
     )
     assert expected.shape == (3 * q, 3 * q)
     np.testing.assert_allclose(
-        loss.weighted_hessian(X1, weights, Z), expected, rtol=1e-10, atol=1e-12
+        d2.weighted_gram(X1, weights), expected, rtol=1e-10, atol=1e-12
     )
 
 
