@@ -90,7 +90,7 @@ class ApproximateLeaveOneOut:
         """Criterion and its gradient in every coefficient's penalty, one output."""
         solver = self.solver
         X1, s = solver.X1, solver.sample_weight
-        _, d1, d2, d3 = solver.loss.derivatives(solver.y, state.z)
+        _, d1, d2, d3 = state.derivatives
         # X1 H^{-1} by one product with the inverse (dpotri): a GEMM, several
         # times faster than triangular solves with n right-hand sides.
         H_inv = state.hessian.inverse()
@@ -122,7 +122,7 @@ class ApproximateLeaveOneOut:
         solver = self.solver
         X1, s = solver.X1, solver.sample_weight
         K = solver.n_outputs
-        _, d1, d2, d3 = solver.loss.derivatives(solver.y, state.z)
+        _, d1, d2, d3 = state.derivatives
         H_inv = state.hessian.inverse()
         Hm = block_quadratic_forms(X1, H_inv, K)
         g, Q = s[:, None] * d1, s[:, None, None] * np.asarray(d2)

@@ -72,6 +72,7 @@ class SmoothState:
     z: np.ndarray  # linear predictor on the training rows
     hessian: object  # DenseHessian or IterativeHessian at coef
     lam: np.ndarray  # penalty of each coefficient (0 for the intercept)
+    derivatives: tuple  # the loss's (l, l', l'', l''') at z
 
     def solve(self, g):
         """Return ``H^{-1} g`` (to a relative residual of 1e-10 when iterative)."""
@@ -173,9 +174,11 @@ class NewtonSolver:
         return np.arange(self.n_outputs) * q + q - 1
 
     def first_order(self, coef, pen):
-        """Objective, predictor, gradient and loss curvature ``l''`` at ``coef``."""
+        """Objective, predictor, gradient and the loss's derivatives
+        ``(l, l', l'', l''')`` at ``coef``."""
         z = self.predictor(self.X1, coef)
-        value, d1, d2, _ = self.loss.derivatives(self.y, z)
+        derivatives = self.loss.derivatives(self.y, z)
+        value, d1 = derivatives[:2]
         s = self.sample_weight
         objective = s @ value + 0.5 * pen @ coef**2
         grad = self.input_gradient(self.X1, s[:, None] * d1.reshape(len(s), -1))
@@ -184,7 +187,7 @@ class NewtonSolver:
             total = self._intercept_sum(coef)
             objective += 0.5 * total**2
             grad[self._intercept_index()] += total / np.sqrt(self.n_outputs)
-        return objective, z, grad, d2
+        return objective, z, grad, derivatives
 
     def data_hessian(self, d2):
         """``sum_i s_i A_i^T l''_i A_i``: the Hessian without the penalty."""
@@ -267,7 +270,8 @@ class NewtonSolver:
         previous_decrement = np.inf
         done = False
         for _ in range(_MAX_NEWTON):
-            objective, z, grad, d2 = self.first_order(coef, pen)
+            objective, z, grad, derivatives = self.first_order(coef, pen)
+            d2 = derivatives[2]
             if done:  # the derivatives at the final point were all that was left
                 hessian = None
                 break
@@ -320,7 +324,9 @@ class NewtonSolver:
         # was built at this very point by the last iteration).
         hessian = self._curvature.final_hessian(self, d2, pen, hessian)
         self._coef = coef
-        return SmoothState(coef=coef, z=z, hessian=hessian, lam=pen)
+        return SmoothState(
+            coef=coef, z=z, hessian=hessian, lam=pen, derivatives=derivatives
+        )
 
     def _line_search(self, coef, step, objective, decrement, pen):
         """Backtracking (Armijo) line search along the Newton step.
