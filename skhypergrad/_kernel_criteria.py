@@ -34,7 +34,7 @@ from scipy import linalg
 from scipy.linalg import blas, lapack
 
 from ._kernel_gradients import contract_kernel_gradient, training_kernel
-from ._quadratic import cholesky_with_jitter, symmetrize_lower
+from ._quadratic import cholesky_solve, cholesky_with_jitter, symmetrize_lower
 
 
 @dataclass
@@ -90,10 +90,10 @@ def solve_dual(G, y, w, fit_intercept):
             "this data (ExpSineSquared, for one, is not on several features) or "
             "raise the lower bound of alpha_bounds."
         ) from None
-    coef = linalg.cho_solve(factor, y, check_finite=False)
+    coef = cholesky_solve(factor, y)
     if not fit_intercept:
         return DualSolution(factor, coef, np.zeros(y.shape[1]), None, 0.0)
-    v = linalg.cho_solve(factor, w, check_finite=False)
+    v = cholesky_solve(factor, w)
     wv = float(w @ v)
     if not wv > 0:
         raise ValueError("The intercept needs at least one positive sample weight.")
@@ -219,7 +219,7 @@ def kfold_terms(K, alpha, data, splits):
         Q = s[test, None] * residual
         value += float(np.sum(Q * residual))
         lam = w[train, None] * (cross.T @ Q)
-        adjoint = linalg.cho_solve(sol.factor, lam, check_finite=False)
+        adjoint = cholesky_solve(sol.factor, lam)
         if data.fit_intercept:
             adjoint += np.outer(sol.v, (Q.sum(axis=0) - sol.v @ lam) / sol.wv)
         d_alpha += float(np.sum(adjoint * sol.coef))

@@ -182,12 +182,12 @@ class _PrimalFactor:
         A = solver._gram.copy()
         A[np.diag_indices_from(A)] += lam
         self._factor = cholesky_with_jitter(A)
-        self.coef = linalg.cho_solve(self._factor, solver._Xty, check_finite=False)
+        self.coef = cholesky_solve(self._factor, solver._Xty)
         self.residual = self.design.y - self.design.matmul(self.coef)
 
     def solve_adjoint(self, g):
         """Return ``A^{-1} g``."""
-        return linalg.cho_solve(self._factor, g, check_finite=False)
+        return cholesky_solve(self._factor, g)
 
     def hat_terms(self):
         """Return ``B = X~ A^{-1}`` and the hat diagonal ``h~``."""
@@ -205,17 +205,13 @@ class _DualFactor:
         G[np.diag_indices_from(G)] += 1.0
         self._factor = cholesky_with_jitter(G)
         # r~ = (I - H~) y~ = G^{-1} y~ and w = diag(1/lam) X~^T G^{-1} y~.
-        self.residual = linalg.cho_solve(
-            self._factor, self.design.y, check_finite=False
-        )
+        self.residual = cholesky_solve(self._factor, self.design.y)
         self.coef = self.design.rmatmul(self.residual) / lam[:, None]
 
     def solve_adjoint(self, g):
         """Return ``A^{-1} g`` by the Woodbury identity."""
         scaled = g / self.lam[:, None]
-        inner = linalg.cho_solve(
-            self._factor, self.design.matmul(scaled), check_finite=False
-        )
+        inner = cholesky_solve(self._factor, self.design.matmul(scaled))
         return scaled - self.design.rmatmul(inner) / self.lam[:, None]
 
     def hat_terms(self):
