@@ -255,36 +255,36 @@ def _refine_bracket(evaluate, record, first, second, xtol, max_iter):
     lo, hi = sorted([first, second], key=lambda end: end[0])
     before, last = first, second
     step_before_last = hi[0] - lo[0]
+    target = _cubic_minimizer(before, last)
     while len(record.values) <= max_iter and hi[0] - lo[0] > xtol:
-        x = _cubic_minimizer(before, last)
         margin = 1e-3 * (hi[0] - lo[0])
         if (
-            x is None
-            or not lo[0] + margin < x < hi[0] - margin
-            or abs(x - last[0]) >= 0.5 * step_before_last
+            target is None
+            or not lo[0] + margin < target < hi[0] - margin
+            or abs(target - last[0]) >= 0.5 * step_before_last
         ):
-            x = _cubic_step(lo, hi)
+            target = _cubic_step(lo, hi)
         step_before_last = abs(last[0] - before[0])
-        point = evaluate(x)
+        point = evaluate(target)
         # A minimum stays between a downhill end (g < 0) and an uphill one.
         if point[2] < 0 and point[1] <= lo[1]:
             lo = point
         else:
             hi = point
         before, last = last, point
-        if _stationary(point, xtol) or _predicted_gain(before, last, lo, hi) <= (
+        target = _cubic_minimizer(before, last)
+        if _stationary(point, xtol) or _predicted_gain(target, last, lo, hi) <= (
             xtol * abs(point[1])
         ):
             break
     return _result(record)
 
 
-def _predicted_gain(before, last, lo, hi):
-    """How much lower than at ``last`` the criterion is at the minimiser of
-    the cubic through ``before`` and ``last``, to second order
-    (``|g| |step| / 2``); infinite when that minimiser is not in the bracket
-    ``(lo, hi)``, where the cubic is not to be trusted."""
-    target = _cubic_minimizer(before, last)
+def _predicted_gain(target, last, lo, hi):
+    """How much lower than at ``last`` the criterion is at ``target``, the
+    minimiser of the cubic through ``last`` and the point before, to second
+    order (``|g| |step| / 2``); infinite when ``target`` is None or outside
+    the bracket ``(lo, hi)``, where the cubic is not to be trusted."""
     if target is None or not lo[0] <= target <= hi[0]:
         return np.inf
     return 0.5 * abs(last[2]) * abs(target - last[0])
