@@ -49,8 +49,8 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV
 
 from skhypergrad import GradientKernelRidgeCV
-from skhypergrad._kernel_criteria import KernelCriterion, KernelData
-from skhypergrad._threads import shared_blas_threads
+from skhypergrad._core.threads import shared_blas_threads
+from skhypergrad._kernel.criteria import KernelCriterion, KernelData
 
 SECTIONS = {"A": ("a", "grid"), "B": ("b", "ard"), "C": ("c", "scaling")}
 ALPHAS = np.logspace(-8, 1, 10)

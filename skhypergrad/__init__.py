@@ -6,10 +6,10 @@ cross-validation, k-fold or held-out error), as in Bengio (2000),
 "Gradient-based optimization of hyperparameters", Neural Computation 12(8).
 """
 
-from ._kernel_ridge import GradientKernelRidgeCV
-from ._logistic import GradientLogisticRegressionCV
-from ._poisson import GradientPoissonRegressorCV
-from ._ridge import GradientRidgeCV
+from ._glm.logistic import GradientLogisticRegressionCV
+from ._glm.poisson import GradientPoissonRegressorCV
+from ._kernel.estimator import GradientKernelRidgeCV
+from ._ridge.estimator import GradientRidgeCV
 
 __version__ = "0.1.0.dev0"
 

@@ -1,5 +1,5 @@
 """Run the demo: ``python -m skhypergrad [--csv PATH --target COLUMN]``."""
 
-from ._demo import main
+from ._cli.demo import main
 
 raise SystemExit(main())

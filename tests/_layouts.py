@@ -3,7 +3,7 @@ features, two groups, or one per feature."""
 
 import numpy as np
 
-from skhypergrad._params import PenaltyLayout
+from skhypergrad._core.layout import PenaltyLayout
 
 LOG_BOUNDS = np.log([1e-6, 1e6])
 

@@ -9,9 +9,9 @@ import scipy.sparse as sp
 from _layouts import layout_for
 from sklearn.model_selection import LeaveOneOut
 
-from skhypergrad._alo import ApproximateLeaveOneOut, block_quadratic_forms
-from skhypergrad._losses import BinaryLogLoss, MultinomialLogLoss
-from skhypergrad._smooth import NewtonSolver, augment
+from skhypergrad._glm.alo import ApproximateLeaveOneOut, block_quadratic_forms
+from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss
+from skhypergrad._glm.newton import NewtonSolver, augment
 
 
 def multinomial_data(n=60, p=4, n_classes=3, seed=0):

@@ -8,15 +8,19 @@ from _finite_differences import central_differences
 from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import KFold, LeaveOneOut, cross_val_score
 
-from skhypergrad._criteria import (
+from skhypergrad._core.layout import PenaltyLayout
+from skhypergrad._ridge.criteria import (
     KFoldCriterion,
     LeaveOneOutCriterion,
     SharedAlphaCriterion,
     make_folds,
 )
-from skhypergrad._design import CentredDesign
-from skhypergrad._params import PenaltyLayout
-from skhypergrad._spectral import SpectralBasis, SpectralKFold, SpectralLeaveOneOut
+from skhypergrad._ridge.design import CentredDesign
+from skhypergrad._ridge.spectral import (
+    SpectralBasis,
+    SpectralKFold,
+    SpectralLeaveOneOut,
+)
 
 LOG_BOUNDS = np.log([1e-6, 1e6])
 # (n_samples, n_features): the primal p x p path and the dual n x n path.
@@ -333,7 +337,7 @@ def test_closed_form_gradient_equals_reverse_mode_cholesky():
 
 @pytest.mark.parametrize("m", [5, 700])  # 700: more than one block of rows
 def test_inverse_from_cholesky_is_the_full_symmetric_inverse(m):
-    from skhypergrad._quadratic import cholesky_with_jitter, inverse_from_cholesky
+    from skhypergrad._ridge.solver import cholesky_with_jitter, inverse_from_cholesky
 
     rng = np.random.default_rng(0)
     F = rng.normal(size=(m, m))
@@ -350,7 +354,7 @@ def test_cholesky_solve_matches_a_dense_solve(lower, order):
     # order of the factor), matrices through cho_solve; b is left untouched.
     from scipy import linalg
 
-    from skhypergrad._quadratic import cholesky_solve
+    from skhypergrad._ridge.solver import cholesky_solve
 
     rng = np.random.default_rng(1)
     F = rng.normal(size=(40, 40))

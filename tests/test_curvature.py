@@ -15,9 +15,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from skhypergrad import GradientLogisticRegressionCV
-from skhypergrad._losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
-from skhypergrad._smooth import NewtonSolver, choose_curvature
-from skhypergrad._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
+from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
+from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
+from skhypergrad._glm.newton import NewtonSolver, choose_curvature
 
 CURVATURES = ["dense", "exact", "diagonal"]
 LOSSES = {

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from skhypergrad import _demo as demo
-from skhypergrad._demo import main
+from skhypergrad._cli import demo as demo
+from skhypergrad._cli.demo import main
 
 ESTIMATORS = (
     "GradientRidgeCV()",

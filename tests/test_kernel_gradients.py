@@ -17,17 +17,17 @@ from sklearn.gaussian_process.kernels import (
     WhiteKernel,
 )
 
-from skhypergrad._kernel_criteria import (
+from skhypergrad._kernel.criteria import (
     KernelCriterion,
     KernelData,
     factor_in_place,
 )
-from skhypergrad._kernel_gradients import (
+from skhypergrad._kernel.gradients import (
     contract_kernel_gradient,
     training_kernel,
     white_leaves,
 )
-from skhypergrad._quadratic import symmetrize_lower
+from skhypergrad._ridge.solver import symmetrize_lower
 
 KERNELS = [
     RBF(1.3),

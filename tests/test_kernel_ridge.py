@@ -26,10 +26,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skhypergrad import GradientKernelRidgeCV, GradientRidgeCV
-from skhypergrad import _kernel_criteria as kernel_criteria
-from skhypergrad._kernel_criteria import KernelCriterion, KernelData
-from skhypergrad._kernel_gradients import training_kernel
-from skhypergrad._kernel_search import (
+from skhypergrad._kernel import criteria as kernel_criteria
+from skhypergrad._kernel.criteria import KernelCriterion, KernelData
+from skhypergrad._kernel.gradients import training_kernel
+from skhypergrad._kernel.search import (
     free_blocks,
     length_scale_columns,
     redundant_hyperparameters,

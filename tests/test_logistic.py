@@ -11,10 +11,10 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from skhypergrad import GradientLogisticRegressionCV
-from skhypergrad._alo import ApproximateLeaveOneOut
-from skhypergrad._losses import BinaryLogLoss, MultinomialLogLoss
-from skhypergrad._params import PenaltyLayout
-from skhypergrad._smooth import NewtonSolver
+from skhypergrad._core.layout import PenaltyLayout
+from skhypergrad._glm.alo import ApproximateLeaveOneOut
+from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss
+from skhypergrad._glm.newton import NewtonSolver
 
 
 def classification(n_classes=2, n=240, seed=0):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skhypergrad._optimize import SearchRecord, minimize_criterion
+from skhypergrad._core.optimize import SearchRecord, minimize_criterion
 
 BOUNDS = np.log([[1e-6, 1e6], [1e-6, 1e6]])
 CENTER = np.array([1.5, -2.0])

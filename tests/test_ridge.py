@@ -339,7 +339,7 @@ def test_many_more_features_than_samples():
 
 
 def test_scan_grid_does_not_repeat_the_initial_value():
-    from skhypergrad._optimize import scan_grid
+    from skhypergrad._core.optimize import scan_grid
 
     # log(1.0) = 0 is (up to rounding) a grid point: it must not appear twice,
     # or the bracketing search would stop on a zero-width bracket.

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skhypergrad._search1d import minimize_by_bracketing, minimize_per_target
+from skhypergrad._core.search1d import minimize_by_bracketing, minimize_per_target
 
 BOUNDS = np.log([1e-6, 1e6])
 

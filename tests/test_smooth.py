@@ -9,18 +9,18 @@ from _layouts import layout_for
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.model_selection import KFold, LeaveOneOut
 
-from skhypergrad._alo import ApproximateLeaveOneOut
-from skhypergrad._criteria import KFoldCriterion, LeaveOneOutCriterion, make_folds
-from skhypergrad._design import CentredDesign
-from skhypergrad._losses import (
+from skhypergrad._core.layout import PenaltyLayout
+from skhypergrad._glm.alo import ApproximateLeaveOneOut
+from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
+from skhypergrad._glm.losses import (
     BinaryLogLoss,
     MultinomialLogLoss,
     PoissonLoss,
     SquaredLoss,
 )
-from skhypergrad._params import PenaltyLayout
-from skhypergrad._smooth import NewtonSolver
-from skhypergrad._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
+from skhypergrad._glm.newton import NewtonSolver
+from skhypergrad._ridge.criteria import KFoldCriterion, LeaveOneOutCriterion, make_folds
+from skhypergrad._ridge.design import CentredDesign
 
 LOG_BOUNDS = np.log([1e-6, 1e6])
 LOSSES = {
@@ -251,7 +251,7 @@ def test_softmax_curvature_is_diag_p_minus_p_p_transposed():
 
 
 def test_multinomial_structured_hessian_equals_the_blocks():
-    from skhypergrad._smooth import augment, weighted_gram
+    from skhypergrad._glm.newton import augment, weighted_gram
 
     X, y, weights = multinomial_data()
     loss = MultinomialLogLoss(3)

@@ -3,7 +3,7 @@
 import pytest
 from threadpoolctl import ThreadpoolController, threadpool_info
 
-from skhypergrad._threads import shared_blas_threads, split_threads
+from skhypergrad._core.threads import shared_blas_threads, split_threads
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_shared_blas_threads_limits_and_restores():
 
 
 def test_numpys_pool_gets_the_spare_threads():
-    from skhypergrad._threads import _is_numpys
+    from skhypergrad._core.threads import _is_numpys
 
     controller = ThreadpoolController()
     pools = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]

@@ -115,7 +115,7 @@ def test_bad_parameters(data, params, error, match):
 def test_bound_warning_names_the_bound_that_switches_features_off():
     from sklearn.exceptions import ConvergenceWarning
 
-    from skhypergrad._optimize import warn_on_bounds
+    from skhypergrad._core.optimize import warn_on_bounds
 
     theta, bounds = np.log([1e-4, 1.0, 1e4]), np.log([1e-4, 1e4])
     with pytest.warns(ConvergenceWarning) as record:

@@ -5,13 +5,13 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.gaussian_process.kernels import RBF, Kernel
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _kernel_search
-from ._base import SearchParamsMixin
-from ._kernel_criteria import KernelCriterion, KernelData
-from ._optimize import warn_on_bounds
-from ._params import check_bounds, initial_theta
-from ._threads import shared_blas_threads
-from ._validation import check_criterion_weights, check_sample_weight, resolve_cv
+from .._core.estimator import SearchParamsMixin
+from .._core.layout import check_bounds, initial_theta
+from .._core.optimize import warn_on_bounds
+from .._core.threads import shared_blas_threads
+from .._core.validation import check_criterion_weights, check_sample_weight, resolve_cv
+from .._kernel.criteria import KernelCriterion, KernelData
+from . import search as _kernel_search
 
 
 class GradientKernelRidgeCV(

@@ -17,7 +17,7 @@ products, vectorised over targets that each have their own alpha.
 import numpy as np
 from scipy import linalg
 
-from ._design import CentredDesign
+from .._ridge.design import CentredDesign
 
 
 def _householder_complement(q):

@@ -6,7 +6,7 @@ Newton's method minimises it; its Hessian ``H = X1^T diag(s l'') X1 + diag(lam, 
 (``X1 = [X, 1]``) at the optimum serves the adjoint solve of the implicit
 function theorem (MATH.md section 1): ``dE/dlam_j = -(H^{-1} grad_beta E)_j w_j``.
 How the steps and the adjoint use ``H`` (factored, or conjugate gradient with
-Hessian-vector products) is :mod:`skhypergrad._curvature`'s business;
+Hessian-vector products) is :mod:`skhypergrad._glm.curvature`'s business;
 :func:`choose_curvature` picks the way from the problem's size.
 """
 
@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._curvature import DenseCurvature, DiagonalPreconditioner, LaggedPreconditioner
+from .._glm.curvature import (
+    DenseCurvature,
+    DiagonalPreconditioner,
+    LaggedPreconditioner,
+)
 
 _MAX_NEWTON = 100
 _MAX_HALVINGS = 50
@@ -88,14 +92,14 @@ class NewtonSolver:
     y : ndarray of shape (n_samples,)
     sample_weight : ndarray of shape (n_samples,)
     fit_intercept : bool
-    loss : a loss of :mod:`skhypergrad._losses`
+    loss : a loss of :mod:`skhypergrad._glm.losses`
     penalty_scale : float, default=1.0
         Coefficient ``lam_j`` is penalised by ``penalty_scale * lam_j``: for
         :class:`~sklearn.linear_model.PoissonRegressor`'s convention the sum of
         the training weights, so that each fold is the estimator fitted on it.
     curvature : {"auto", "exact", "dense", "diagonal"}, default="auto"
         How Newton steps and the adjoint solves use the Hessian
-        (:mod:`skhypergrad._curvature`). ``"exact"``: Newton steps by
+        (:mod:`skhypergrad._glm.curvature`). ``"exact"``: Newton steps by
         conjugate gradient preconditioned by the factored Hessian at the
         previous solution (:class:`LaggedPreconditioner`), and the Hessian at
         the solution formed and factored once for the adjoint (and the next

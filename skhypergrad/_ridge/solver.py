@@ -1,7 +1,7 @@
 """Ridge inner solves with one penalty per feature, by Cholesky factorisation.
 
 For penalties ``lam`` (one per feature) on the centred design ``X~`` of
-:mod:`skhypergrad._design`, the ridge solution is
+:mod:`skhypergrad._ridge.design`, the ridge solution is
 
     w = A^{-1} X~^T y~,     A = X~^T X~ + diag(lam)               (primal, p x p)
       = diag(1/lam) X~^T G^{-1} y~,   G = X~ diag(1/lam) X~^T + I  (dual, n x n)
@@ -20,7 +20,7 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import blas, lapack
 
-from ._design import CentredDesign
+from .._ridge.design import CentredDesign
 
 _MAX_JITTER_TRIES = 6
 

@@ -49,7 +49,7 @@ softmax's third derivative is applied without forming its ``n K^3`` tensor).
 import numpy as np
 import scipy.sparse as sp
 
-from ._smooth import weighted_gram
+from .._glm.newton import weighted_gram
 
 
 class ApproximateLeaveOneOut:

@@ -19,7 +19,7 @@ earlier point, the exact Hessian at the solution) and
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, cg
 
-from ._quadratic import cholesky_solve, cholesky_with_jitter, inverse_from_cholesky
+from .._ridge.solver import cholesky_solve, cholesky_with_jitter, inverse_from_cholesky
 
 # Iterations of one conjugate-gradient solve after which the lagged
 # preconditioner is rebuilt at the current coefficients.
@@ -119,7 +119,7 @@ class DenseCurvature:
     Newton step at a point), ``after_solve`` (what the strategy learns from
     that solve) and ``final_hessian`` (the solver for the adjoint at the
     solution; ``current`` is the step solver already built at that point, or
-    None). ``owner`` is the :class:`~skhypergrad._smooth.NewtonSolver`, which
+    None). ``owner`` is the :class:`~skhypergrad._glm.newton.NewtonSolver`, which
     forms the data Hessian (``data_hessian``), adds the penalty's
     (``penalise``), and gives products (``hessian_product``) and the diagonal
     (``hessian_diagonal``) at the point of loss curvature ``d2``.

@@ -6,10 +6,10 @@ from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import SearchParamsMixin
-from ._losses import PoissonLoss
-from ._smooth_search import tune_penalties
-from ._validation import check_sample_weight, resolve_cv
+from .._core.estimator import SearchParamsMixin
+from .._core.validation import check_sample_weight, resolve_cv
+from .._glm.losses import PoissonLoss
+from .._glm.search import tune_penalties
 
 
 class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimator):

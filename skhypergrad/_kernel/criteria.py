@@ -33,8 +33,8 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import blas, lapack
 
-from ._kernel_gradients import contract_kernel_gradient, training_kernel
-from ._quadratic import cholesky_solve, cholesky_with_jitter, symmetrize_lower
+from .._kernel.gradients import contract_kernel_gradient, training_kernel
+from .._ridge.solver import cholesky_solve, cholesky_with_jitter, symmetrize_lower
 
 
 @dataclass

@@ -23,9 +23,9 @@ from sklearn.gaussian_process.kernels import (
     Sum,
 )
 
-from ._kernel_criteria import KernelCriterion, KernelData, rescaled_system
-from ._kernel_gradients import contains_white, training_kernel, white_leaves
-from ._optimize import SearchRecord, minimize_criterion, scan_grid
+from .._core.optimize import SearchRecord, minimize_criterion, scan_grid
+from .._kernel.criteria import KernelCriterion, KernelData, rescaled_system
+from .._kernel.gradients import contains_white, training_kernel, white_leaves
 
 _SCAN_PER_DECADE = 4
 _SUBSAMPLE = 400

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._optimize import SearchRecord, SearchResult
+from .._core.optimize import SearchRecord, SearchResult
 
 
 def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._design import CentredDesign, CentredRows
-from ._quadratic import RidgeSolver
+from .._ridge.design import CentredDesign, CentredRows
+from .._ridge.solver import RidgeSolver
 
 
 @dataclass

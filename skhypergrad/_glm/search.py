@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._alo import ApproximateLeaveOneOut
-from ._optimize import SearchRecord, minimize_criterion, warn_on_bounds
-from ._params import PenaltyLayout, build_layout
-from ._search1d import minimize_by_bracketing
-from ._smooth import NewtonSolver, choose_curvature
-from ._smooth_criteria import SmoothKFoldCriterion, make_smooth_folds
-from ._threads import shared_blas_threads
+from .._core.layout import PenaltyLayout, build_layout
+from .._core.optimize import SearchRecord, minimize_criterion, warn_on_bounds
+from .._core.search1d import minimize_by_bracketing
+from .._core.threads import shared_blas_threads
+from .._glm.alo import ApproximateLeaveOneOut
+from .._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
+from .._glm.newton import NewtonSolver, choose_curvature
 
 
 @dataclass
@@ -40,7 +40,7 @@ class SmoothProblem:
     ----------
     X, y, sample_weight, fit_intercept
         Validated training data (``y`` 1-D, encoded for the loss).
-    loss : a loss of :mod:`skhypergrad._losses`
+    loss : a loss of :mod:`skhypergrad._glm.losses`
     kind : {"alo", "splits"}
     splits : list of (train, test) or None
     layout : PenaltyLayout

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._validation import check_scalar_param
+from .._core.validation import check_scalar_param
 
 
 class SearchParamsMixin:

@@ -1,17 +1,17 @@
 """Selection criteria for smooth losses, with implicit-function-theorem gradients.
 
 Each criterion is a callable ``theta -> (value, grad)`` like those of
-:mod:`skhypergrad._criteria`: ``value`` is the sample-weighted mean of the loss's
+:mod:`skhypergrad._ridge.criteria`: ``value`` is the sample-weighted mean of the loss's
 selection criterion on out-of-sample predictions, ``grad`` its gradient in
 ``theta`` (MATH.md sections 1 and 5). Approximate leave-one-out is in
-:mod:`skhypergrad._alo`.
+:mod:`skhypergrad._glm.alo`.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._smooth import NewtonSolver, augment
+from .._glm.newton import NewtonSolver, augment
 
 
 @dataclass

@@ -8,10 +8,10 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import SearchParamsMixin
-from ._losses import BinaryLogLoss, MultinomialLogLoss
-from ._smooth_search import tune_penalties
-from ._validation import check_sample_weight, resolve_cv
+from .._core.estimator import SearchParamsMixin
+from .._core.validation import check_sample_weight, resolve_cv
+from .._glm.losses import BinaryLogLoss, MultinomialLogLoss
+from .._glm.search import tune_penalties
 
 
 class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstimator):

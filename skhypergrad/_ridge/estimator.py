@@ -5,12 +5,12 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _ridge_search
-from ._base import SearchParamsMixin
-from ._optimize import warn_on_bounds
-from ._params import build_layout
-from ._threads import shared_blas_threads
-from ._validation import check_criterion_weights, check_sample_weight, resolve_cv
+from .._core.estimator import SearchParamsMixin
+from .._core.layout import build_layout
+from .._core.optimize import warn_on_bounds
+from .._core.threads import shared_blas_threads
+from .._core.validation import check_criterion_weights, check_sample_weight, resolve_cv
+from . import search as _ridge_search
 
 
 class GradientRidgeCV(

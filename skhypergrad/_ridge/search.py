@@ -14,18 +14,18 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.parallel import Parallel, delayed
 
-from ._criteria import (
+from .._core.layout import PenaltyLayout
+from .._core.optimize import SearchRecord, minimize_criterion, scan, scan_grid
+from .._core.search1d import minimize_per_target
+from .._ridge.criteria import (
     KFoldCriterion,
     LeaveOneOutCriterion,
     SharedAlphaCriterion,
     make_folds,
 )
-from ._design import CentredDesign
-from ._optimize import SearchRecord, minimize_criterion, scan, scan_grid
-from ._params import PenaltyLayout
-from ._quadratic import RidgeSolver
-from ._search1d import minimize_per_target
-from ._spectral import SpectralBasis, SpectralKFold, SpectralLeaveOneOut
+from .._ridge.design import CentredDesign
+from .._ridge.solver import RidgeSolver
+from .._ridge.spectral import SpectralBasis, SpectralKFold, SpectralLeaveOneOut
 
 
 @dataclass

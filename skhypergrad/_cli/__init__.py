@@ -1,0 +1,1 @@
+"""The command-line demo and its CSV input."""

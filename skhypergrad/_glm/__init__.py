@@ -1,0 +1,2 @@
+"""Generalised linear models: losses, Newton solves, k-fold and ALO criteria,
+estimators."""

@@ -1,0 +1,1 @@
+"""Kernel ridge: kernel-gradient contractions, dual criteria, start, estimator."""

@@ -1,0 +1,1 @@
+"""Ridge regression: centred design, eigen path, Cholesky criteria, estimator."""
