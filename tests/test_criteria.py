@@ -337,7 +337,7 @@ def test_closed_form_gradient_equals_reverse_mode_cholesky():
 
 @pytest.mark.parametrize("m", [5, 700])  # 700: more than one block of rows
 def test_inverse_from_cholesky_is_the_full_symmetric_inverse(m):
-    from skhypergrad._ridge.solver import cholesky_with_jitter, inverse_from_cholesky
+    from skhypergrad._core.cholesky import cholesky_with_jitter, inverse_from_cholesky
 
     rng = np.random.default_rng(0)
     F = rng.normal(size=(m, m))
@@ -354,7 +354,7 @@ def test_cholesky_solve_matches_a_dense_solve(lower, order):
     # order of the factor), matrices through cho_solve; b is left untouched.
     from scipy import linalg
 
-    from skhypergrad._ridge.solver import cholesky_solve
+    from skhypergrad._core.cholesky import cholesky_solve
 
     rng = np.random.default_rng(1)
     F = rng.normal(size=(40, 40))

@@ -17,17 +17,13 @@ from sklearn.gaussian_process.kernels import (
     WhiteKernel,
 )
 
-from skhypergrad._kernel.criteria import (
-    KernelCriterion,
-    KernelData,
-    factor_in_place,
-)
+from skhypergrad._core.cholesky import factor_in_place, symmetrize_lower
+from skhypergrad._kernel.criteria import KernelCriterion, KernelData
 from skhypergrad._kernel.gradients import (
     contract_kernel_gradient,
     training_kernel,
     white_leaves,
 )
-from skhypergrad._ridge.solver import symmetrize_lower
 
 KERNELS = [
     RBF(1.3),

@@ -19,7 +19,7 @@ earlier point, the exact Hessian at the solution) and
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, cg
 
-from .._ridge.solver import cholesky_solve, cholesky_with_jitter, inverse_from_cholesky
+from .._core.cholesky import cholesky_solve, cholesky_with_jitter, inverse_from_cholesky
 
 # Iterations of one conjugate-gradient solve after which the lagged
 # preconditioner is rebuilt at the current coefficients.

@@ -33,8 +33,12 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import blas, lapack
 
+from .._core.cholesky import (
+    cholesky_solve,
+    factor_in_place,
+    symmetrize_lower,
+)
 from .._kernel.gradients import contract_kernel_gradient, training_kernel
-from .._ridge.solver import cholesky_solve, cholesky_with_jitter, symmetrize_lower
 
 
 @dataclass
@@ -100,24 +104,6 @@ def solve_dual(G, y, w, fit_intercept):
     intercept = (v @ y) / wv
     coef -= np.outer(v, intercept)
     return DualSolution(factor, coef, intercept, v, wv)
-
-
-def factor_in_place(G):
-    """Lower Cholesky factor of the symmetric ``G``, overwriting it.
-
-    On failure the matrix is restored from its untouched triangle and
-    :func:`~._quadratic.cholesky_with_jitter` adds jitter, with a warning.
-    """
-    if not G.flags.c_contiguous:
-        return cholesky_with_jitter(G)
-    diagonal = np.diag(G).copy()
-    F = G.T  # Fortran-ordered view: LAPACK works in place
-    L, info = lapack.dpotrf(F, lower=1, clean=0, overwrite_a=1)
-    if info == 0:
-        return L, True
-    symmetrize_lower(F.T)  # the upper triangle of F still holds G
-    F[np.diag_indices_from(F)] = diagonal
-    return cholesky_with_jitter(F)
 
 
 def projected_inverse(solution):
