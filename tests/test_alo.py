@@ -10,7 +10,8 @@ from _layouts import layout_for
 from sklearn.model_selection import LeaveOneOut
 
 from skhypergrad._glm.alo import ApproximateLeaveOneOut, block_quadratic_forms
-from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss
+from skhypergrad._glm.derivatives import DenseSecondDerivative, DenseThirdDerivative
+from skhypergrad._glm.losses import BinaryLogLoss, Loss, MultinomialLogLoss
 from skhypergrad._glm.newton import NewtonSolver, augment
 
 
@@ -43,7 +44,7 @@ def alo(X, y, weights, fit_intercept, loss, layout):
     )
 
 
-class CoupledQuadraticLoss:
+class CoupledQuadraticLoss(Loss):
     """``l = (z - y)^T S (z - y)`` with a fixed, non-diagonal ``S``: a
     multi-output loss whose outputs interact, for which ALO is exact."""
 
@@ -60,8 +61,9 @@ class CoupledQuadraticLoss:
         R = Z - y
         n, K = R.shape
         value = np.einsum("ik,kl,il->i", R, self.S, R)
-        d2 = np.broadcast_to(2.0 * self.S, (n, K, K))
-        return value, 2.0 * R @ self.S, d2, np.zeros((n, K, K, K))
+        d2 = DenseSecondDerivative(np.broadcast_to(2.0 * self.S, (n, K, K)))
+        d3 = DenseThirdDerivative(np.zeros((n, K, K, K)))
+        return value, 2.0 * R @ self.S, d2, d3
 
     def criterion(self, y, Z):
         value, d1, _, _ = self.derivatives(y, Z)

@@ -12,11 +12,11 @@ from skhypergrad._core.layout import PenaltyLayout
 from skhypergrad._ridge.criteria import (
     KFoldCriterion,
     LeaveOneOutCriterion,
-    SharedAlphaCriterion,
     make_folds,
 )
 from skhypergrad._ridge.design import CentredDesign
 from skhypergrad._ridge.spectral import (
+    SharedAlphaCriterion,
     SpectralBasis,
     SpectralKFold,
     SpectralLeaveOneOut,

@@ -30,10 +30,10 @@ from skhypergrad._kernel import criteria as kernel_criteria
 from skhypergrad._kernel.criteria import KernelCriterion, KernelData
 from skhypergrad._kernel.gradients import training_kernel
 from skhypergrad._kernel.search import (
+    alpha_path,
     free_blocks,
     length_scale_columns,
     redundant_hyperparameters,
-    spectral_alpha_values,
 )
 
 FAMILIES = {
@@ -223,7 +223,7 @@ def test_alpha_scan_equals_the_cholesky_criterion(kind, fit_intercept):
     kernel = RBF([1.0, 2.0, 0.5])
     crit = KernelCriterion(KernelData(X, Y, weights, fit_intercept), kernel, kind)
     grid = np.log([1e-3, 0.1, 2.0, 50.0])
-    values = spectral_alpha_values(crit, kernel.theta, grid)
+    values = alpha_path(crit, kernel.theta).scan(grid)
     expected = [crit(np.r_[g, kernel.theta])[0] for g in grid]
     np.testing.assert_allclose(values, expected, rtol=1e-9)
 
@@ -264,7 +264,13 @@ def test_redundant_hyperparameters_are_held_fixed_with_a_warning():
     assert "k2__noise_level" in messages and "k1__k1__constant_value" in messages
     assert model.kernel_.k1.k1.constant_value == 2.0
     assert model.kernel_.k2.noise_level == 0.1
-    assert list(model.history_) == ["alpha", "k1__k2__length_scale", "score", "scan"]
+    assert list(model.history_) == [
+        "alpha",
+        "k1__k2__length_scale",
+        "score",
+        "phase",
+        "time",
+    ]
     assert redundant_hyperparameters(RBF() + ConstantKernel(), True) == [
         ("k2__constant_value", "an additive constant is absorbed by the intercept")
     ]
@@ -276,10 +282,10 @@ def test_history_and_attributes():
     X, Y, _ = problem()
     model = GradientKernelRidgeCV(RBF([1.0, 1.0, 1.0])).fit(X, Y[:, 0])
     history = model.history_
-    assert set(history) == {"alpha", "length_scale", "score", "scan"}
+    assert set(history) == {"alpha", "length_scale", "score", "phase", "time"}
     assert history["length_scale"].dtype == object
     assert history["length_scale"][-1].shape == (3,)
-    assert history["scan"][0] and not history["scan"][-1]
+    assert history["phase"][0] == "scan" and history["phase"][-1] != "scan"
     assert model.best_score_ == pytest.approx(np.max(history["score"]))
     assert model.n_iter_ > 0
     assert model.X_fit_.shape == X.shape and model.dual_coef_.shape == (len(X),)
@@ -308,7 +314,13 @@ def test_free_hyperparameters_are_located_past_the_fixed_ones():
     assert any(
         "k2__length_scale sits on its upper bound 0.5 for" in m for m in messages
     )
-    assert list(model.history_) == ["alpha", "k2__length_scale", "score", "scan"]
+    assert list(model.history_) == [
+        "alpha",
+        "k2__length_scale",
+        "score",
+        "phase",
+        "time",
+    ]
     best = int(np.argmax(model.history_["score"]))
     np.testing.assert_allclose(
         model.history_["k2__length_scale"][best], model.kernel_.k2.length_scale
@@ -354,7 +366,7 @@ def test_restarts_add_runs_and_max_iter_warns():
 def test_verbose_and_custom_optimizer(capsys):
     X, Y, _ = problem()
     GradientKernelRidgeCV(verbose=1).fit(X, Y[:, 0])
-    assert "[skhypergrad] iter" in capsys.readouterr().out
+    assert "[GradientKernelRidgeCV]" in capsys.readouterr().out
     calls = []
 
     def optimizer(obj_func, initial_theta, bounds):
@@ -366,7 +378,7 @@ def test_verbose_and_custom_optimizer(capsys):
     assert calls == [((2,), (2, 2), (2,))]
     last = {key: column[-1] for key, column in model.history_.items()}
     assert model.kernel_.length_scale == pytest.approx(last["length_scale"])
-    assert model.alpha_ == pytest.approx(last["alpha"]) and not last["scan"]
+    assert model.alpha_ == pytest.approx(last["alpha"]) and last["phase"] != "scan"
 
 
 def test_pipeline_clone_pickle_and_input_untouched():
@@ -460,7 +472,9 @@ def test_each_point_is_factored_once(cv, monkeypatch):
         model.fit(X, Y[:, 0], weights)
     history = model.history_
     points = np.unique(
-        np.column_stack([history["alpha"], history["length_scale"]])[~history["scan"]],
+        np.column_stack([history["alpha"], history["length_scale"]])[
+            history["phase"] != "scan"
+        ],
         axis=0,
     )
     assert len(points) > 1
@@ -479,7 +493,7 @@ def test_alpha_scan_covers_the_bounds_without_repeating_the_start():
     alpha = 0.01 * (1.0 + 1e-12)  # a hair off the scan point 0.01
     model = GradientKernelRidgeCV(RBF(1.0), alpha=alpha, alpha_bounds=(1e-4, 1e4))
     model.fit(X, Y[:, 0])
-    scanned = np.log(model.history_["alpha"][model.history_["scan"]])
+    scanned = np.log(model.history_["alpha"][model.history_["phase"] == "scan"])
     assert scanned.size == 4 * 8 + 1
     assert np.min(np.diff(scanned)) > 0.5
     np.testing.assert_allclose(scanned[[0, -1]], np.log([1e-4, 1e4]))

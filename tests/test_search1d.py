@@ -3,9 +3,28 @@
 import numpy as np
 import pytest
 
-from skhypergrad._core.search1d import minimize_by_bracketing, minimize_per_target
+from skhypergrad._core.criterion import Criterion, PerTargetCriterion
+from skhypergrad._core.search import Search, SearchOptions
+from skhypergrad._core.space import Hyperparameter, SearchSpace
 
 BOUNDS = np.log([1e-6, 1e6])
+SPACE = SearchSpace((Hyperparameter("x", BOUNDS[None, :], "x_bounds"),))
+
+
+class Function(Criterion):
+    """A ``theta -> (value, grad)`` function as a criterion."""
+
+    def __init__(self, fun):
+        self.fun = fun
+
+    def value_and_grad(self, theta):
+        return self.fun(theta)
+
+
+def minimize_by_bracketing(fun, start, log_bounds, *, max_iter, xtol):
+    """The driver's one-dimensional search of ``fun`` from ``start``."""
+    search = Search(SPACE, SearchOptions(max_iter=max_iter, tol=xtol))
+    return search.minimize(Function(fun), np.array([start]))
 
 
 def smooth_bowl(center):
@@ -27,43 +46,47 @@ def test_bracketing_finds_an_interior_minimum(center, start):
         return float(value[0]), grad
 
     xtol = 1e-8
-    result = minimize_by_bracketing(
-        criterion, start, BOUNDS, max_iter=100, xtol=xtol, verbose=0
-    )
+    result = minimize_by_bracketing(criterion, start, BOUNDS, max_iter=100, xtol=xtol)
     # The search stops when a further step is predicted to gain less than
     # xtol (relative): the criterion is within that of its minimum (1.0), and
     # theta within sqrt(2 xtol / f'') of the centre (f'' = 1.2 there).
     assert 0.0 <= result.value - 1.0 <= xtol
     assert result.theta[0] == pytest.approx(center, abs=np.sqrt(2 * xtol / 1.2))
-    assert len(result.record.values) < 25
+    assert result.n_evaluations < 25
 
 
 def test_bracketing_stops_on_the_bound():
     def criterion(theta):  # decreasing everywhere: the minimum is the upper bound
         return float(-theta[0]), np.array([-1.0])
 
-    result = minimize_by_bracketing(
-        criterion, 0.0, BOUNDS, max_iter=100, xtol=1e-8, verbose=0
-    )
+    result = minimize_by_bracketing(criterion, 0.0, BOUNDS, max_iter=100, xtol=1e-8)
     assert result.theta[0] == pytest.approx(BOUNDS[1])
+
+
+class Bowls(PerTargetCriterion):
+    """One bowl per target, centred at ``centers``."""
+
+    def __init__(self, centers):
+        self.centers = centers
+        self.n_targets = centers.size
+
+    def values_and_grads(self, log_alpha, columns=None, with_grad=True):
+        c = self.centers if columns is None else self.centers[columns]
+        return smooth_bowl(c)(np.broadcast_to(log_alpha, c.shape))
+
+    def scan(self, points):
+        return np.array(
+            [smooth_bowl(self.centers)(np.full(self.n_targets, p))[0] for p in points]
+        )
 
 
 def test_per_target_search_finds_each_targets_minimum():
     centers = np.array([-10.0, -1.0, 0.3, 4.0, 13.0, 20.0])  # the last on the bound
-    fun = smooth_bowl(centers)
-
-    def vectorised(log_alpha, with_grad=True, columns=None):
-        c = centers if columns is None else centers[columns]
-        value, grad = smooth_bowl(c)(np.broadcast_to(log_alpha, c.shape))
-        return value, grad
-
-    def grid_values(grid):
-        return np.array([fun(np.full(centers.size, point))[0] for point in grid])
-
     grid = np.linspace(*BOUNDS, 13)
-    result = minimize_per_target(
-        vectorised, grid_values, grid, max_iter=100, xtol=1e-8, verbose=0
-    )
+    # tol is relative to the criterion (about 1 here), and theta's error is
+    # about sqrt(2 tol / f''): 1e-12 locates each minimum to ~1e-6.
+    search = Search(SPACE, SearchOptions(max_iter=100, tol=1e-12))
+    result = search.minimize_per_target(Bowls(centers), grid)
     expected = np.clip(centers, *BOUNDS)
     np.testing.assert_allclose(result.theta, expected, atol=1e-6)
 
@@ -80,10 +103,8 @@ def test_bracketing_is_fast_when_the_minimum_is_next_to_a_bracket_end():
         return np.exp(3.0 * d) - 3.0 * d, np.array([3.0 * np.exp(3.0 * d) - 3.0])
 
     xtol = 1e-6
-    result = minimize_by_bracketing(
-        criterion, 0.0, BOUNDS, max_iter=100, xtol=xtol, verbose=0
-    )
+    result = minimize_by_bracketing(criterion, 0.0, BOUNDS, max_iter=100, xtol=xtol)
     # Minimum 1.0 with f'' = 9: see test_bracketing_finds_an_interior_minimum.
     assert 0.0 <= result.value - 1.0 <= xtol
     assert result.theta[0] == pytest.approx(center, abs=np.sqrt(2 * xtol / 9.0))
-    assert len(result.record.values) <= 6
+    assert result.n_evaluations <= 6

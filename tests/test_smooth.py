@@ -251,7 +251,8 @@ def test_softmax_curvature_is_diag_p_minus_p_p_transposed():
 
 
 def test_multinomial_structured_hessian_equals_the_blocks():
-    from skhypergrad._glm.newton import augment, weighted_gram
+    from skhypergrad._glm.derivatives import weighted_gram
+    from skhypergrad._glm.newton import augment
 
     X, y, weights = multinomial_data()
     loss = MultinomialLogLoss(3)

@@ -113,19 +113,18 @@ def test_bad_parameters(data, params, error, match):
 
 
 def test_bound_warning_names_the_bound_that_switches_features_off():
-    from sklearn.exceptions import ConvergenceWarning
+    from skhypergrad._core.space import Hyperparameter, SearchSpace
 
-    from skhypergrad._core.optimize import warn_on_bounds
+    theta, bounds = np.log([1e-4, 1.0, 1e4]), np.log([[1e-4, 1e4]] * 3)
 
-    theta, bounds = np.log([1e-4, 1.0, 1e4]), np.log([1e-4, 1e4])
-    with pytest.warns(ConvergenceWarning) as record:
-        warn_on_bounds(theta, bounds, "C", irrelevant_side="lower")
-    lower, upper = (str(warning.message) for warning in record)
+    def messages(name, off_side):
+        hyper = Hyperparameter(name, bounds, f"{name}_bounds", off_side=off_side)
+        return SearchSpace((hyper,)).bound_messages(theta)
+
+    lower, upper = messages("C", "lower")
     assert "lower bound may simply be irrelevant" in lower
     assert "irrelevant" not in upper
-    with pytest.warns(ConvergenceWarning) as record:
-        warn_on_bounds(theta, bounds, "alpha")
-    lower, upper = (str(warning.message) for warning in record)
+    lower, upper = messages("alpha", "upper")
     assert "irrelevant" not in lower
     assert "upper bound may simply be irrelevant" in upper
 

@@ -1,229 +1,85 @@
-"""One-dimensional searches: one hyperparameter, or one per target at once.
+"""The one-dimensional search: a bracket that always holds a minimum, refined
+by cubic interpolation.
 
-In one dimension a bracket that always contains a minimum, refined by secant
-steps on the derivative, is faster and more precise than L-BFGS-B, whose first
-step on a very flat criterion can be too small to make progress. MATH.md
-section 7.
+In one dimension a bracket is faster and more precise than L-BFGS-B, whose
+first step on a very flat criterion can be too small to make progress. The
+search steps downhill from its start, by ``first_step`` and then by steps
+that grow, until the derivative changes sign or the criterion rises (a
+bracket), or a bound is reached; it then shrinks the bracket by the cubic
+through the two most recent points (Nocedal and Wright, eq. 3.59), with
+Brent's safeguard. It stops when a further step is predicted to lower the
+criterion by less than ``tol`` times its value, when the derivative is below
+``tol`` relative to the criterion, or when the bracket is narrower than
+``tol`` (in the log of the hyperparameter).
 """
 
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from .._core.optimize import SearchRecord, SearchResult
-
-
-def minimize_per_target(fun, grid_values, grid, *, max_iter, xtol, verbose):
-    """Minimise independent 1-D criteria, one per target, all at once.
-
-    A scan over ``grid`` finds each target's best grid point; a secant search on
-    the derivative, safeguarded by a bracket (bisection when the secant step
-    leaves it or shrinks it too little), then refines each target until its
-    bracket is narrower than ``xtol``. Each step evaluates only the targets
-    that have not converged yet.
-
-    Parameters
-    ----------
-    fun : callable
-        ``(log_alpha, with_grad, columns) -> (values, grads)``: the criteria
-        of the targets ``columns`` (all when None) at ``log_alpha``, one value
-        per target in ``columns``.
-    grid_values : callable
-        ``grid -> values`` of shape (n_points, n_targets).
-    grid : ndarray of shape (n_points,)
-        Increasing scan points; the first and last are the bounds.
-    max_iter : int
-        Maximum number of refinement steps.
-    xtol : float
-        Width of the final bracket in log(alpha).
-    verbose : int
-
-    Returns
-    -------
-    SearchResult
-        ``theta`` and ``value`` per target (arrays of shape (n_targets,)); the
-        record holds NaN for targets not evaluated at a step.
-    """
-    record, columns, (x_prev, g_prev), (x, f, g) = _scan_and_bracket(
-        fun, grid_values, grid
-    )
-    n_targets = record.n_targets
-    lo, hi = np.minimum(x, x_prev), np.maximum(x, x_prev)
-    # The scan and the bracketing count as the first iteration.
-    n_iter = 1
-    if verbose > 0:
-        print(
-            f"[skhypergrad] iter {n_iter:3d}  scan of {grid.size} points, "
-            f"{columns.size} of {n_targets} criteria to refine"
-        )
-    while columns.size and n_iter < max_iter:
-        # Stop after a step or at a bracket narrower than xtol, or where the
-        # derivative is zero to rounding.
-        keep = (
-            (hi - lo > xtol)
-            & (np.abs(x - x_prev) > xtol)
-            & (np.abs(g) > 1e-13 * np.abs(f))
-        )
-        if not keep.all():
-            columns, x, f, g, x_prev, g_prev, lo, hi = (
-                a[keep] for a in (columns, x, f, g, x_prev, g_prev, lo, hi)
-            )
-            if not columns.size:
-                break
-        n_iter += 1
-        trial = _safeguarded_secant(x_prev, g_prev, x, g, lo, hi)
-        x_prev, g_prev = x, g
-        x = trial
-        f, g = fun(x, with_grad=True, columns=columns)
-        record.add(columns, x, f)
-        lo = np.where(g < 0, x, lo)
-        hi = np.where(g < 0, hi, x)
-        if verbose > 0:
-            print(
-                f"[skhypergrad] iter {n_iter:3d}  {columns.size} of {n_targets} "
-                f"criteria refining, bracket width <= {np.max(hi - lo):.3g}"
-            )
-    if columns.size:
-        warnings.warn(
-            f"The search stopped after max_iter={max_iter} iterations with "
-            f"{columns.size} alpha(s) not located to tol={xtol:g}.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
-    theta, value = record.best()
-    return SearchResult(theta=theta, value=value, n_iter=n_iter, record=record)
+DECADE = np.log(10.0)
 
 
-def _scan_and_bracket(fun, grid_values, grid):
-    """Scan the grid, then evaluate each target's best point and its downhill
-    neighbour: the first two points of the secant search.
+@dataclass(frozen=True)
+class LineOutcome:
+    """How a one-dimensional search ended: ``"converged"``, ``"bound"``
+    (the minimum sits on a bound) or ``"max_iter"``; and whether it never
+    moved because the criterion is flat at the start."""
 
-    Returns the record, the targets still to refine (those whose minimum is not
-    on a bound), and ``(x_prev, g_prev)``, ``(x, f, g)`` for them.
-    """
-    scanned = grid_values(grid)
-    n_targets = scanned.shape[1]
-    record = _TargetRecord(n_targets)
-    for point, values in zip(grid, scanned, strict=True):
-        record.add(None, np.full(n_targets, point), values)
-    best = np.argmin(scanned, axis=0)
-    x_prev = grid[best]
-    f_prev, g_prev = fun(x_prev, with_grad=True)
-    record.add(None, x_prev, f_prev)
-    # Downhill leaving the grid means the minimum sits on a bound: done.
-    neighbour = np.clip(best + np.where(g_prev < 0, 1, -1), 0, grid.size - 1)
-    columns = np.flatnonzero(neighbour != best)
-    x_prev, g_prev = x_prev[columns], g_prev[columns]
-    x = grid[neighbour[columns]]
-    f, g = np.empty(0), np.empty(0)
-    if columns.size:
-        f, g = fun(x, with_grad=True, columns=columns)
-        record.add(columns, x, f)
-    return record, columns, (x_prev, g_prev), (x, f, g)
+    reason: str
+    flat_start: bool = False
 
 
-class _TargetRecord(SearchRecord):
-    """A record of per-target evaluations, NaN where a target was not evaluated."""
-
-    def __init__(self, n_targets):
-        super().__init__()
-        self.n_targets = n_targets
-
-    def add(self, columns, theta, value):
-        """Store the evaluation of the targets ``columns`` (all when None)."""
-        if columns is None:
-            super().add(theta, value)
-            return
-        full_theta = np.full(self.n_targets, np.nan)
-        full_value = np.full(self.n_targets, np.nan)
-        full_theta[columns] = theta
-        full_value[columns] = value
-        super().add(full_theta, full_value)
-
-    def best(self):
-        """Best log-alpha and criterion of each target."""
-        values = np.array(self.values)
-        pick = np.nanargmin(values, axis=0)
-        columns = np.arange(self.n_targets)
-        return np.array(self.thetas)[pick, columns], values[pick, columns]
-
-
-def _safeguarded_secant(x_prev, g_prev, x, g, lo, hi):
-    """Secant step on the derivative, or the bracket's midpoint.
-
-    The midpoint is taken when the secant step is not finite or leaves the
-    bracket ``(lo, hi)``.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        secant = x - g * (x - x_prev) / (g - g_prev)
-    safe = np.isfinite(secant) & (secant > lo) & (secant < hi)
-    return np.where(safe, secant, 0.5 * (lo + hi))
-
-
-def minimize_by_bracketing(fun, theta0, log_bounds, *, max_iter, xtol, verbose):
-    """Minimise one expensive 1-D criterion from a starting point, no scan.
-
-    Steps downhill from ``theta0``, first by one decade, then to the minimiser
-    of the cubic through the last two points when it lies further downhill
-    (the step at least half and at most four times the last one; twice the
-    last one without such a minimiser), until the derivative changes sign or
-    the criterion rises (a bracket), or a bound is reached; then shrinks the
-    bracket by interpolation (:func:`_refine_bracket`). Stops when the bracket
-    is narrower than ``xtol``, the derivative is below ``xtol`` relative to
-    the criterion, or a further step is predicted to lower the criterion by
-    less than ``xtol`` times its value.
+def minimize_on_line(evaluate, start, log_bounds, *, max_iter, tol, first_step=DECADE):
+    """Minimise a criterion of one variable from ``start``.
 
     Parameters
     ----------
-    fun : callable
-        ``theta -> (value, grad)`` with ``theta`` and ``grad`` of shape (1,).
-    theta0 : float
+    evaluate : callable
+        ``x -> (x, f, g)``: the criterion and its derivative at ``x``.
+    start : float
     log_bounds : ndarray of shape (2,)
     max_iter : int
         Maximum number of evaluations after the first.
-    xtol : float
-        Width of the final bracket in log(hyperparameter), and the relative
-        change of the criterion below which the search stops.
-    verbose : int
+    tol : float
+    first_step : float, default=log(10)
+        Length of the first step downhill.
 
     Returns
     -------
-    SearchResult
+    LineOutcome
     """
-    record = SearchRecord()
-
-    def evaluate(theta):
-        value, grad = fun(np.array([theta]))
-        record.add([theta], value)
-        if verbose > 0:
-            print(
-                f"[skhypergrad] iter {len(record.values):3d}  criterion "
-                f"{value:.10g}  hyperparameter {np.exp(theta):.4g}"
-            )
-        return theta, value, float(grad[0])
-
     low, high = log_bounds
-    before, last = None, evaluate(theta0)
-    length = np.log(10.0)
-    while len(record.values) <= max_iter and not _stationary(last, xtol):
+    count = [0]
+
+    def counted(x):
+        count[0] += 1
+        return evaluate(x)
+
+    before, last = None, counted(start)
+    if _stationary(last, tol):
+        return LineOutcome("converged", flat_start=True)
+    length = first_step
+    while count[0] <= max_iter:
         direction = -np.sign(last[2])
         if before is not None:
             length = _expansion_length(before, last, direction)
         x = float(np.clip(last[0] + direction * length, low, high))
         if x == last[0]:  # downhill leaves the bounds: the optimum is on one
-            break
-        point = evaluate(x)
+            return LineOutcome("bound")
+        point = counted(x)
         if np.sign(point[2]) != np.sign(last[2]) or point[1] > last[1]:
-            return _refine_bracket(evaluate, record, last, point, xtol, max_iter)
+            return _refine_bracket(counted, count, last, point, tol, max_iter)
+        if _stationary(point, tol):
+            return LineOutcome("converged")
         before, last = last, point
-    return _result(record)
+    return LineOutcome("max_iter")
 
 
-def _stationary(point, xtol):
-    """Whether the derivative at ``point`` is zero to ``xtol`` relative to
+def _stationary(point, tol):
+    """Whether the derivative at ``point`` is zero to ``tol`` relative to
     the criterion."""
-    return abs(point[2]) <= xtol * abs(point[1])
+    return abs(point[2]) <= tol * abs(point[1])
 
 
 def _expansion_length(before, last, direction):
@@ -237,26 +93,25 @@ def _expansion_length(before, last, direction):
     return float(np.clip(abs(target - last[0]), 0.5 * previous, 4.0 * previous))
 
 
-def _refine_bracket(evaluate, record, first, second, xtol, max_iter):
+def _refine_bracket(evaluate, count, first, second, tol, max_iter):
     """Shrink the bracket of ``first`` and ``second``, each ``(x, f, g)``.
 
     Each step goes to the minimiser of the cubic through the two most recent
-    points (Nocedal and Wright, eq. 3.59), which is accurate once they are
-    close, when it lies inside the bracket and moves less than half the step
-    before last (Brent's safeguard); otherwise to the safeguarded minimiser of
-    the cubic through the bracket's ends (:func:`_cubic_step`). Stops when the
-    bracket is narrower than ``xtol``, when the derivative is below ``xtol``
-    relative to the criterion, or when the next step is predicted to lower the
-    criterion by less than ``xtol`` times its value (:func:`_predicted_gain`).
-    Near the minimum the criterion changes with the square of the error in
-    ``x``: the last rule usually stops the search first, long before the
-    bracket is ``xtol`` wide.
+    points, which is accurate once they are close, when it lies inside the
+    bracket and moves less than half the step before last (Brent's
+    safeguard); otherwise to the safeguarded minimiser of the cubic through
+    the bracket's ends (:func:`_cubic_step`). Near the minimum the criterion
+    changes with the square of the error in ``x``: the predicted-gain rule
+    (:func:`_predicted_gain`) usually stops the search first, long before the
+    bracket is ``tol`` wide.
     """
     lo, hi = sorted([first, second], key=lambda end: end[0])
     before, last = first, second
     step_before_last = hi[0] - lo[0]
     target = _cubic_minimizer(before, last)
-    while len(record.values) <= max_iter and hi[0] - lo[0] > xtol:
+    while hi[0] - lo[0] > tol:
+        if count[0] > max_iter:
+            return LineOutcome("max_iter")
         margin = 1e-3 * (hi[0] - lo[0])
         if (
             target is None
@@ -273,11 +128,11 @@ def _refine_bracket(evaluate, record, first, second, xtol, max_iter):
             hi = point
         before, last = last, point
         target = _cubic_minimizer(before, last)
-        if _stationary(point, xtol) or _predicted_gain(target, last, lo, hi) <= (
-            xtol * abs(point[1])
+        if _stationary(point, tol) or _predicted_gain(target, last, lo, hi) <= (
+            tol * abs(point[1])
         ):
             break
-    return _result(record)
+    return LineOutcome("converged")
 
 
 def _predicted_gain(target, last, lo, hi):
@@ -290,18 +145,11 @@ def _predicted_gain(target, last, lo, hi):
     return 0.5 * abs(last[2]) * abs(target - last[0])
 
 
-def _result(record):
-    theta, value = record.best()
-    return SearchResult(
-        theta=theta, value=value, n_iter=len(record.values), record=record
-    )
-
-
 def _cubic_minimizer(first, second):
     """Minimiser of the cubic through two points ``(x, f, g)`` (Nocedal and
     Wright, eq. 3.59), inside or outside them; None when it has none."""
     (a, fa, ga), (b, fb, gb) = first, second
-    if a == b:
+    if a == b or not np.isfinite(fa) or not np.isfinite(fb):
         return None
     d1 = ga + gb - 3.0 * (fa - fb) / (a - b)
     radicand = d1 * d1 - ga * gb

@@ -1,15 +1,24 @@
-"""What every estimator shares: checks and options of the hyperparameter search."""
+"""What every estimator shares: the search parameters, the fit's report, and
+the fitted attributes and warnings that come from a search's result."""
+
+from contextlib import contextmanager
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
-from .._core.validation import check_scalar_param
+from .report import reporting
+from .search import SearchOptions
+from .threads import shared_blas_threads
+from .validation import check_scalar_param
 
 
-class SearchParamsMixin:
-    """Validation of the search parameters and the options handed to the search.
+class HyperparameterSearchMixin:
+    """Validation of the search parameters, and what a fit does around its
+    search.
 
     Expects the attributes ``max_iter``, ``tol``, ``n_restarts``, ``verbose``,
-    ``optimizer``, ``random_state`` and ``fit_intercept``.
+    ``optimizer``, ``random_state`` and the booleans named in
+    ``_bool_params``.
     """
 
     _bool_params = ("fit_intercept",)
@@ -28,26 +37,72 @@ class SearchParamsMixin:
                 raise TypeError(f"{name} must be a bool.")
 
     def _search_options(self):
-        return dict(
-            optimizer=self.optimizer,
+        return SearchOptions(
             max_iter=self.max_iter,
-            tol=self.tol,
+            tol=float(self.tol),
             n_restarts=self.n_restarts,
+            optimizer=self.optimizer,
             random_state=self.random_state,
-            verbose=self.verbose,
         )
 
-    def _set_search_attributes(self, name, outcome, bounds, labels, scalar):
-        """Set ``<name>_``, ``best_score_``, ``n_iter_``, ``history_``, ``groups_``.
+    @contextmanager
+    def _fitting(self):
+        """The context of a fit's search and refit: BLAS threads shared, a
+        :class:`~skhypergrad._core.report.FitReport` current; its warnings
+        are emitted once each, at the user's line, when the block ends."""
+        with (
+            reporting(type(self).__name__, self.verbose) as report,
+            shared_blas_threads(),
+        ):
+            yield report
+        report.emit()
 
-        ``scalar`` makes a single hyperparameter (and its score) a float.
-        """
-        # exp(log(bound)) may miss the bound by an ulp: clip to the bounds.
-        value = np.clip(np.exp(outcome.theta), *bounds)
-        score = -np.asarray(outcome.value, dtype=float)
-        setattr(self, f"{name}_", float(value.ravel()[0]) if scalar else value)
-        self.best_score_ = float(score) if score.ndim == 0 else score
-        self.n_iter_ = outcome.n_iter
-        self.history_ = outcome.history
-        if labels is not None:
-            self.groups_ = labels
+    def _entry_labels(self, labels):
+        """What each alpha stands for, in warnings: feature names (or
+        indices) for one alpha per feature, else the group labels."""
+        if isinstance(self.feature_groups, str):  # "each"
+            return getattr(self, "feature_names_in_", labels), "feature"
+        return labels, "group"
+
+    def _set_search_attributes(self, result, space, report):
+        """``best_score_``, ``n_iter_`` and ``history_`` from a search's
+        result (a :class:`~skhypergrad._core.search.SearchResult` over
+        ``space``), and its warnings kept for the end of the fit."""
+        score = -np.asarray(result.value, dtype=float)
+        self.best_score_ = score[()] if score.ndim == 0 else score
+        self.n_iter_ = result.n_iter
+        self.history_ = result.history
+        note_search_warnings(report, result, space)
+
+
+def note_search_warnings(report, result, space):
+    """One ``ConvergenceWarning`` for each way a search can fail silently:
+    ``max_iter`` ran out, the criterion was flat at the start, the optimum
+    sits on a bound."""
+    if not result.converged:
+        report.note(
+            ConvergenceWarning,
+            f"The search stopped before converging: {result.message}. Increase "
+            "max_iter, or check the scale of the data.",
+            key="max_iter",
+        )
+    if result.stalled:
+        report.note(
+            ConvergenceWarning,
+            "The search stalled at its start: the selection criterion does not "
+            "change (to tol) anywhere the search looked within the bounds, so "
+            "the hyperparameters are the initial ones. Check the bounds against "
+            "the scale of the data.",
+            key="stalled",
+        )
+        return
+    sentences = space.bound_messages(result.theta)
+    if sentences:
+        report.note(ConvergenceWarning, " ".join(sentences), key="bounds")
+
+
+def hyperparameter_values(theta, log_bounds):
+    """``exp(theta)`` clipped to the bounds (``exp(log(bound))`` may miss the
+    bound by an ulp)."""
+    values = np.exp(np.asarray(theta, dtype=float))
+    return np.clip(values, np.exp(log_bounds[..., 0]), np.exp(log_bounds[..., 1]))

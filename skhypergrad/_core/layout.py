@@ -8,6 +8,9 @@ that maps ``theta`` to one penalty per feature and chains gradients back.
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+
+from .space import Hyperparameter, SearchSpace
 
 
 def check_bounds(bounds, name):
@@ -65,7 +68,7 @@ def resolve_groups(feature_groups, n_features):
                 f"labels, got {feature_groups!r}."
             )
         return np.arange(n_features), np.arange(n_features)
-    labels_per_feature = np.asarray(feature_groups)
+    labels_per_feature = _check_label_types(feature_groups)
     if labels_per_feature.ndim != 1 or labels_per_feature.shape[0] != n_features:
         raise ValueError(
             f"feature_groups must have one label per feature ({n_features}), "
@@ -73,6 +76,21 @@ def resolve_groups(feature_groups, n_features):
         )
     labels, group_index = np.unique(labels_per_feature, return_inverse=True)
     return group_index.ravel(), labels
+
+
+def _check_label_types(feature_groups):
+    """The labels as an array, refusing a mix of strings and numbers (whose
+    order, hence the order of ``alpha_``, would be undefined)."""
+    labels = np.asarray(feature_groups)
+    listed = isinstance(feature_groups, list | tuple)
+    elements = list(feature_groups) if listed else labels.ravel().tolist()
+    kinds = {isinstance(label, str) for label in elements}
+    if (listed or labels.dtype == object) and labels.ndim == 1 and len(kinds) > 1:
+        raise ValueError(
+            "feature_groups labels must be all strings or all numbers, got a "
+            "mix of both."
+        )
+    return labels
 
 
 @dataclass(frozen=True)
@@ -119,25 +137,51 @@ class PenaltyLayout:
         return np.tile(self.log_bounds, (self.n_groups, 1))
 
 
-def initial_theta(value, n_groups, log_bounds, name):
+def resolve_bounds(bounds, name, default, unit=1.0):
+    """Log-bounds of a hyperparameter: the user's, or ``default`` times the
+    data's ``unit`` when ``bounds`` is None.
+
+    Parameters
+    ----------
+    bounds : tuple of two floats or None
+    name : str
+        The bounds parameter, for error messages.
+    default : tuple of two floats
+        Bounds for data of unit scale.
+    unit : float, default=1.0
+        The hyperparameter's natural scale on this data (see each estimator's
+        documentation), so that default bounds follow the units of X and y.
+
+    Returns
+    -------
+    log_bounds : ndarray of shape (2,)
+    """
+    if bounds is None:
+        return np.log(default) + np.log(unit)
+    return check_bounds(bounds, name)
+
+
+def initial_theta(value, n_groups, log_bounds, name, unit=1.0):
     """Validate an initial hyperparameter value and return it in log space.
 
     Parameters
     ----------
-    value : float or array-like of shape (n_groups,)
-        Initial value, in the hyperparameter's own scale.
+    value : None, float or array-like of shape (n_groups,)
+        Initial value, in the hyperparameter's own scale; None starts at
+        ``unit``.
     n_groups : int
         Number of hyperparameters.
     log_bounds : ndarray of shape (2,)
         Log bounds; the initial value is clipped into them.
     name : str
         The parameter's name, for error messages.
+    unit : float, default=1.0
 
     Returns
     -------
     theta0 : ndarray of shape (n_groups,)
     """
-    values = np.asarray(value, dtype=float)
+    values = np.asarray(unit if value is None else value, dtype=float)
     if values.ndim == 0:
         values = np.full(n_groups, float(values))
     if values.shape != (n_groups,):
@@ -150,18 +194,24 @@ def initial_theta(value, n_groups, log_bounds, name):
     return np.clip(np.log(values), *log_bounds)
 
 
-def build_layout(feature_groups, n_features, value, bounds, name, power=1.0):
+def build_layout(
+    feature_groups, n_features, value, bounds, name, *, default, unit=1.0, power=1.0
+):
     """Validate an estimator's hyperparameter settings and lay them out.
 
     Parameters
     ----------
     feature_groups : None, "each" or array-like of shape (n_features,)
     n_features : int
-    value : float or array-like
+    value : None, float or array-like
         Initial value of the hyperparameter called ``name``.
-    bounds : tuple
+    bounds : tuple or None
         Its bounds, the parameter ``name + "_bounds"``.
     name : str
+    default : tuple of two floats
+        The bounds on data of unit scale, used when ``bounds`` is None.
+    unit : float, default=1.0
+        The hyperparameter's scale on this data (:func:`resolve_bounds`).
     power : float, default=1.0
         -1 for an inverse penalty such as ``C``.
 
@@ -173,8 +223,68 @@ def build_layout(feature_groups, n_features, value, bounds, name, power=1.0):
         The group labels.
     """
     group_index, labels = resolve_groups(feature_groups, n_features)
-    log_bounds = check_bounds(bounds, f"{name}_bounds")
+    log_bounds = resolve_bounds(bounds, f"{name}_bounds", default, unit)
     layout = PenaltyLayout(
         group_index, int(group_index.max()) + 1, log_bounds, power=power
     )
-    return layout, initial_theta(value, layout.n_groups, log_bounds, name), labels
+    theta0 = initial_theta(value, layout.n_groups, log_bounds, name, unit)
+    return layout, theta0, labels
+
+
+def penalty_space(name, layout, labels, label_kind, off_side):
+    """The search space of one penalty per group of a layout.
+
+    Parameters
+    ----------
+    name : str
+        ``"alpha"`` or ``"C"``.
+    layout : PenaltyLayout
+    labels : ndarray or None
+        What each group stands for (feature names for one group per feature).
+    label_kind : str
+        ``"feature"`` or ``"group"``.
+    off_side : {"upper", "lower"}
+        The bound at which a group's features are switched off.
+
+    Returns
+    -------
+    SearchSpace
+    """
+    return SearchSpace(
+        (
+            Hyperparameter(
+                name,
+                layout.bounds,
+                f"{name}_bounds",
+                labels=labels,
+                label_kind=label_kind,
+                off_side=off_side,
+            ),
+        )
+    )
+
+
+def mean_column_variance(X, sample_weight):
+    """The mean over features of each column's weighted variance: the scale
+    of ``X`` that sets the units of the penalties (a penalty on ``w`` scales
+    with the square of the features).
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    sample_weight : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    float
+        1.0 when every column is constant.
+    """
+    weight_sum = sample_weight.sum()
+    mean = np.asarray(X.T @ sample_weight).ravel() / weight_sum
+    if sp.issparse(X):
+        second = np.asarray(X.multiply(X).T @ sample_weight).ravel()
+    else:
+        second = np.einsum("ij,ij,i->j", X, X, sample_weight)
+    second = second / weight_sum
+    variance = float(np.mean(np.maximum(second - mean**2, 0.0)))
+    return variance if np.isfinite(variance) and variance > 0 else 1.0

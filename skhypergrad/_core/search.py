@@ -1,237 +1,466 @@
-"""The outer loop: minimise a criterion over log-hyperparameters.
+"""The search driver: one way to minimise a selection criterion over
+``theta = log(hyperparameters)``, for every estimator.
 
-:func:`minimize_criterion` runs L-BFGS-B (or a user optimiser with the
-:class:`~sklearn.gaussian_process.GaussianProcessRegressor` signature) from an
-initial point and log-uniform restarts, keeps the best point seen, and records
-every evaluation. :func:`minimize_per_target` minimises many independent 1-D
-criteria at once (one alpha per target) by a grid scan followed by a vectorised
-safeguarded secant search on the derivative. MATH.md section 7.
+A :class:`Search` belongs to one fit. It evaluates criteria
+(:class:`~skhypergrad._core.criterion.Criterion`), records every evaluation
+(``history_``), prints the ``verbose`` lines, and runs the steps an estimator
+asks for:
+
+- :meth:`Search.scan`: a criterion along a one-dimensional path, where one
+  factorisation gives the whole path (the start of the search);
+- :meth:`Search.minimize`: from a start, the one-dimensional bracket search
+  (:mod:`~skhypergrad._core.bracket`) for a single hyperparameter, L-BFGS-B
+  for several, or the user's ``optimizer``; then ``n_restarts`` log-uniform
+  restarts. A start where the criterion is flat is left by a coarse scan
+  (one hyperparameter) or by restarts (several) before the search concludes
+  that it stalled;
+- :meth:`Search.minimize_per_target`: one hyperparameter per target, all
+  targets at once (:mod:`~skhypergrad._core.per_target`).
+
+:meth:`Search.result` freezes the outcome in a :class:`SearchResult`; the
+estimators set their fitted attributes from it and warn from it
+(:mod:`skhypergrad._core.estimator`).
+
+``tol`` means one thing everywhere: a search stops when a step lowers the
+criterion, or is predicted to lower it, by less than ``tol`` times its value
+(L-BFGS-B: ``ftol = tol``, and ``gtol = tol`` on the criterion divided by its
+value at the start). ``max_iter`` bounds the iterations of each local search:
+L-BFGS-B iterations, steps of the one-dimensional search (one evaluation
+each), refinement steps of the per-target search, or evaluations of a
+callable ``optimizer``.
 """
 
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
-from sklearn.exceptions import ConvergenceWarning
+from scipy.optimize import minimize as scipy_minimize
 from sklearn.utils import check_random_state
 
+from .bracket import DECADE, minimize_on_line
+from .criterion import as_point, require
+from .per_target import minimize_per_target
+from .record import SearchRecord, history, restart_phase, stack_histories
+from .report import current_report
 
-@dataclass
-class SearchRecord:
-    """Every criterion evaluation: log-hyperparameters and criterion values."""
-
-    thetas: list = field(default_factory=list)
-    values: list = field(default_factory=list)
-
-    def add(self, theta, value):
-        """Store one evaluation (copies its arguments)."""
-        self.thetas.append(np.array(theta, dtype=float, copy=True))
-        self.values.append(np.array(value, dtype=float, copy=True))
-
-    def value_at(self, theta):
-        """The criterion recorded at exactly ``theta``, or None."""
-        theta = np.asarray(theta, dtype=float)
-        for seen, value in zip(self.thetas, self.values, strict=True):
-            if seen.shape == theta.shape and np.array_equal(seen, theta):
-                return float(np.sum(value))
-        return None
-
-    def best(self):
-        """Return the (theta, value) with the smallest criterion seen."""
-        k = int(np.argmin([np.sum(v) for v in self.values]))
-        return self.thetas[k], float(np.sum(self.values[k]))
-
-
-@dataclass
-class SearchResult:
-    """Outcome of a search: best point, its criterion, iterations, record."""
-
-    theta: np.ndarray
-    value: float
-    n_iter: int
-    record: SearchRecord
+# A flat start is left by a scan of this many points per decade.
+_FLAT_SCAN_PER_DECADE = 0.5
+# Extra L-BFGS-B starts tried when the first run does not leave a flat start.
+_FLAT_RESTARTS = 2
 
 
 def scan_grid(log_bounds, per_decade, extra=None):
-    """``per_decade`` points per decade between the log-bounds, plus ``extra``."""
+    """``per_decade`` points per decade between the log-bounds, plus ``extra``
+    (unless it is, to 1e-9, a point of the grid already)."""
     low, high = log_bounds
-    n_points = max(int(np.ceil(per_decade * (high - low) / np.log(10))) + 1, 2)
+    n_points = max(int(np.ceil(per_decade * (high - low) / DECADE)) + 1, 2)
     grid = np.linspace(low, high, n_points)
     if extra is not None and np.min(np.abs(grid - extra)) > 1e-9:
         grid = np.sort(np.append(grid, extra))
     return grid
 
 
-def scan(grid_values, grid, record):
-    """Evaluate a scalar criterion on a 1-D grid and return its best point.
+@dataclass(frozen=True)
+class SearchOptions:
+    """The user's settings of a search (see the module docstring), and
+    L-BFGS-B's limit of evaluations per line search."""
+
+    max_iter: int = 100
+    tol: float = 1e-6
+    n_restarts: int = 0
+    optimizer: object = "l-bfgs-b"
+    random_state: object = None
+    max_line_search: int = 20
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The outcome of a search.
+
+    Attributes
+    ----------
+    theta : ndarray
+        The best point evaluated: shape (size,), or (n_targets,) for a
+        per-target search.
+    value : float or ndarray
+        The criterion there (one per target for a per-target search).
+    n_iter : int
+        Iterations of all local searches (see the module docstring).
+    n_evaluations : int
+        Criterion evaluations, scans included.
+    converged : bool
+        False when a local search ran out of ``max_iter`` (or L-BFGS-B
+        stopped abnormally far from a stationary point).
+    stalled : bool
+        The criterion was flat wherever the search looked: it never moved
+        from its start.
+    message : str
+        What stopped an unconverged search.
+    history : dict of ndarray
+        ``history_`` (:func:`skhypergrad._core.record.history`).
+    """
+
+    theta: np.ndarray
+    value: object
+    n_iter: int
+    n_evaluations: int
+    converged: bool
+    stalled: bool
+    message: str
+    history: dict
+
+
+class Search:
+    """The search of one fit over a :class:`~skhypergrad._core.space.SearchSpace`.
 
     Parameters
     ----------
-    grid_values : callable
-        ``grid -> values``, the criterion at each point of the grid.
-    grid : ndarray of shape (n_points,)
-    record : SearchRecord
-
-    Returns
-    -------
-    best_theta : ndarray of shape (1,)
+    space : SearchSpace
+    options : SearchOptions
+    report : FitReport or None, default=None
+        Where to print and what clock to read; None takes the running fit's
+        (:func:`~skhypergrad._core.report.current_report`). Pass ``False``
+        for a quiet search whose evaluations are not shown.
     """
-    values = grid_values(grid)
-    for point, value in zip(grid, values, strict=True):
-        record.add([point], value)
-    return np.array([grid[int(np.argmin(values))]])
 
+    def __init__(self, space, options, report=None):
+        self.space = space
+        self.options = options
+        self.report = current_report() if report is None else report or None
+        self.record = SearchRecord()
+        self.n_iter = 0
+        self.converged = True
+        self.stalled = False
+        self.message = ""
+        self._per_target = False
 
-def minimize_criterion(
-    fun,
-    theta0,
-    bounds,
-    *,
-    scale=None,
-    optimizer="l-bfgs-b",
-    max_iter=100,
-    tol=1e-6,
-    n_restarts=0,
-    random_state=None,
-    verbose=0,
-    record=None,
-    ftol=None,
-    max_line_search=20,
-):
-    """Minimise ``fun`` over ``theta`` within ``bounds``, with restarts.
+    # -- evaluations --------------------------------------------------------
+    def now(self):
+        """Seconds since the fit started."""
+        return self.report.elapsed() if self.report is not None else 0.0
 
-    Parameters
-    ----------
-    fun : callable
-        ``theta -> (value, grad)``.
-    theta0 : ndarray of shape (n_params,)
-        First starting point.
-    bounds : ndarray of shape (n_params, 2)
-        Bounds on theta.
-    scale : float or None, default=None
-        The criterion is divided by ``scale`` inside the optimiser so that
-        ``tol`` does not depend on the units of ``y``; None takes the
-        criterion's absolute value at ``theta0`` (from ``record`` when it holds
-        that point).
-    optimizer : "l-bfgs-b" or callable
-        A callable is called as ``optimizer(obj_func, initial_theta, bounds)``
-        and returns ``(theta_opt, func_min)``; ``obj_func(theta,
-        eval_gradient=True)`` returns the criterion and its gradient.
-    max_iter, tol : int, float
-        L-BFGS-B's iteration limit and projected-gradient tolerance.
-    n_restarts : int
-        Number of extra starts drawn log-uniformly within the bounds.
-    random_state : None, int or numpy.random.RandomState
-    verbose : int
-        Print one line per iteration when positive.
-    record : SearchRecord or None
-        Earlier evaluations (e.g. a scan) to keep in the record.
-    ftol : float or None, default=None
-        L-BFGS-B stops when an iteration gains less than ``ftol`` (relative);
-        None means ``1e-3 * tol``. A criterion with rounding noise above that
-        (kernel ridge near a tiny alpha) needs a larger one, or the line
-        searches spend evaluations on the noise.
-    max_line_search : int, default=20
-        L-BFGS-B's limit of evaluations per line search (``maxls``).
+    def evaluate(self, criterion, theta, phase="search"):
+        """The criterion and its gradient at ``theta``, recorded and printed."""
+        theta = as_point(theta)
+        value, grad = criterion.value_and_grad(theta)
+        grad = np.asarray(grad, dtype=float)
+        self.add(theta, value, phase, grad)
+        return float(value), grad
 
-    Returns
-    -------
-    SearchResult
-    """
-    record = SearchRecord() if record is None else record
-
-    pending = {}  # the start's evaluation, made for the scale, kept for L-BFGS-B
-
-    def evaluate(theta):
-        value, grad = fun(theta)
-        if not np.isfinite(value) or not np.all(np.isfinite(grad)):
-            raise FloatingPointError(
-                f"the criterion is not finite at log-hyperparameters {theta}."
+    def add(self, theta, value, phase, grad=None, echo=True):
+        """Record an evaluation made elsewhere (a scan, an earlier search);
+        ``echo=False`` does not print it again."""
+        self.record.add(theta, value, phase, self.now())
+        if echo and self.report is not None and self.report.verbose > 0:
+            norm = "" if grad is None else f"  |grad|={np.linalg.norm(grad):.3g}"
+            self.report.say(
+                f"{len(self.record):4d} {phase:<14} {self.space.describe(theta)}"
+                f"  criterion={float(np.mean(value)):.10g}{norm}"
+                f"  {self.now():.2f} s"
             )
-        record.add(theta, value)
-        return value, grad
 
-    def obj_func(theta, eval_gradient=True):
-        key = np.asarray(theta, dtype=float).tobytes()
-        value, grad = pending.pop(key) if key in pending else evaluate(theta)
-        return (value / scale, grad / scale) if eval_gradient else value / scale
+    def scan(self, criterion, points, embed=None):
+        """Evaluate ``criterion.scan`` along a path and record every point.
 
-    if scale is None:
-        # The criterion at the start sets the scale: taken from the record
-        # when a scan already evaluated the start, else evaluated once and
-        # handed to the optimiser's first call.
-        start = np.asarray(theta0, dtype=float)
-        scale = record.value_at(start)
-        if scale is None:
-            pending[start.tobytes()] = evaluate(start)
-            scale = pending[start.tobytes()][0]
-        scale = abs(scale) if scale != 0 else 1.0
-    rng = check_random_state(random_state)
-    starts = [np.asarray(theta0, dtype=float)]
-    starts += [rng.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(n_restarts)]
-    n_iter = 0
-    for start in starts:
-        if callable(optimizer):
-            optimizer(obj_func, start, bounds)
+        Parameters
+        ----------
+        criterion : Criterion
+            Must implement ``scan``.
+        points : ndarray of shape (n_points,)
+        embed : callable or None
+            Maps a point of the path to ``theta`` (None: ``theta = [point]``).
+
+        Returns
+        -------
+        ndarray
+            ``theta`` at the best point.
+        """
+        require(criterion, "scan", "a start scan")
+        embed = (lambda point: [point]) if embed is None else embed
+        values = np.asarray(criterion.scan(points), dtype=float)
+        for point, value in zip(points, values, strict=True):
+            self.add(embed(point), value, "scan")
+        return as_point(embed(points[int(np.nanargmin(values))]))
+
+    # -- local searches -----------------------------------------------------
+    def minimize(self, criterion, start, first_step=DECADE, phase="search"):
+        """Minimise ``criterion`` from ``start``, then from the restarts.
+
+        Parameters
+        ----------
+        criterion : Criterion
+        start : ndarray of shape (size,)
+        first_step : float, default=log(10)
+            First step of a one-dimensional search (the scan's spacing when
+            a scan chose the start).
+        phase : str, default="search"
+            The phase of the first local search in ``history_``.
+
+        Returns
+        -------
+        SearchResult
+        """
+        bounds = self.space.bounds
+        start = self.space.clip(start)
+        if np.all(bounds[:, 0] == bounds[:, 1]):
+            if self.record.value_at(start) is None:
+                self.evaluate(criterion, start)
+            return self.result()
+        rng = check_random_state(self.options.random_state)
+        n_restarts = self.options.n_restarts
+        starts = [start] + [rng.uniform(*bounds.T) for _ in range(n_restarts)]
+        for k, point in enumerate(starts):
+            name = phase if k == 0 else restart_phase(k, n_restarts)
+            self._local_search(criterion, point, name, first_step)
+        return self.result()
+
+    def _local_search(self, criterion, start, phase, first_step):
+        if callable(self.options.optimizer):
+            self._run_optimizer(criterion, start, phase)
+        elif self.space.size == 1:
+            self._line_search(criterion, start, phase, first_step)
         else:
-            n_iter += _run_lbfgs(
-                obj_func,
-                start,
-                bounds,
-                max_iter=max_iter,
-                gtol=tol,
-                ftol=1e-3 * tol if ftol is None else ftol,
-                max_line_search=max_line_search,
-                verbose=verbose,
-            )
-    theta, value = record.best()
-    return SearchResult(theta=theta, value=value, n_iter=n_iter, record=record)
+            self._lbfgs(criterion, start, phase)
 
+    def _line_search(self, criterion, start, phase, first_step):
+        log_bounds = self.space.bounds[0]
+        n_before = len(self.record)
 
-def _run_lbfgs(
-    obj_func, start, bounds, *, max_iter, gtol, ftol, max_line_search, verbose
-):
-    """One L-BFGS-B run; warns when it stops without converging."""
-    if np.all(bounds[:, 0] == bounds[:, 1]):
-        obj_func(bounds[:, 0])
-        return 0
-    iteration = [0]
+        def evaluate(x):
+            value, grad = self.evaluate(criterion, [x], phase)
+            return x, value, float(grad[0])
 
-    def report(intermediate_result):
-        iteration[0] += 1
-        if verbose > 0:
-            hyper = np.exp(intermediate_result.x)
-            print(
-                f"[skhypergrad] iter {iteration[0]:3d}  "
-                f"criterion/start {intermediate_result.fun:.10g}  "
-                f"hyperparameters {_summary(hyper)}"
-            )
-
-    result = minimize(
-        obj_func,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        callback=report,
-        options={
-            "maxiter": max_iter,
-            "gtol": gtol,
-            "ftol": ftol,
-            "maxls": max_line_search,
-        },
-    )
-    projected = _projected_gradient(result.x, result.jac, bounds)
-    if result.status == 1 or (result.status != 0 and projected > np.sqrt(gtol)):
-        warnings.warn(
-            f"L-BFGS-B stopped without converging ({result.message}); the "
-            f"largest projected gradient is {projected:.3g}. Increase max_iter "
-            "or check the data's scale.",
-            ConvergenceWarning,
-            stacklevel=4,
+        options = self.options
+        outcome = minimize_on_line(
+            evaluate,
+            float(start[0]),
+            log_bounds,
+            max_iter=options.max_iter,
+            tol=options.tol,
+            first_step=first_step,
         )
-    return int(result.nit)
+        if outcome.flat_start and not self._left_flat_start(criterion, start, phase):
+            self.stalled = True
+        self.n_iter += len(self.record) - n_before - 1
+        if outcome.reason == "max_iter":
+            self._not_converged(
+                f"the one-dimensional search used its max_iter={options.max_iter} steps"
+            )
+
+    def _left_flat_start(self, criterion, start, phase):
+        """After a start where the derivative is zero to ``tol``: scan the
+        bounds coarsely and search again from a better point, if any.
+        Returns False when the criterion is flat (to ``tol``) wherever the
+        scan looked: the search stalled."""
+        low, high = self.space.bounds[0]
+        n_points = max(int(np.ceil(_FLAT_SCAN_PER_DECADE * (high - low) / DECADE)), 1)
+        points = np.linspace(low, high, n_points + 1)
+        value0 = self.record.value_at(start)
+        values = [self.evaluate(criterion, [point], phase)[0] for point in points]
+        best = int(np.argmin(values))
+        if not values[best] < value0 - self.options.tol * abs(value0):
+            return not _flat(values, value0, self.options.tol)
+        best = points[best]
+        spacing = points[1] - points[0] if points.size > 1 else DECADE
+
+        def evaluate(x):
+            value, grad = self.evaluate(criterion, [x], phase)
+            return x, value, float(grad[0])
+
+        outcome = minimize_on_line(
+            evaluate,
+            best,
+            self.space.bounds[0],
+            max_iter=self.options.max_iter,
+            tol=self.options.tol,
+            first_step=0.5 * spacing,
+        )
+        if outcome.reason == "max_iter":
+            self._not_converged("the one-dimensional search used its max_iter steps")
+        return True
+
+    def _objective(self, criterion, start, phase):
+        """The criterion divided by its value at ``start`` (so that ``tol`` is
+        relative), as ``obj_func(theta, eval_gradient=True)``; the start's
+        evaluation is made once and handed to the first call."""
+        start = as_point(start)
+        known = self.record.value_at(start)
+        pending = {}
+        if known is None:
+            pending[start.tobytes()] = self.evaluate(criterion, start, phase)
+            known = pending[start.tobytes()][0]
+        scale = abs(known) if known != 0 and np.isfinite(known) else 1.0
+
+        def obj_func(theta, eval_gradient=True):
+            key = as_point(theta).tobytes()
+            if key in pending:
+                value, grad = pending.pop(key)
+            else:
+                value, grad = self.evaluate(criterion, theta, phase)
+            if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+                raise FloatingPointError(
+                    "the criterion is not finite at hyperparameters "
+                    f"{self.space.describe(theta)}."
+                )
+            if eval_gradient:
+                return value / scale, grad / scale
+            return value / scale
+
+        return obj_func
+
+    def _run_optimizer(self, criterion, start, phase):
+        n_before = len(self.record)
+        obj_func = self._objective(criterion, start, phase)
+        self.options.optimizer(obj_func, as_point(start), self.space.bounds)
+        self.n_iter += len(self.record) - n_before
+
+    def _lbfgs(self, criterion, start, phase):
+        obj_func = self._objective(criterion, start, phase)
+        tol = self.options.tol
+        result = scipy_minimize(
+            obj_func,
+            as_point(start),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=self.space.bounds,
+            options={
+                "maxiter": self.options.max_iter,
+                "gtol": tol,
+                "ftol": tol,
+                "maxls": self.options.max_line_search,
+            },
+        )
+        self.n_iter += int(result.nit)
+        projected = _projected_gradient(result.x, result.jac, self.space.bounds)
+        if result.status == 1 or (result.status != 0 and projected > np.sqrt(tol)):
+            self._not_converged(
+                f"L-BFGS-B stopped without converging ({result.message}); the "
+                f"largest projected gradient is {projected:.3g}"
+            )
+        if not phase.startswith("restart") and result.nit == 0 and projected <= tol:
+            self._leave_flat_start(criterion, start)
+
+    def _leave_flat_start(self, criterion, start):
+        """L-BFGS-B did not move from a start where the gradient is zero to
+        ``tol``: try a few log-uniform starts before concluding it stalled."""
+        value0 = self.record.value_at(as_point(start))
+        rng = check_random_state(self.options.random_state)
+        bounds = self.space.bounds
+        n_before = len(self.record)
+        for k in range(_FLAT_RESTARTS):
+            phase = restart_phase(k + 1, _FLAT_RESTARTS)
+            self._lbfgs(criterion, rng.uniform(*bounds.T), phase)
+        self.stalled = _flat(self.record.values[n_before:], value0, self.options.tol)
+
+    def _not_converged(self, message):
+        self.converged = False
+        self.message = message
+
+    # -- one hyperparameter per target --------------------------------------
+    def minimize_per_target(self, criterion, grid, phase="search"):
+        """One hyperparameter per target: scan ``grid``, then refine every
+        target (:func:`~skhypergrad._core.per_target.minimize_per_target`).
+        A callable ``optimizer`` is run on each target in turn instead."""
+        self._per_target = True
+        n_targets = criterion.n_targets
+        record = self.record
+
+        def add(columns, log_alpha, values, step):
+            step = phase if step == "search" else step
+            full_theta = np.full(n_targets, np.nan)
+            full_value = np.full(n_targets, np.nan)
+            where = slice(None) if columns is None else columns
+            full_theta[where] = log_alpha
+            full_value[where] = values
+            record.add(full_theta, full_value, step, self.now())
+            if self.report is not None and self.report.verbose > 0:
+                self.report.say(
+                    f"{len(record):4d} {step:<14} {self.space.describe(log_alpha)}"
+                    f"  criterion={float(np.mean(values)):.10g}"
+                    f"  ({np.size(values)} targets)  {self.now():.2f} s"
+                )
+
+        if callable(self.options.optimizer):
+            return self._optimize_each_target(criterion, grid, add)
+        n_iter, n_unconverged = minimize_per_target(
+            criterion, grid, add, max_iter=self.options.max_iter, tol=self.options.tol
+        )
+        self.n_iter += n_iter
+        if n_unconverged:
+            self._not_converged(
+                f"the per-target search used its max_iter={self.options.max_iter} "
+                f"steps with {n_unconverged} target(s) still refining"
+            )
+        return self.result()
+
+    def _optimize_each_target(self, criterion, grid, add):
+        """The user's optimizer on each target's criterion, from the best
+        point of a scan of ``grid``."""
+        scanned = criterion.scan(grid)
+        for point, values in zip(grid, scanned, strict=True):
+            add(None, np.full(criterion.n_targets, point), values, "scan")
+        for target in range(criterion.n_targets):
+            one = _OneTarget(criterion, target, add)
+            start = np.array([grid[int(np.argmin(scanned[:, target]))]])
+            obj_func = _ScaledTarget(one, start)
+            n_before = one.count
+            self.options.optimizer(obj_func, start, self.space.bounds)
+            self.n_iter += one.count - n_before
+        return self.result()
+
+    def result(self):
+        """The frozen outcome of the search so far."""
+        theta, value = self.record.best()
+        return SearchResult(
+            theta=np.asarray(theta, dtype=float),
+            value=value,
+            n_iter=self.n_iter,
+            n_evaluations=len(self.record),
+            converged=self.converged,
+            stalled=self.stalled,
+            message=self.message,
+            history=history(self.record, self.space, per_target=self._per_target),
+        )
+
+
+class _OneTarget:
+    """One target of a per-target criterion as a function of its own
+    ``log(alpha)``, recording each evaluation."""
+
+    def __init__(self, criterion, target, add):
+        self.criterion = criterion
+        self.columns = np.array([target])
+        self.add = add
+        self.count = 0
+
+    def __call__(self, theta):
+        self.count += 1
+        values, grads = self.criterion.values_and_grads(
+            as_point(theta)[:1], columns=self.columns
+        )
+        self.add(self.columns, as_point(theta)[:1], values, "search")
+        return float(values[0]), np.asarray(grads[:1], dtype=float)
+
+
+class _ScaledTarget:
+    """``obj_func(theta, eval_gradient=True)`` of one target, divided by its
+    value at the start."""
+
+    def __init__(self, one, start):
+        self.one = one
+        value, _ = one(start)
+        self.scale = abs(value) if value != 0 else 1.0
+
+    def __call__(self, theta, eval_gradient=True):
+        value, grad = self.one(theta)
+        if eval_gradient:
+            return value / self.scale, grad / self.scale
+        return value / self.scale
+
+
+def _flat(values, reference, tol):
+    """Whether every value is within ``tol`` (relative) of ``reference``."""
+    values = np.asarray(values, dtype=float)
+    return bool(np.all(np.abs(values - reference) <= tol * abs(reference)))
 
 
 def _projected_gradient(theta, grad, bounds):
@@ -243,57 +472,17 @@ def _projected_gradient(theta, grad, bounds):
     return float(np.max(np.abs(free), initial=0.0))
 
 
-def _summary(values):
-    """Short text for a vector of hyperparameters."""
-    values = np.atleast_1d(values)
-    if values.size == 1:
-        return f"{values[0]:.4g}"
-    return (
-        f"{values.size} values, median {np.median(values):.3g} "
-        f"[{values.min():.3g} .. {values.max():.3g}]"
+def stack_results(results, n_iter_before=0):
+    """One result from independent searches, one per target: ``theta`` of
+    shape (n_targets, size), one value and iteration count per target, and
+    one ``history_`` with a ``"target"`` column."""
+    return SearchResult(
+        theta=np.array([result.theta for result in results]),
+        value=np.array([result.value for result in results]),
+        n_iter=np.array([result.n_iter for result in results]) + n_iter_before,
+        n_evaluations=sum(result.n_evaluations for result in results),
+        converged=all(result.converged for result in results),
+        stalled=any(result.stalled for result in results),
+        message="; ".join(r.message for r in results if not r.converged),
+        history=stack_histories([result.history for result in results]),
     )
-
-
-def warn_on_bounds(theta, bounds, name, labels=None, irrelevant_side="upper"):
-    """Warn (``ConvergenceWarning``) about hyperparameters at a bound.
-
-    Parameters
-    ----------
-    theta : ndarray
-        Optimal log-hyperparameters, any shape whose last axis matches ``bounds``.
-    bounds : ndarray of shape (2,)
-        Log bounds shared by every hyperparameter.
-    name : str
-        Name of the hyperparameter and of its bounds parameter, e.g. "alpha".
-    labels : array-like or None
-        Names of the hyperparameters, for the message.
-    irrelevant_side : {"upper", "lower"}, default="upper"
-        The bound at which a group of features is switched off (the upper
-        bound of a penalty or a length scale, the lower bound of ``C``).
-    """
-    theta = np.atleast_1d(theta)
-    if bounds[0] == bounds[1]:
-        return
-    for side, bound, advice in (
-        ("lower", bounds[0], "decreasing"),
-        ("upper", bounds[1], "increasing"),
-    ):
-        hits = np.isclose(theta, bound, rtol=0.0, atol=1e-6)
-        if not hits.any():
-            continue
-        which = ""
-        if theta.size > 1:
-            where = np.flatnonzero(hits.ravel()) % theta.shape[-1]
-            shown = where if labels is None else np.asarray(labels)[where]
-            which = f" for {hits.sum()} of {theta.size} values ({shown[:10].tolist()})"
-        warnings.warn(
-            f"The optimal {name} sits on its {side} bound {np.exp(bound):.3g}"
-            f"{which}. Consider {advice} the {side} bound of {name}_bounds"
-            + (
-                f"; a group at the {side} bound may simply be irrelevant."
-                if side == irrelevant_side and theta.size > 1
-                else "."
-            ),
-            ConvergenceWarning,
-            stacklevel=3,
-        )

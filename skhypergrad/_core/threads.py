@@ -17,6 +17,7 @@ got the second thread. With a single BLAS library (MKL, or one shared OpenBLAS)
 nothing changes.
 """
 
+import threading
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -52,21 +53,58 @@ def split_threads(n_threads, n_pools):
     return [1 + share + (remainder if k == 0 else 0) for k in range(n_pools)]
 
 
-@contextmanager
-def shared_blas_threads():
-    """Context in which several BLAS libraries share the cores without spinning
-    against each other."""
+class _SharedLimits:
+    """The limits of every running fit: set by the first fit that starts,
+    restored by the last one that ends. Fits in concurrent threads would
+    otherwise restore each other's limits in the wrong order and leave a pool
+    capped after every fit has ended."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+        self.stack = None
+
+    def enter(self):
+        with self.lock:
+            if self.count == 0:
+                self.stack = _limit_pools()
+            self.count += 1
+
+    def leave(self):
+        with self.lock:
+            self.count -= 1
+            if self.count == 0:
+                self.stack.close()
+                self.stack = None
+
+
+_SHARED = _SharedLimits()
+
+
+def _limit_pools():
+    """Cap the BLAS pools (see the module docstring); the returned stack
+    restores them when closed."""
+    stack = ExitStack()
     controller = ThreadpoolController()
     pools = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
     pools.sort(key=lambda pool: not _is_numpys(pool))  # NumPy's pool first
     if len(pools) < 2:
-        yield
-        return
+        return stack
     n_threads = max(pool.num_threads for pool in pools)
     limits = split_threads(n_threads, len(pools))
-    with ExitStack() as stack:
-        for pool, limit in zip(pools, limits, strict=True):
-            if limit < pool.num_threads:
-                selected = controller.select(filepath=pool.filepath)
-                stack.enter_context(selected.limit(limits=limit))
+    for pool, limit in zip(pools, limits, strict=True):
+        if limit < pool.num_threads:
+            selected = controller.select(filepath=pool.filepath)
+            stack.enter_context(selected.limit(limits=limit))
+    return stack
+
+
+@contextmanager
+def shared_blas_threads():
+    """Context in which several BLAS libraries share the cores without spinning
+    against each other; concurrent fits share one set of limits."""
+    _SHARED.enter()
+    try:
         yield
+    finally:
+        _SHARED.leave()

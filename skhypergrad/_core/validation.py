@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.model_selection import check_cv
 
 
@@ -14,9 +15,55 @@ def check_scalar_param(value, name, kind, low=None):
     types = Integral if kind == "int" else Real
     if isinstance(value, bool) or not isinstance(value, types):
         raise TypeError(f"{name} must be {kind}, got {type(value).__name__}.")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value!r}.")
     return value
+
+
+# Data beyond this magnitude leaves no room in float64 for its squares, which
+# the criteria, the penalties and best_score_ are made of.
+MAX_MAGNITUDE = 1e150
+
+
+def check_magnitude(array, name):
+    """Refuse data whose squares would overflow (or underflow) float64.
+
+    Parameters
+    ----------
+    array : ndarray or sparse matrix
+    name : str
+        ``"X"`` or ``"y"``, for the message.
+    """
+    values = array.data if sp.issparse(array) else np.asarray(array)
+    if values.size == 0:
+        return
+    largest = float(np.max(np.abs(values)))
+    if largest > MAX_MAGNITUDE or 0 < largest < 1.0 / MAX_MAGNITUDE:
+        raise ValueError(
+            f"{name} has values of magnitude {largest:.3g}: the selection "
+            f"criteria need their squares, which float64 cannot hold beyond a "
+            f"magnitude of {MAX_MAGNITUDE:.0e} (or below {1 / MAX_MAGNITUDE:.0e}). "
+            f"Rescale {name}, e.g. with StandardScaler."
+        )
+
+
+def check_regression_target(y):
+    """A regressor's ``y`` must hold numbers, not strings."""
+    array = np.asarray(y)
+    numbers = array.dtype.kind not in "OUSV"
+    if array.dtype == object:
+        try:
+            array.astype(np.float64)
+            numbers = True
+        except (TypeError, ValueError):
+            numbers = False
+    if not numbers:
+        raise ValueError(
+            "y must hold numbers for a regressor, got values of type "
+            f"{array.dtype}; for class labels use a classifier."
+        )
 
 
 def check_sample_weight(sample_weight, n_samples):
@@ -54,7 +101,7 @@ def check_sample_weight(sample_weight, n_samples):
     return weights
 
 
-def resolve_cv(cv, X, y, allowed_strings, classifier=False):
+def resolve_cv(cv, X, y, allowed_strings, classifier=False, split_params=None):
     """Turn ``cv`` into a criterion name or a list of (train, test) splits.
 
     Parameters
@@ -66,6 +113,8 @@ def resolve_cv(cv, X, y, allowed_strings, classifier=False):
         Criterion names accepted as strings (e.g. ``("gcv",)``).
     classifier : bool, default=False
         An int then means stratified k-fold.
+    split_params : dict or None
+        Passed to the splitter's ``split`` (e.g. ``groups``).
 
     Returns
     -------
@@ -73,6 +122,7 @@ def resolve_cv(cv, X, y, allowed_strings, classifier=False):
         ``"loo"``, one of ``allowed_strings``, or ``"splits"``.
     splits : list of (ndarray, ndarray) or None
     """
+    split_params = {} if split_params is None else split_params
     if cv is None:
         return "loo", None
     if isinstance(cv, str):
@@ -85,15 +135,32 @@ def resolve_cv(cv, X, y, allowed_strings, classifier=False):
     if isinstance(cv, Integral) and not isinstance(cv, bool) and cv < 2:
         raise ValueError(f"cv as an int is the number of folds, >= 2; got {cv}.")
     splitter = check_cv(cv, y, classifier=classifier)
-    splits = []
-    for train, test in splitter.split(X, y):
-        train, test = np.asarray(train), np.asarray(test)
-        if train.size < 1 or test.size < 1:
-            raise ValueError("cv produced a split with an empty train or test set.")
-        splits.append((train, test))
+    splits = [
+        (_check_indices(train, X.shape[0]), _check_indices(test, X.shape[0]))
+        for train, test in splitter.split(X, y, **split_params)
+    ]
     if not splits:
         raise ValueError("cv produced no (train, test) split.")
     return "splits", splits
+
+
+def _check_indices(indices, n_samples):
+    """One side of a split as an array of row indices within the data."""
+    indices = np.asarray(indices)
+    if indices.dtype == bool and indices.shape == (n_samples,):
+        indices = np.flatnonzero(indices)
+    if indices.ndim != 1 or indices.size < 1:
+        raise ValueError("cv produced a split with an empty train or test set.")
+    if indices.dtype.kind not in "iu":
+        raise ValueError(
+            f"cv must give integer row indices, got an array of {indices.dtype}."
+        )
+    if indices.min() < 0 or indices.max() >= n_samples:
+        raise ValueError(
+            f"cv produced row indices outside 0..{n_samples - 1} "
+            f"(from {indices.min()} to {indices.max()})."
+        )
+    return indices
 
 
 def check_criterion_weights(kind, splits, sample_weight):
@@ -109,7 +176,8 @@ def check_criterion_weights(kind, splits, sample_weight):
     if kind != "splits":
         if np.count_nonzero(sample_weight) < 2:
             raise ValueError(
-                "Leave-one-out and GCV need at least 2 samples with positive "
+                "Leave-one-out, GCV and approximate leave-one-out need at least "
+                "2 samples with positive "
                 f"weight, got n_samples = {np.count_nonzero(sample_weight)}."
             )
         return

@@ -1,6 +1,6 @@
 """Approximate leave-one-out (ALO) for smooth losses, with its exact gradient.
 
-MATH.md section 6; Rad & Maleki 2020 (JRSS-B) for the criterion, Burn 2020
+Rad & Maleki 2020 (JRSS-B) for the criterion, Burn 2020
 (arXiv:2011.10218) for its derivatives in the hyperparameters.
 
 Notation. ``beta`` holds the coefficients (class-major for ``K`` outputs, ``q``
@@ -49,10 +49,11 @@ softmax's third derivative is applied without forming its ``n K^3`` tensor).
 import numpy as np
 import scipy.sparse as sp
 
-from .._glm.newton import weighted_gram
+from .._core.criterion import Criterion
+from .derivatives import weighted_gram
 
 
-class ApproximateLeaveOneOut:
+class ApproximateLeaveOneOut(Criterion):
     """Approximate leave-one-out (ALO) criterion of a smooth loss.
 
     One Newton step from the full-data optimum on each leave-one-out problem
@@ -74,7 +75,8 @@ class ApproximateLeaveOneOut:
         self.solver = solver
         self.layout = layout
 
-    def __call__(self, theta):
+    def value_and_grad(self, theta):
+        """The ALO criterion and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
         state = self.solver.solve(lam)
         if self.solver.n_outputs == 1:
@@ -140,7 +142,7 @@ class ApproximateLeaveOneOut:
         W = block_quadratic_forms(X1, G, K)
         C = b[:, :, None] * t[:, None, :] - W
         v = e + np.einsum("ikl,il->ik", Q, b)
-        v += s[:, None] * _contract_third(d3, C)
+        v += s[:, None] * d3.contract(C)
         u = state.solve(solver.input_gradient(X1, v))
         return value, -state.coef * u - np.diag(G)
 
@@ -193,14 +195,6 @@ def _kron_rows(X1, a):
             [X1.multiply(a[:, [k]]) for k in range(a.shape[1])], format="csr"
         )
     return (a[:, :, None] * X1[:, None, :]).reshape(X1.shape[0], -1)
-
-
-def _contract_third(d3, C):
-    """``sum_kl d3_iklm C_ikl``: by the loss's own rule when it has one
-    (the softmax's costs ``O(n K^2)``), else from the dense tensor."""
-    if hasattr(d3, "contract"):
-        return d3.contract(C)
-    return np.einsum("iklm,ikl->im", d3, C)
 
 
 def _row_dots(X1, B):

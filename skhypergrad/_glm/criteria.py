@@ -1,9 +1,9 @@
-"""Selection criteria for smooth losses, with implicit-function-theorem gradients.
+"""k-fold and held-out criteria for smooth losses, with implicit-function
+gradients.
 
-Each criterion is a callable ``theta -> (value, grad)`` like those of
-:mod:`skhypergrad._ridge.criteria`: ``value`` is the sample-weighted mean of the loss's
-selection criterion on out-of-sample predictions, ``grad`` its gradient in
-``theta`` (MATH.md sections 1 and 5). Approximate leave-one-out is in
+Each criterion is a :class:`~skhypergrad._core.criterion.Criterion`: the
+sample-weighted mean of the loss's selection criterion on out-of-sample
+predictions, and its gradient in ``theta``. Approximate leave-one-out is in
 :mod:`skhypergrad._glm.alo`.
 """
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._glm.newton import NewtonSolver, augment
+from .._core.criterion import Criterion
+from .newton import NewtonSolver, augment
 
 
 @dataclass
@@ -59,7 +60,7 @@ def make_smooth_folds(
     ]
 
 
-class SmoothKFoldCriterion:
+class SmoothKFoldCriterion(Criterion):
     """Held-out / k-fold criterion of a smooth loss.
 
     Per fold, ``dE/dlam_j = -(H^{-1} X1_v^T S_v c'_v)_j w_j``: one solve with
@@ -76,7 +77,8 @@ class SmoothKFoldCriterion:
         self.layout = layout
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
 
-    def __call__(self, theta):
+    def value_and_grad(self, theta):
+        """Pooled validation criterion and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
         p = lam.shape[0]
         value = 0.0

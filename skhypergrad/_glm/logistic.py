@@ -8,13 +8,20 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.estimator import SearchParamsMixin
-from .._core.validation import check_sample_weight, resolve_cv
-from .._glm.losses import BinaryLogLoss, MultinomialLogLoss
-from .._glm.search import tune_penalties
+from .._core.layout import mean_column_variance
+from .._core.validation import (
+    check_criterion_weights,
+    check_magnitude,
+    check_sample_weight,
+    resolve_cv,
+)
+from .base import PenaltySearchMixin
+from .losses import BinaryLogLoss, MultinomialLogLoss
+
+DEFAULT_C_BOUNDS = (1e-4, 1e4)
 
 
-class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstimator):
+class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression with ``C`` tuned by the gradient of a CV criterion.
 
     Replaces :class:`~sklearn.linear_model.LogisticRegressionCV`: instead of
@@ -174,6 +181,7 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
         """
         self._check_params()
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        check_magnitude(X, "X")
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
@@ -197,21 +205,28 @@ class GradientLogisticRegressionCV(SearchParamsMixin, ClassifierMixin, BaseEstim
         )
         if kind == "loo":
             raise ValueError("cv=None is not available; use an int, 'alo' or splits.")
+        check_criterion_weights(kind, splits, sample_weight)
         _check_folds_have_all_classes(codes, splits, n_classes)
         loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
         target = codes.astype(float) if n_classes == 2 else codes
-        coef = tune_penalties(
-            self,
+        # 1 / C penalises w like alpha in ridge: its scale is the features'
+        # variance times the mean sample weight.
+        unit = 1.0 / (mean_column_variance(X, sample_weight) * sample_weight.mean())
+        coef = self._fit_penalties(
             X,
             target,
             sample_weight,
             loss,
             kind,
             splits,
-            name="C",
-            power=-1.0,
-            scale_by_weight=False,
-            irrelevant_side="lower",
+            dict(
+                name="C",
+                power=-1.0,
+                default=DEFAULT_C_BOUNDS,
+                unit=unit,
+                scale_by_weight=False,
+                off_side="lower",
+            ),
         )
         W = coef.reshape(1 if n_classes == 2 else n_classes, -1)
         n_features = X.shape[1]

@@ -1,16 +1,55 @@
 """Smooth per-sample losses in the linear predictor ``z``, with derivatives.
 
-Each loss gives, per sample, the training loss ``l(y, z)`` and its first three
-derivatives in ``z`` (the third for the gradient of approximate leave-one-out),
-and the selection criterion ``c(y, z)`` with its derivative. MATH.md sections 1
-and 6. Training criteria are ``sum_i s_i l(y_i, z_i) + 1/2 sum_j lam_j w_j^2``.
+Every loss is a :class:`Loss`: per sample, the training loss ``l(y, z)`` and
+its first three derivatives in ``z`` (the third for the gradient of
+approximate leave-one-out), and the selection criterion ``c(y, z)`` with its
+derivative. Training criteria are
+``sum_i s_i l(y_i, z_i) + 1/2 sum_j lam_j w_j^2``.
 """
 
 import numpy as np
 from scipy.special import expit, xlogy
 
+from .derivatives import SoftmaxSecondDerivative, SoftmaxThirdDerivative
 
-class SquaredLoss:
+
+class Loss:
+    """What Newton's method and the criteria need of a loss.
+
+    A loss has ``n_outputs`` outputs per sample: ``z`` is of shape
+    (n_samples,) for one output, (n_samples, K) for ``K``. For one output
+    every derivative is an array of shape (n_samples,); for several, the
+    first derivative is (n_samples, K), the second a
+    :class:`~skhypergrad._glm.derivatives.SecondDerivative` and the third a
+    :class:`~skhypergrad._glm.derivatives.ThirdDerivative`.
+
+    Attributes
+    ----------
+    name : str
+        The selection criterion's name, for messages.
+    n_outputs : int
+        Outputs per sample (``K``).
+    """
+
+    name = "loss"
+    n_outputs = 1
+
+    def value(self, y, z):
+        """The training loss of every sample."""
+        raise NotImplementedError
+
+    def derivatives(self, y, z):
+        """The loss and its first three derivatives in ``z`` of every sample
+        (see the class docstring)."""
+        raise NotImplementedError
+
+    def criterion(self, y, z):
+        """The selection criterion of every sample and its derivative in
+        ``z``."""
+        raise NotImplementedError
+
+
+class SquaredLoss(Loss):
     """``l = (y - z)^2``; criterion: squared error (ridge, ``lam = 2 alpha``)."""
 
     name = "squared error"
@@ -30,7 +69,7 @@ class SquaredLoss:
         return r**2, 2.0 * r
 
 
-class BinaryLogLoss:
+class BinaryLogLoss(Loss):
     """``l = log(1 + exp(z)) - y z`` with ``y`` in {0, 1}; criterion: log-loss."""
 
     name = "log-loss"
@@ -51,7 +90,7 @@ class BinaryLogLoss:
         return np.logaddexp(0.0, z) - y * z, expit(z) - y
 
 
-class PoissonLoss:
+class PoissonLoss(Loss):
     """``l = exp(z) - y z`` (log link); criterion: Poisson deviance.
 
     The deviance is ``2 (y log(y / mu) - y + mu)`` with ``mu = exp(z)``, as
@@ -76,7 +115,7 @@ class PoissonLoss:
         return deviance, 2.0 * (mu - y)
 
 
-class MultinomialLogLoss:
+class MultinomialLogLoss(Loss):
     """``l = logsumexp(z) - z_y`` over ``K`` classes (softmax, symmetric
     parametrisation as scikit-learn); criterion: log-loss. ``y`` holds the
     class indices; the second derivative is the ``K x K`` matrix
@@ -104,7 +143,7 @@ class MultinomialLogLoss:
         value : ndarray of shape (n_samples,)
         d1 : ndarray of shape (n_samples, K)
             ``p - e_y``.
-        d2 : SoftmaxCurvature
+        d2 : SoftmaxSecondDerivative
             The ``K x K`` matrices ``diag(p) - p p^T``, held as ``p``.
         d3 : SoftmaxThirdDerivative
             The ``(n_samples, K, K, K)`` tensor, held as ``p``.
@@ -112,7 +151,7 @@ class MultinomialLogLoss:
         value, P = self._value_and_proba(y, Z)
         d1 = P.copy()
         d1[np.arange(len(y)), y] -= 1.0
-        return value, d1, SoftmaxCurvature(P), SoftmaxThirdDerivative(P)
+        return value, d1, SoftmaxSecondDerivative(P), SoftmaxThirdDerivative(P)
 
     def criterion(self, y, Z):
         """Selection criterion per sample and its derivative in ``Z``."""
@@ -124,108 +163,6 @@ class MultinomialLogLoss:
     def _value_and_proba(y, Z):
         lse = _row_logsumexp(Z)
         return lse - Z[np.arange(len(y)), y], np.exp(Z - lse[:, None])
-
-
-class SoftmaxCurvature:
-    """Second derivative ``diag(p) - p p^T`` of the softmax log-loss of every
-    sample, held as its probabilities ``P`` of shape (n_samples, K).
-
-    What Newton's method needs of it costs ``O(K)`` per sample
-    (:meth:`apply`, :meth:`diagonal`) or one symmetric product
-    (:meth:`weighted_gram`); ``np.asarray`` builds the ``(n_samples, K, K)``
-    array.
-
-    Parameters
-    ----------
-    P : ndarray of shape (n_samples, K)
-    """
-
-    def __init__(self, P):
-        self.P = P
-
-    def apply(self, U):
-        """``(diag(p_i) - p_i p_i^T) u_i`` of every row ``u_i`` of ``U``."""
-        P = self.P
-        return P * (U - np.einsum("ik,ik->i", P, U)[:, None])
-
-    def diagonal(self):
-        """``p_ik (1 - p_ik)``, of shape (n_samples, K)."""
-        return self.P * (1.0 - self.P)
-
-    def weighted_gram(self, X1, weights):
-        """``sum_i weights_i (diag(p_i) - p_i p_i^T) kron x_i x_i^T``, class-major,
-        for a dense ``X1``.
-
-        The ``diag(p)`` part is block diagonal (one weighted Gram matrix per
-        class) and the ``p p^T`` part is ``V^T V`` with ``V = [sqrt(s) p_k x]_k``:
-        one symmetric product instead of ``K (K + 1) / 2`` blocks.
-        """
-        P = self.P
-        n, q = X1.shape
-        K = P.shape[1]
-        root = np.sqrt(weights)[:, None]
-        V = ((root * P)[:, :, None] * X1[:, None, :]).reshape(n, K * q)
-        gram = -(V.T @ V)
-        for k in range(K):
-            scaled = X1 * np.sqrt(weights * P[:, k])[:, None]
-            gram[k * q : (k + 1) * q, k * q : (k + 1) * q] += scaled.T @ scaled
-        return gram
-
-    def __array__(self, dtype=None, copy=None):
-        P = self.P
-        dense = P[:, :, None] * (np.eye(P.shape[1]) - P[:, None, :])
-        return dense if dtype is None else dense.astype(dtype)
-
-
-class SoftmaxThirdDerivative:
-    """Third derivative of the softmax log-loss of every sample, held as its
-    probabilities ``P`` of shape (n_samples, K).
-
-    Differentiating ``l''_kl = [k=l] p_k - p_k p_l`` with
-    ``dp_k / dz_m = p_k ([k=m] - p_m)`` gives the symmetric tensor
-    ``T_klm = [k=l=m] p_k - [k=l] p_k p_m - [k=m] p_k p_l - [l=m] p_k p_l
-    + 2 p_k p_l p_m``. :meth:`contract` applies it to a matrix in ``O(K^2)``
-    per sample; ``np.asarray`` builds the ``(n_samples, K, K, K)`` tensor.
-
-    Parameters
-    ----------
-    P : ndarray of shape (n_samples, K)
-    """
-
-    def __init__(self, P):
-        self.P = P
-
-    def contract(self, C):
-        """``sum_kl T_klm C_kl`` of every sample.
-
-        Parameters
-        ----------
-        C : ndarray of shape (n_samples, K, K)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, K)
-        """
-        P = self.P
-        diagonal = np.einsum("ikk->ik", C)
-        rows = np.einsum("ikl,il->ik", C, P)  # C p
-        columns = np.einsum("ikl,ik->il", C, P)  # C^T p
-        scalar = np.einsum("ik,ik->i", diagonal, P) - 2.0 * np.einsum(
-            "ik,ik->i", rows, P
-        )
-        return P * (diagonal - rows - columns - scalar[:, None])
-
-    def __array__(self, dtype=None, copy=None):
-        P = self.P
-        eye = np.eye(P.shape[1])
-        outer = P[:, :, None] * P[:, None, :]
-        T = 2.0 * outer[:, :, :, None] * P[:, None, None, :]
-        T -= eye[None, :, :, None] * outer[:, :, None, :]  # [k=l] p_k p_m
-        T -= eye[None, :, None, :] * outer[:, :, :, None]  # [k=m] p_k p_l
-        T -= eye[None, None, :, :] * outer[:, :, :, None]  # [l=m] p_k p_l
-        index = np.arange(P.shape[1])
-        T[:, index, index, index] += P  # [k=l=m] p_k
-        return T if dtype is None else T.astype(dtype)
 
 
 def _row_logsumexp(Z):

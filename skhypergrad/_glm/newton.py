@@ -15,11 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .._glm.curvature import (
-    DenseCurvature,
-    DiagonalPreconditioner,
-    LaggedPreconditioner,
-)
+from .curvature import DenseCurvature, DiagonalPreconditioner, LaggedPreconditioner
+from .derivatives import weighted_gram
+from .losses import Loss
 
 _MAX_NEWTON = 100
 _MAX_HALVINGS = 50
@@ -39,17 +37,6 @@ def augment(X, fit_intercept):
     if sp.issparse(X):
         return sp.hstack([X, ones], format="csr")
     return np.hstack([X, ones])
-
-
-def weighted_gram(X1, weights):
-    """Return ``X1^T diag(weights) X1`` as a dense array."""
-    if sp.issparse(X1):
-        return np.asarray((X1.T @ X1.multiply(weights[:, None])).todense())
-    if np.all(weights >= 0):
-        # A.T @ A of one buffer is a symmetric rank-k update: half the work.
-        scaled = X1 * np.sqrt(weights)[:, None]
-        return scaled.T @ scaled
-    return X1.T @ (X1 * weights[:, None])
 
 
 def choose_curvature(n_samples, n_params, dense_hessian=False):
@@ -125,7 +112,11 @@ class NewtonSolver:
         self.loss = loss
         self.penalty_scale = penalty_scale
         self.n_features = X.shape[1]
-        self.n_outputs = getattr(loss, "n_outputs", 1)
+        if not isinstance(loss, Loss):
+            raise TypeError(
+                f"loss must be a skhypergrad._glm.losses.Loss, got {type(loss)!r}."
+            )
+        self.n_outputs = loss.n_outputs
         # Softmax ignores a shift of all intercepts: a penalty on their sum
         # (zero at the centred solution) makes the Hessian definite.
         self._centre_intercepts = fit_intercept and self.n_outputs > 1
@@ -194,21 +185,12 @@ class NewtonSolver:
         return objective, z, grad, derivatives
 
     def data_hessian(self, d2):
-        """``sum_i s_i A_i^T l''_i A_i``: the Hessian without the penalty."""
+        """``sum_i s_i A_i^T D_i A_i`` (``D_i`` the loss's second derivative):
+        the Hessian without the penalty."""
         s = self.sample_weight
-        K, q = self.n_outputs, self.X1.shape[1]
-        if K == 1:
+        if self.n_outputs == 1:
             return weighted_gram(self.X1, s * d2)
-        if hasattr(d2, "weighted_gram") and not sp.issparse(self.X1):
-            return d2.weighted_gram(self.X1, s)
-        d2 = np.asarray(d2)
-        hessian = np.empty((K * q, K * q))
-        for k in range(K):
-            for m in range(k, K):
-                block = weighted_gram(self.X1, s * d2[:, k, m])
-                hessian[k * q : (k + 1) * q, m * q : (m + 1) * q] = block
-                hessian[m * q : (m + 1) * q, k * q : (k + 1) * q] = block.T
-        return hessian
+        return d2.weighted_gram(self.X1, s)
 
     def penalise(self, hessian, pen):
         """Add the penalty's Hessian to ``hessian`` in place; return it."""
@@ -225,7 +207,7 @@ class NewtonSolver:
 
         def product(v):
             u = self.predictor(X1, v)
-            curved = s * d2 * u if K == 1 else s[:, None] * _apply_curvature(d2, u)
+            curved = s * d2 * u if K == 1 else s[:, None] * d2.apply(u)
             result = self.input_gradient(X1, curved) + pen * v
             if self._centre_intercepts:
                 index = self._intercept_index()
@@ -238,12 +220,7 @@ class NewtonSolver:
         """The diagonal of the Hessian, ``O(n K q)``."""
         s, X1 = self.sample_weight, self.X1
         squares = X1.multiply(X1) if sp.issparse(X1) else X1 * X1
-        if self.n_outputs == 1:
-            curvature = d2
-        elif hasattr(d2, "diagonal"):
-            curvature = d2.diagonal()
-        else:
-            curvature = np.einsum("ikk->ik", d2)
+        curvature = d2 if self.n_outputs == 1 else d2.diagonal()
         diagonal = self.input_gradient(
             squares, s[:, None] * curvature.reshape(len(s), -1)
         )
@@ -346,12 +323,3 @@ class NewtonSolver:
                 return trial, value
             t *= 0.5
         return None, None
-
-
-def _apply_curvature(d2, u):
-    """``l''(z_i) u_i`` of every sample for several outputs: the loss's own
-    product when ``d2`` has one (the softmax's, ``O(K)`` per sample), else
-    the product with the ``(n, K, K)`` array."""
-    if hasattr(d2, "apply"):
-        return d2.apply(u)
-    return np.einsum("ikm,im->ik", d2, u)

@@ -6,13 +6,21 @@ from sklearn.metrics import d2_tweedie_score
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.estimator import SearchParamsMixin
-from .._core.validation import check_sample_weight, resolve_cv
-from .._glm.losses import PoissonLoss
-from .._glm.search import tune_penalties
+from .._core.layout import mean_column_variance
+from .._core.validation import (
+    check_criterion_weights,
+    check_magnitude,
+    check_regression_target,
+    check_sample_weight,
+    resolve_cv,
+)
+from .base import PenaltySearchMixin
+from .losses import PoissonLoss
+
+DEFAULT_ALPHA_BOUNDS = (1e-6, 1e4)
 
 
-class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimator):
+class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimator):
     """Poisson regression with penalties tuned by the gradient of a CV criterion.
 
     Replaces ``GridSearchCV(PoissonRegressor(), {"alpha": [...]})``: the penalty
@@ -157,9 +165,12 @@ class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimato
             Fitted estimator.
         """
         self._check_params()
+        check_regression_target(y)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float64, y_numeric=True
         )
+        check_magnitude(X, "X")
+        check_magnitude(y, "y")
         if np.any(y < 0):
             raise ValueError("y must be non-negative for Poisson regression.")
         if not np.any(y > 0):
@@ -173,18 +184,26 @@ class GradientPoissonRegressorCV(SearchParamsMixin, RegressorMixin, BaseEstimato
             raise ValueError(
                 f"At least 2 samples are needed, got n_samples = {X.shape[0]}."
             )
-        coef = tune_penalties(
-            self,
+        check_criterion_weights(kind, splits, sample_weight)
+        # The data term's Hessian is about the mean count times the
+        # features' variance: the scale of alpha.
+        mean_count = sample_weight @ y / sample_weight.sum()
+        unit = mean_column_variance(X, sample_weight) * mean_count
+        coef = self._fit_penalties(
             X,
             y,
             sample_weight,
             PoissonLoss(),
             kind,
             splits,
-            name="alpha",
-            power=1.0,
-            scale_by_weight=True,
-            irrelevant_side="upper",
+            dict(
+                name="alpha",
+                power=1.0,
+                default=DEFAULT_ALPHA_BOUNDS,
+                unit=unit,
+                scale_by_weight=True,
+                off_side="upper",
+            ),
         )
         n = X.shape[1]
         self.coef_ = coef[:n].copy()

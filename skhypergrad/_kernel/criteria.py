@@ -8,23 +8,22 @@
 
 which is what ``KernelRidge().fit(X, y, sample_weight)`` solves without the
 intercept; the model is ``f(x) = K(x, X) W c + b``. The top-left block of the
-bordered inverse is ``P = G^{-1} - v v^T / (w^T v)``, ``v = G^{-1} w`` (``G^{-1}``
-without intercept), so that ``c = P y~``, the training residual is ``alpha c``
-and ``dP = -P dG P``. The criteria (MATH.md sections 2, 4 and 5, with ``G^{-1}``
-replaced by ``P``) are the same weighted means as ridge's (``_criteria.py``):
+bordered inverse is ``P = G^{-1} - v v^T / (w^T v)``, ``v = G^{-1} w``
+(``G^{-1}`` without intercept), so that ``c = P y~``, the training residual
+is ``r = alpha c``, the diagonal of ``I - H`` is ``om = alpha diag(P)``, and
+``dP = -P dG P``:
 
-- leave-one-out: ``e_i = c_i / P_ii``, ``E = sum e^2 / (S n_t)``, and
-  ``dE = 2 / (S n_t) <P diag(a) P - sym(P u c^T), dG>``, ``a = e^2 / P_ii``,
-  ``u = e / P_ii`` (summed over targets);
-- GCV: ``n_eff^2 alpha^2 ||c||^2 / (S n_t T^2)``,
-  ``T = alpha tr P - (n - n_eff)``;
+- leave-one-out and GCV are :mod:`skhypergrad._core.selection`'s, from ``r``
+  and ``om``; their adjoints ``dE/dr`` and ``dE/d om`` give
+  ``dE = <M, dG> + (<dE/dr, c> + <dE/d om, diag P>) dalpha`` with
+  ``M = alpha (P diag(-dE/d om) P - sym(P (dE/dr) c^T))``;
 - k-fold and held-out: refit on each train split, squared error on its test
   split, gradient by one adjoint solve per split with the split's factor.
 
-Each evaluation returns ``M`` such that the gradient in the kernel's
-hyperparameters is ``<M, dK/dtheta>``, the contraction of
-:mod:`._kernel_gradients`. Leave-one-out and GCV cost one Cholesky factor of
-``G``, its inverse (``dpotri``) and one symmetric rank-``n`` product (``dsyrk``).
+The gradient in the kernel's hyperparameters is then ``<W M W, dK/dtheta>``,
+the contraction of :mod:`skhypergrad._kernel.gradients`. Leave-one-out and
+GCV cost one Cholesky factor of ``G``, its inverse (``dpotri``) and one
+symmetric rank-``n`` product (``dsyrk``).
 """
 
 from dataclasses import dataclass
@@ -38,7 +37,9 @@ from .._core.cholesky import (
     factor_in_place,
     symmetrize_lower,
 )
-from .._kernel.gradients import contract_kernel_gradient, training_kernel
+from .._core.criterion import Criterion
+from .._core.selection import from_residuals
+from .gradients import contract_kernel_gradient, training_kernel
 
 
 @dataclass
@@ -127,48 +128,36 @@ def rescaled_system(K, alpha, w, unit_weights):
     return K
 
 
-def loo_terms(P, coef, scale):
-    """Leave-one-out value and ``M`` (in ``G``), destroying ``P``.
+def selection_terms(P, coef, alpha, data, gcv):
+    """Leave-one-out or GCV, its explicit derivative in alpha and ``M`` (in
+    ``G``), destroying ``P``.
 
-    ``M = 2 / scale (P diag(a) P - sym(P u c^T))`` (MATH.md section 2).
+    ``r = alpha c`` and ``om = alpha diag(P)`` feed
+    :func:`~skhypergrad._core.selection.from_residuals`; with its adjoints,
+    ``M = alpha (P diag(-om_bar) P - sym(P r_bar c^T))`` (one ``syrk`` and
+    one ``syr2k``, both on the lower triangle).
     """
-    g = np.diag(P).copy()
-    e = coef / g[:, None]
-    u = e / g[:, None]
-    a = np.sum(e * u, axis=1)
-    value = float(np.sum(e * e)) / scale
-    Pu = P @ u
-    P *= np.sqrt(a)[None, :]
-    M = blas.dsyrk(2.0 / scale, P, lower=1)
-    del P
-    M = blas.dsyr2k(-1.0 / scale, Pu, coef, beta=1.0, c=M, lower=1, overwrite_c=1)
-    return value, 0.0, symmetrize_lower(M)
-
-
-def gcv_terms(P, coef, alpha, data, scale):
-    """GCV value, its explicit derivative in alpha and ``M`` (in ``G``).
-
-    ``GCV = k alpha^2 ||c||^2 / T^2``, ``k = n_eff^2 / scale``,
-    ``T = alpha tr P - (n - n_eff)``; ``dc = -P dG c``, ``dT = tr P dalpha -
-    alpha <P P, dG>`` (MATH.md section 4).
-    """
-    k = data.n_effective**2 / scale
-    n = P.shape[0]
-    trace_p = float(np.trace(P))
-    T = alpha * trace_p - (n - data.n_effective)
-    if not T > 0:
-        raise FloatingPointError("GCV's denominator is not positive.")
-    cc = float(np.sum(coef * coef))
-    rss = alpha**2 * cc
-    value = k * rss / T**2
-    explicit = k * (2.0 * alpha * cc / T**2 - 2.0 * rss * trace_p / T**3)
-    Pc = P @ coef
-    M = blas.dsyrk(2.0 * k * rss * alpha / T**3, P, lower=1)
+    diagonal = np.diag(P).copy()
+    values, residual_bar, om_bar = from_residuals(
+        gcv,
+        alpha * coef,
+        alpha * diagonal[:, None],
+        data.n_effective,
+        data.weight_sum,
+    )
+    n_targets = values.size
+    residual_bar /= n_targets
+    om_bar = om_bar.sum(axis=1) / n_targets
+    explicit = float(np.sum(residual_bar * coef) + om_bar @ diagonal)
+    P_residual_bar = P @ residual_bar
+    # Both criteria have om_bar <= 0: P diag(-om_bar) P is one syrk.
+    P *= np.sqrt(np.maximum(-om_bar, 0.0))[None, :]
+    M = blas.dsyrk(alpha, P, lower=1)
     del P
     M = blas.dsyr2k(
-        -k * alpha**2 / T**2, Pc, coef, beta=1.0, c=M, lower=1, overwrite_c=1
+        -0.5 * alpha, P_residual_bar, coef, beta=1.0, c=M, lower=1, overwrite_c=1
     )
-    return value, explicit, symmetrize_lower(M)
+    return float(values.mean()), explicit, symmetrize_lower(M)
 
 
 def weight_kernel_side(M, w, unit_weights):
@@ -218,7 +207,7 @@ def kfold_terms(K, alpha, data, splits):
     return value / scale, 2.0 * d_alpha / scale, symmetrize_lower(M)
 
 
-class KernelCriterion:
+class KernelCriterion(Criterion):
     """A selection criterion of kernel ridge as ``theta -> (value, grad)``.
 
     Parameters
@@ -255,7 +244,8 @@ class KernelCriterion:
             G, data.sqrt_sw[:, None] * data.y, data.sqrt_sw, data.fit_intercept
         )
 
-    def __call__(self, theta):
+    def value_and_grad(self, theta):
+        """The criterion and its gradient in ``[log alpha, kernel.theta]``."""
         theta = np.array(theta, dtype=float)
         alpha = float(np.exp(theta[0]))
         kernel = self.kernel_at(theta)
@@ -270,10 +260,9 @@ class KernelCriterion:
             self._last_fit = theta, (data.sqrt_sw[:, None] * coef, sol.intercept)
             P = projected_inverse(sol)
             del sol
-            if self.kind == "gcv":
-                value, d_alpha, M = gcv_terms(P, coef, alpha, data, self.scale)
-            else:
-                value, d_alpha, M = loo_terms(P, coef, self.scale)
+            value, d_alpha, M = selection_terms(
+                P, coef, alpha, data, self.kind == "gcv"
+            )
             del P
             d_alpha += float(np.trace(M))
             M = weight_kernel_side(M, data.sqrt_sw, data.unit_weights)

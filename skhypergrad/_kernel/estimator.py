@@ -5,17 +5,23 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.gaussian_process.kernels import RBF, Kernel
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.estimator import SearchParamsMixin
-from .._core.layout import check_bounds, initial_theta
-from .._core.optimize import warn_on_bounds
-from .._core.threads import shared_blas_threads
-from .._core.validation import check_criterion_weights, check_sample_weight, resolve_cv
-from .._kernel.criteria import KernelCriterion, KernelData
-from . import search as _kernel_search
+from .._core.estimator import HyperparameterSearchMixin, hyperparameter_values
+from .._core.layout import initial_theta, resolve_bounds
+from .._core.validation import (
+    check_criterion_weights,
+    check_magnitude,
+    check_regression_target,
+    check_sample_weight,
+    resolve_cv,
+)
+from .criteria import KernelCriterion, KernelData
+from .search import hold_redundant_fixed, kernel_space, search
+
+DEFAULT_ALPHA_BOUNDS = (1e-8, 1e5)
 
 
 class GradientKernelRidgeCV(
-    SearchParamsMixin, MultiOutputMixin, RegressorMixin, BaseEstimator
+    HyperparameterSearchMixin, MultiOutputMixin, RegressorMixin, BaseEstimator
 ):
     """Kernel ridge with alpha and kernel tuned by the gradient of a CV criterion.
 
@@ -203,48 +209,49 @@ class GradientKernelRidgeCV(
         """
         self._check_params()
         kernel = self._check_kernel()
-        log_bounds = check_bounds(self.alpha_bounds, "alpha_bounds")
-        log_alpha0 = initial_theta(self.alpha, 1, log_bounds, "alpha")
+        check_regression_target(y)
         X, y = validate_data(
             self, X, y, dtype=np.float64, multi_output=True, y_numeric=True
         )
+        check_magnitude(X, "X")
+        check_magnitude(y, "y")
         n_samples = X.shape[0]
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
         check_criterion_weights(kind, splits, sample_weight)
-        kernel = _kernel_search.hold_redundant_fixed(kernel, self.fit_intercept)
-        data = KernelData(
-            X.copy(), y.reshape(n_samples, -1), sample_weight, self.fit_intercept
-        )
-        bounds = np.vstack([log_bounds, kernel.bounds.reshape(-1, 2)])
-        theta0 = np.clip(np.r_[log_alpha0, kernel.theta], bounds[:, 0], bounds[:, 1])
-        with shared_blas_threads():
-            criterion = KernelCriterion(data, kernel, kind, splits)
-            result, n_scan = _kernel_search.search(
-                criterion, theta0, bounds, self._search_options()
+        with self._fitting() as report:
+            kernel = hold_redundant_fixed(kernel, self.fit_intercept)
+            # alpha adds to the diagonal of W K W: its scale is that diagonal's.
+            unit = float(np.mean(sample_weight * kernel.diag(X)))
+            unit = unit if np.isfinite(unit) and unit > 0 else 1.0
+            log_bounds = resolve_bounds(
+                self.alpha_bounds, "alpha_bounds", DEFAULT_ALPHA_BOUNDS, unit
             )
-            theta = np.clip(result.theta, bounds[:, 0], bounds[:, 1])
+            log_alpha0 = initial_theta(self.alpha, 1, log_bounds, "alpha", unit)
+            space = kernel_space(
+                kernel, log_bounds, getattr(self, "feature_names_in_", None)
+            )
+            data = KernelData(
+                X.copy(), y.reshape(n_samples, -1), sample_weight, self.fit_intercept
+            )
+            criterion = KernelCriterion(data, kernel, kind, splits)
+            result = search(
+                criterion,
+                space,
+                np.r_[log_alpha0, kernel.theta],
+                self._search_options(),
+            )
+            theta = space.clip(result.theta)
             dual_coef, intercept = criterion.fit_at(theta)
-        self._warn_on_bounds(theta, bounds, kernel)
-        self.alpha_ = float(np.exp(theta[0]))
+            self._set_search_attributes(result, space, report)
+        self.alpha_ = float(hyperparameter_values(theta[0], log_bounds))
         self.kernel_ = criterion.kernel_at(theta)
         self.X_fit_ = data.X
-        self.best_score_ = -float(result.value)
-        self.n_iter_ = result.n_iter
-        self.history_ = _kernel_search.history(result.record, kernel, n_scan)
         if y.ndim == 1:
             self.dual_coef_, self.intercept_ = dual_coef[:, 0], float(intercept[0])
         else:
             self.dual_coef_, self.intercept_ = dual_coef, intercept
         return self
-
-    def _warn_on_bounds(self, theta, bounds, kernel):
-        warn_on_bounds(theta[:1], bounds[0], "alpha")
-        for hyper, block in _kernel_search.free_blocks(kernel):
-            shared = bounds[block][0]
-            if np.all(bounds[block] == shared):
-                labels = np.arange(hyper.n_elements) if hyper.n_elements > 1 else None
-                warn_on_bounds(theta[block], shared, hyper.name, labels)
 
     def predict(self, X):
         """Predict with kernel ridge at ``alpha_`` and ``kernel_``.

@@ -1,21 +1,26 @@
-"""Wiring of GradientKernelRidgeCV: redundant hyperparameters, start, search.
+"""How GradientKernelRidgeCV searches: redundant hyperparameters, start,
+search.
 
-- Redundant hyperparameters (MATH.md section 2, identifiability) are held fixed
-  at their initial values, with a warning: a ``WhiteKernel`` (zero in
-  ``KernelRidge``'s ``K(X, X)``; alpha plays its role), an additive constant
-  when the intercept is fitted (``w^T c = 0`` cancels it), and a
-  ``ConstantKernel`` amplitude that scales the whole kernel (predictions depend
-  on ``K / alpha`` only).
-- For leave-one-out and GCV, one eigendecomposition of ``W K W`` at the initial
-  kernel gives the criterion at every alpha for a few ``n x n`` products
-  (MATH.md section 3): a scan over ``alpha_bounds`` picks the start of
-  L-BFGS-B over ``[log alpha, kernel.theta]``.
+- Redundant hyperparameters (identifiability: predictions depend on
+  ``K / alpha`` only) are held fixed at their initial values, with a warning:
+  a ``WhiteKernel`` (zero in ``KernelRidge``'s ``K(X, X)``; alpha plays its
+  role), an additive constant when the intercept is fitted (``w^T c = 0``
+  cancels it), and a ``ConstantKernel`` amplitude that scales the whole
+  kernel.
+- The start: every length scale is multiplied by the best of a few factors,
+  around the user's values and around the scale of the data, each scored at
+  every alpha by leave-one-out (or GCV) on a subsample, from one
+  eigendecomposition; so the start does not depend on the units of ``X``.
+  For leave-one-out and GCV, one eigendecomposition of ``W K W`` at that
+  kernel then gives the criterion at every alpha on all the data: a scan over
+  the alpha bounds picks the start of the search over
+  ``[log alpha, kernel.theta]``. For k-fold the subsample's best alpha starts
+  it.
 """
 
-import warnings
+from dataclasses import replace
 
 import numpy as np
-from scipy import linalg
 from sklearn.base import clone
 from sklearn.gaussian_process.kernels import (
     ConstantKernel,
@@ -23,13 +28,21 @@ from sklearn.gaussian_process.kernels import (
     Sum,
 )
 
-from .._core.optimize import SearchRecord, minimize_criterion, scan_grid
-from .._kernel.criteria import KernelCriterion, KernelData, rescaled_system
-from .._kernel.gradients import contains_white, training_kernel, white_leaves
+from .._core.criterion import Criterion
+from .._core.report import notify
+from .._core.search import Search, scan_grid
+from .._core.space import Hyperparameter, SearchSpace
+from .._core.spectral import SpectralPath, eigh_on_complement
+from .criteria import KernelData, rescaled_system
+from .gradients import contains_white, training_kernel, white_leaves
 
 _SCAN_PER_DECADE = 4
 _SUBSAMPLE = 400
 _LENGTH_FACTORS = 2.0 ** np.arange(-3, 5)
+# L-BFGS-B's limit of evaluations per line search: near a small alpha the
+# criterion carries rounding errors up to 1e-7 relative, on which longer line
+# searches only spend evaluations.
+_MAX_LINE_SEARCH = 10
 
 
 def _terms(kernel, prefix, operator):
@@ -100,89 +113,88 @@ def hold_redundant_fixed(kernel, fit_intercept):
     """Clone ``kernel`` with its redundant hyperparameters fixed, and warn."""
     kernel = clone(kernel)
     for name, reason in redundant_hyperparameters(kernel, fit_intercept):
-        warnings.warn(
+        notify(
+            UserWarning,
             f"The kernel hyperparameter {name} is held fixed at its initial value "
             f"{kernel.get_params()[name]!r}: {reason}.",
-            UserWarning,
-            stacklevel=3,
         )
         kernel.set_params(**{name + "_bounds": "fixed"})
     return kernel
 
 
-def spectral_alpha_values(criterion, kernel_theta, log_alphas):
-    """Leave-one-out or GCV at every alpha of a grid, for a fixed kernel.
-
-    One eigendecomposition ``W K W = U diag(sigma) U^T``; then
-    ``G^{-1} = U diag(1 / (sigma + alpha)) U^T`` for every alpha (MATH.md
-    section 3), with the intercept's correction ``- v v^T / (w^T v)``.
-    """
-    data = criterion.data
-    kernel = criterion.kernel.clone_with_theta(kernel_theta)
-    Kt = rescaled_system(
-        training_kernel(kernel, data.X), 0.0, data.sqrt_sw, data.unit_weights
-    )
-    sigma, U = linalg.eigh(Kt, overwrite_a=True, check_finite=False, driver="evd")
-    del Kt
-    sigma = np.clip(sigma, 0.0, None)
-    w = data.sqrt_sw
-    z = U.T @ (w[:, None] * data.y)
-    uw = U.T @ w
-    alphas = np.exp(np.asarray(log_alphas, dtype=float))
-    F = 1.0 / (sigma[:, None] + alphas[None, :])  # (n, n_alphas)
-    diag = (U * U) @ F
-    values = np.empty(alphas.size)
-    n = sigma.size
-    for j, alpha in enumerate(alphas):
-        coef = U @ (F[:, j, None] * z)
-        g = diag[:, j]
-        if data.fit_intercept:
-            fw = F[:, j] * uw
-            v = U @ fw
-            wv = uw @ fw
-            coef -= np.outer(v, (fw @ z) / wv)
-            g = g - v * v / wv
-        if criterion.kind == "gcv":
-            T = alpha * g.sum() - (n - data.n_effective)
-            k = data.n_effective**2 / criterion.scale
-            values[j] = k * alpha**2 * np.sum(coef * coef) / T**2 if T > 0 else np.inf
-        else:
-            values[j] = np.sum((coef / g[:, None]) ** 2) / criterion.scale
-    return values
-
-
 def start_length_scales(criterion, theta0, bounds):
-    """Multiply every length scale by the best of a few common factors.
+    """Multiply every length scale by the best of a few factors, around the
+    initial values and around the data's own scale.
 
-    Each factor costs one eigendecomposition of the kernel matrix of at most
-    ``_SUBSAMPLE`` samples, after which every alpha is free (MATH.md section
-    3); the factor of the best (factor, alpha) pair moves the start, and alpha
-    is left to the full-data scan.
+    Each candidate costs one eigendecomposition of the kernel matrix of at
+    most ``_SUBSAMPLE`` samples, after which every alpha is free
+    (:class:`~skhypergrad._kernel.criteria.AlphaPath`; leave-one-out stands
+    for k-fold). Returns the start, with the best alpha of the best
+    candidate.
     """
-    columns = length_scale_columns(criterion.kernel)
-    if columns.size == 0:
-        return theta0
-    data = criterion.data
-    n = data.X.shape[0]
-    rows = np.arange(n)
-    if n > _SUBSAMPLE:
-        rows = np.sort(np.random.RandomState(0).choice(n, _SUBSAMPLE, replace=False))
-    sub = KernelData(
-        data.X[rows], data.y[rows], data.sample_weight[rows], data.fit_intercept
-    )
-    sub_criterion = KernelCriterion(sub, criterion.kernel, criterion.kind)
+    sub = _subsample(criterion.data)
     if sub.n_effective < 2:
         return theta0
     grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=theta0[0])
     best, best_value = theta0, np.inf
     # The initial length scales first: on a flat criterion they stay.
-    for shift in np.log(np.r_[1.0, _LENGTH_FACTORS[_LENGTH_FACTORS != 1.0]]):
-        theta = theta0.copy()
-        theta[columns] = np.clip(theta[columns] + shift, *bounds[columns].T)
-        value = np.min(spectral_alpha_values(sub_criterion, theta[1:], grid))
-        if value < best_value * (1.0 - 1e-9):
-            best, best_value = theta, value
+    for theta in _candidates(criterion.kernel, theta0, bounds, criterion.data):
+        values = alpha_path(criterion, theta[1:], sub).scan(grid)
+        if np.min(values) < best_value * (1.0 - 1e-9):
+            best, best_value = theta.copy(), np.min(values)
+            best[0] = grid[int(np.argmin(values))]
     return best
+
+
+def _subsample(data):
+    """At most ``_SUBSAMPLE`` rows of the training data (fixed seed)."""
+    n = data.X.shape[0]
+    rows = np.arange(n)
+    if n > _SUBSAMPLE:
+        rows = np.sort(np.random.RandomState(0).choice(n, _SUBSAMPLE, replace=False))
+    return KernelData(
+        data.X[rows], data.y[rows], data.sample_weight[rows], data.fit_intercept
+    )
+
+
+def _candidates(kernel, theta0, bounds, data):
+    """Starting points: every length scale times each factor, from the
+    initial values, then from the data's scale (:func:`data_length_scales`)."""
+    blocks = [
+        (hyper, block)
+        for hyper, block in free_blocks(kernel)
+        if hyper.name.endswith("length_scale")
+    ]
+    if not blocks:
+        return [theta0]
+    scaled = theta0.copy()
+    for hyper, block in blocks:
+        scaled[block] = np.log(data_length_scales(data, hyper.n_elements))
+    factors = np.log(np.r_[1.0, _LENGTH_FACTORS[_LENGTH_FACTORS != 1.0]])
+    candidates = []
+    for origin in (theta0, scaled):
+        for shift in factors:
+            theta = origin.copy()
+            for _, block in blocks:
+                theta[block] = np.clip(theta[block] + shift, *bounds[block].T)
+            candidates.append(theta)
+    return candidates
+
+
+def data_length_scales(data, n_elements):
+    """Length scales at which the kernel sees the data at unit scale: with
+    ``l_k`` the feature's (weighted) standard deviation times
+    ``sqrt(n_features)``, or ``sqrt`` of the summed variances for one length
+    scale, the scaled squared distance between two samples is about 2."""
+    w = data.sample_weight / data.weight_sum
+    mean = w @ data.X
+    variance = np.maximum(w @ (data.X - mean) ** 2, 0.0)
+    if not np.any(variance > 0):
+        variance = np.ones_like(variance)
+    if n_elements == 1:
+        return np.array([np.sqrt(variance.sum())])
+    variance = np.where(variance > 0, variance, variance[variance > 0].mean())
+    return np.sqrt(variance * variance.size)
 
 
 def free_blocks(kernel):
@@ -217,61 +229,116 @@ def length_scale_columns(kernel):
     return np.array(columns, dtype=int)
 
 
-def search(criterion, theta0, bounds, options):
-    """Scan alpha (leave-one-out and GCV), then minimise over all of theta.
+def kernel_space(kernel, log_alpha_bounds, feature_names=None):
+    """The search space ``[log alpha, kernel.theta]``: alpha, then every free
+    kernel hyperparameter by its ``set_params`` name, within its own bounds.
+
+    Parameters
+    ----------
+    kernel : sklearn.gaussian_process.kernels.Kernel
+    log_alpha_bounds : ndarray of shape (2,)
+    feature_names : ndarray or None
+        Labels of one length scale per feature, in warnings.
 
     Returns
     -------
-    result : SearchResult
-        Its record holds the scan points first.
-    n_scan : int
-        Number of scan points in the record.
+    SearchSpace
     """
-    record = SearchRecord()
-    start = np.array(theta0, dtype=float)
-    if criterion.kind != "splits" and bounds[0, 0] < bounds[0, 1]:
-        start = start_length_scales(criterion, start, bounds)
-        grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=start[0])
-        values = spectral_alpha_values(criterion, start[1:], grid)
-        for log_alpha, value in zip(grid, values, strict=True):
-            record.add(np.r_[log_alpha, start[1:]], value)
-        # The best scan point starts the search; minimize_criterion takes the
-        # criterion's scale from its record entry.
-        start[0] = grid[int(np.argmin(values))]
-    n_scan = len(record.values)
-    # Near a small alpha the criterion is computed from (K + alpha I)^{-1} and
-    # carries rounding errors of about eps * cond, up to 1e-7 relative: with
-    # L-BFGS-B's default gain test (1e-3 tol) the line searches spend tens of
-    # evaluations on that noise.
-    result = minimize_criterion(
-        criterion,
-        start,
-        bounds,
-        record=record,
-        ftol=options["tol"],
-        max_line_search=10,
-        **options,
-    )
-    return result, n_scan
-
-
-def history(record, kernel, n_scan):
-    """The record as a dict of columns, one row per criterion evaluation.
-
-    ``"alpha"``, one column per free kernel hyperparameter (floats, or arrays
-    in an object column for one length scale per feature), ``"score"`` (minus
-    the criterion) and ``"scan"`` (True for the points of the initial alpha
-    scan, which cost no factorisation).
-    """
-    thetas = np.array(record.thetas).reshape(len(record.thetas), -1)
-    out = {"alpha": np.exp(thetas[:, 0])}
+    hyperparameters = [
+        Hyperparameter("alpha", log_alpha_bounds[None, :], "alpha_bounds")
+    ]
+    bounds = kernel.bounds.reshape(-1, 2)
     for hyper, block in free_blocks(kernel):
-        values = np.exp(thetas[:, block])
-        if hyper.n_elements == 1:
-            out[hyper.name] = values[:, 0]
-        else:
-            out[hyper.name] = np.empty(len(values), dtype=object)
-            out[hyper.name][:] = list(values)
-    out["score"] = -np.array(record.values, dtype=float).ravel()
-    out["scan"] = np.arange(len(thetas)) < n_scan
-    return out
+        per_feature = feature_names is not None and hyper.n_elements == len(
+            feature_names
+        )
+        hyperparameters.append(
+            Hyperparameter(
+                hyper.name,
+                bounds[block.start - 1 : block.stop - 1],
+                f"{hyper.name}_bounds",
+                labels=feature_names if per_feature else None,
+                label_kind="feature" if hyper.n_elements > 1 else "value",
+                off_side="upper" if hyper.name.endswith("length_scale") else None,
+            )
+        )
+    return SearchSpace(tuple(hyperparameters))
+
+
+def search(criterion, space, theta0, options):
+    """The start (:func:`start_length_scales`), the alpha scan for
+    leave-one-out and GCV, then the search over all of ``theta``.
+
+    Returns
+    -------
+    SearchResult
+    """
+    bounds = space.bounds
+    start = space.clip(theta0)
+    search = Search(space, replace(options, max_line_search=_MAX_LINE_SEARCH))
+    first_step = np.log(10.0)
+    start = space.clip(start_length_scales(criterion, start, bounds))
+    if bounds[0, 0] < bounds[0, 1] and criterion.kind != "splits":
+        grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=start[0])
+        kernel_theta = start[1:]
+        start = search.scan(
+            alpha_path(criterion, kernel_theta),
+            grid,
+            embed=lambda log_alpha: np.r_[log_alpha, kernel_theta],
+        )
+        first_step = grid[1] - grid[0]
+    return search.minimize(criterion, start, first_step=first_step)
+
+
+def alpha_path(criterion, kernel_theta, data=None):
+    """The criterion along ``log(alpha)`` at the kernel ``kernel_theta``, on
+    ``data`` (the training data when None), for a scan: leave-one-out, or
+    GCV when ``criterion`` is GCV (leave-one-out stands for k-fold)."""
+    kernel = criterion.kernel.clone_with_theta(np.asarray(kernel_theta, dtype=float))
+    data = criterion.data if data is None else data
+    return AlphaPath(data, kernel, gcv=criterion.kind == "gcv")
+
+
+class AlphaPath(Criterion):
+    """Leave-one-out or GCV along ``log(alpha)`` at a fixed kernel, from one
+    eigendecomposition of ``W K W`` on the complement of the intercept's
+    direction: the bordered system at every ``alpha`` is ridge in the dual
+    on that complement (:class:`~skhypergrad._core.spectral.SpectralPath`).
+
+    Parameters
+    ----------
+    data : KernelData
+    kernel : sklearn.gaussian_process.kernels.Kernel
+    gcv : bool
+    """
+
+    def __init__(self, data, kernel, gcv):
+        w = data.sqrt_sw
+        K = rescaled_system(training_kernel(kernel, data.X), 0.0, w, data.unit_weights)
+        y = data.y
+        q = np.zeros_like(w)
+        if data.fit_intercept:
+            q = w / np.linalg.norm(w)
+            y = y - data.sample_weight @ y / data.weight_sum
+        sigma, U = eigh_on_complement(K, q if data.fit_intercept else None)
+        del K
+        self.gcv = gcv
+        self._path = SpectralPath(
+            U,
+            sigma,
+            w[:, None] * y,
+            q,
+            data.weight_sum,
+            data.n_effective,
+            data.fit_intercept,
+        )
+
+    def scan(self, points):
+        """The criterion (mean over targets) at each ``log(alpha)``."""
+        path = self._path
+        criterion = (
+            path.generalized_cross_validation if self.gcv else path.leave_one_out
+        )
+        return np.array(
+            [criterion(np.array([p]), with_grad=False)[0].mean() for p in points]
+        )

@@ -1,17 +1,20 @@
-"""Selection criteria with one penalty per feature group, and their gradients.
+"""Ridge selection criteria with one penalty per feature group, by Cholesky
+factorisation.
 
-Each criterion is a stateless-in-theta callable ``theta -> (value, grad)``:
-``theta`` is the log of one penalty per group (:class:`~._params.PenaltyLayout`),
-``value`` the (sample-weighted) mean squared out-of-sample error averaged over
-targets, ``grad`` its gradient in ``theta``. Formulas: MATH.md sections 1, 2, 4, 5.
+Each criterion is a :class:`~skhypergrad._core.criterion.Criterion` over
+``theta``, the log of one penalty per group
+(:class:`~skhypergrad._core.layout.PenaltyLayout`): the (sample-weighted) mean
+squared out-of-sample error averaged over targets, and its gradient.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._ridge.design import CentredDesign, CentredRows
-from .._ridge.solver import RidgeSolver
+from .._core.criterion import Criterion
+from .._core.selection import from_residuals
+from .design import CentredDesign, CentredRows
+from .solver import RidgeSolver
 
 
 @dataclass
@@ -62,8 +65,13 @@ def make_folds(X, y, sample_weight, splits, fit_intercept):
     return folds
 
 
-class LeaveOneOutCriterion:
+class LeaveOneOutCriterion(Criterion):
     """Exact leave-one-out error (or GCV) for penalties per feature group.
+
+    The criteria are those of :mod:`skhypergrad._core.selection`, from the
+    residual ``r`` and ``om = 1 - q^2 - h~``; a penalty moves them by
+    ``dr_i/dlam_k = B_ik w_k`` and ``d om_i/dlam_k = B_ik^2`` with
+    ``B = X~ A^{-1}``, since ``dw/dlam_k = -A^{-1} e_k w_k``.
 
     Parameters
     ----------
@@ -80,53 +88,26 @@ class LeaveOneOutCriterion:
         self.gcv = gcv
         self.solver = RidgeSolver(design) if solver is None else solver
 
-    def __call__(self, theta):
+    def value_and_grad(self, theta):
+        """Mean criterion over targets, and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
         factor = self.solver.solve(lam)
         B, hat = factor.hat_terms()
-        scale = self.design.weight_sum * self.design.y.shape[1]
-        if self.gcv:
-            value, grad_lam = _gcv(self.design, factor, B, hat, scale)
-        else:
-            value, grad_lam = _loo(self.design, factor, B, hat, scale)
-        return value, self.layout.theta_gradient(grad_lam, lam)
+        design = self.design
+        values, residual_bar, om_bar = from_residuals(
+            self.gcv,
+            factor.residual,
+            (1.0 - design.q**2 - hat)[:, None],
+            design.n_effective,
+            design.weight_sum,
+        )
+        drive = np.einsum("kj,kj->k", factor.coef, B.T @ residual_bar)
+        damp = (B * B).T @ om_bar.sum(axis=1)
+        grad_lam = (drive + damp) / values.size
+        return values.mean(), self.layout.theta_gradient(grad_lam, lam)
 
 
-def _loo(design, factor, B, hat, scale):
-    """Mean squared LOO error and its gradient in each feature penalty.
-
-    ``e_i = r_i / om_i`` with ``om_i = 1 - q_i^2 - h~_i``, and
-    ``de_i/dlam_k = B_ik w_k / om_i - r_i B_ik^2 / om_i^2`` (MATH.md section 2).
-    """
-    om = np.maximum(1.0 - design.q**2 - hat, 1e-12)
-    residual = factor.residual
-    e = residual / om[:, None]
-    u = e / om[:, None]
-    v = np.sum(e * u, axis=1)
-    value = np.sum(e * e) / scale
-    drive = np.einsum("kj,kj->k", factor.coef, B.T @ u)
-    damp = (B * B).T @ v
-    return value, 2.0 / scale * (drive - damp)
-
-
-def _gcv(design, factor, B, hat, scale):
-    """GCV and its gradient in each feature penalty (MATH.md section 4).
-
-    ``GCV = n_eff^2 RSS / (S T^2)``, ``T = n_eff - [intercept] - tr H~``,
-    ``dT/dlam_k = ||B_k||^2``, ``dRSS/dlam_k = 2 w_k^T B_k^T r``.
-    """
-    n_eff = design.n_effective
-    residual = factor.residual
-    rss = np.sum(residual * residual)
-    trace = n_eff - design.fit_intercept - hat.sum()
-    value = n_eff**2 * rss / (scale * trace**2)
-    d_rss = 2.0 * np.einsum("kj,kj->k", factor.coef, B.T @ residual)
-    d_trace = np.einsum("ik,ik->k", B, B)
-    grad = n_eff**2 / scale * (d_rss / trace**2 - 2.0 * rss * d_trace / trace**3)
-    return value, grad
-
-
-class KFoldCriterion:
+class KFoldCriterion(Criterion):
     """Held-out / k-fold error for penalties per feature group.
 
     The gradient uses one adjoint solve per fold with the fold's own factor:
@@ -150,7 +131,8 @@ class KFoldCriterion:
         n_targets = folds[0].val_y.shape[1]
         self._scale = n_targets * sum(fold.val_weight.sum() for fold in folds)
 
-    def __call__(self, theta):
+    def value_and_grad(self, theta):
+        """Pooled validation error, and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
         value = 0.0
         grad_lam = np.zeros_like(lam)
@@ -164,47 +146,3 @@ class KFoldCriterion:
         value /= self._scale
         grad_lam /= self._scale
         return value, self.layout.theta_gradient(grad_lam, lam)
-
-
-class SharedAlphaCriterion:
-    """One alpha shared by all features and targets, on a spectral criterion.
-
-    Adapts a :mod:`._spectral` criterion (values per target, gradient summed)
-    to the ``theta -> (value, grad)`` interface of the outer optimiser.
-
-    Parameters
-    ----------
-    spectral : SpectralLeaveOneOut or SpectralKFold
-    """
-
-    def __init__(self, spectral):
-        self.spectral = spectral
-
-    def __call__(self, theta):
-        values, grads = self.spectral(np.atleast_1d(theta)[:1])
-        n_targets = values.shape[0]
-        return values.mean(), grads[:1] / n_targets
-
-    def as_one_target(self, log_alpha, with_grad=True, columns=None):
-        """The shared criterion as a single target of a per-target search."""
-        values, grads = self.spectral(np.atleast_1d(log_alpha)[:1], with_grad)
-        if grads is not None:
-            grads = grads[:1] / values.shape[0]
-        return np.atleast_1d(values.mean()), grads
-
-    def grid_values(self, grid):
-        """Criterion at each point of a 1-D grid of log-alphas.
-
-        With one target, the spectral formulas take one alpha per column, so
-        the whole grid costs one pass over the eigenvectors.
-        """
-        grid = np.asarray(grid, dtype=float)
-        values, _ = self.spectral(grid[:1], with_grad=False)
-        if values.shape[0] == 1:
-            return self.spectral(grid, with_grad=False)[0]
-        return np.array(
-            [
-                self.spectral(grid[[k]], with_grad=False)[0].mean()
-                for k in range(grid.size)
-            ]
-        )

@@ -5,16 +5,22 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.estimator import SearchParamsMixin
-from .._core.layout import build_layout
-from .._core.optimize import warn_on_bounds
-from .._core.threads import shared_blas_threads
-from .._core.validation import check_criterion_weights, check_sample_weight, resolve_cv
-from . import search as _ridge_search
+from .._core.estimator import HyperparameterSearchMixin, hyperparameter_values
+from .._core.layout import build_layout, mean_column_variance, penalty_space
+from .._core.validation import (
+    check_criterion_weights,
+    check_magnitude,
+    check_regression_target,
+    check_sample_weight,
+    resolve_cv,
+)
+from .search import RidgeProblem
+
+DEFAULT_ALPHA_BOUNDS = (1e-6, 1e6)
 
 
 class GradientRidgeCV(
-    SearchParamsMixin, MultiOutputMixin, RegressorMixin, BaseEstimator
+    HyperparameterSearchMixin, MultiOutputMixin, RegressorMixin, BaseEstimator
 ):
     """Ridge regression with penalties tuned by the gradient of a CV criterion.
 
@@ -201,6 +207,7 @@ class GradientRidgeCV(
             Fitted estimator.
         """
         self._check_params()
+        check_regression_target(y)
         X, y = validate_data(
             self,
             X,
@@ -210,37 +217,51 @@ class GradientRidgeCV(
             multi_output=True,
             y_numeric=True,
         )
+        check_magnitude(X, "X")
+        check_magnitude(y, "y")
         n_samples, n_features = X.shape
         y2d = y.reshape(n_samples, -1)
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
         check_criterion_weights(kind, splits, sample_weight)
-        layout, theta0, labels = build_layout(
-            self.feature_groups, n_features, self.alpha, self.alpha_bounds, "alpha"
-        )
-        log_bounds = layout.log_bounds
-
         per_target = self.alpha_per_target and y2d.shape[1] > 1
-        with shared_blas_threads():
-            problem = _ridge_search.RidgeProblem(
-                X, y2d, sample_weight, self.fit_intercept, kind, splits, layout
+        with self._fitting() as report:
+            problem = RidgeProblem(
+                X, y2d, sample_weight, self.fit_intercept, kind, splits
             )
-            outcome = problem.search(
+            layout, theta0, labels = build_layout(
+                self.feature_groups,
+                n_features,
+                self.alpha,
+                self.alpha_bounds,
+                "alpha",
+                default=DEFAULT_ALPHA_BOUNDS,
+                unit=mean_column_variance(X, sample_weight),
+            )
+            space = penalty_space(
+                "alpha", layout, *self._entry_labels(labels), off_side="upper"
+            )
+            fit = problem.search(
+                layout,
+                space,
                 theta0,
                 per_target=per_target,
                 options=self._search_options(),
                 n_jobs=self.n_jobs,
             )
-        warn_on_bounds(outcome.theta, log_bounds, "alpha", labels)
-        self._set_fitted(outcome, problem, y.ndim, labels, per_target)
+            self._set_search_attributes(fit.result, space, report)
+            self._set_model(fit, layout, labels, y.ndim, per_target)
         return self
 
-    def _set_fitted(self, outcome, problem, y_ndim, labels, per_target):
-        scalar = np.size(outcome.theta) == 1 and not per_target
-        self._set_search_attributes("alpha", outcome, self.alpha_bounds, labels, scalar)
-        coef = outcome.coef  # (n_features, n_targets)
-        design = problem.design
-        intercept = design.y_offset - design.x_offset @ coef
+    def _set_model(self, fit, layout, labels, y_ndim, per_target):
+        result = fit.result
+        alpha = hyperparameter_values(result.theta, layout.log_bounds)
+        scalar = np.size(alpha) == 1 and not per_target
+        self.alpha_ = float(alpha.ravel()[0]) if scalar else alpha
+        if labels is not None:
+            self.groups_ = labels
+        coef = fit.coef  # (n_features, n_targets)
+        intercept = fit.design.y_offset - fit.design.x_offset @ coef
         if y_ndim == 1:
             self.coef_, self.intercept_ = coef[:, 0], float(intercept[0])
         else:

@@ -1,47 +1,51 @@
-"""Wiring of GradientRidgeCV: which criterion, which search, which refit.
+"""How GradientRidgeCV searches: which criterion, which start, which refit.
 
-- One alpha: scan along the eigendecomposition path, then a bracketed secant
-  search on the derivative (or the user's optimiser).
-- One alpha per target: the same path and search, vectorised over targets.
-- Groups of features: the one-alpha searches (on the raw and on the
-  group-standardised features) give the start, then L-BFGS-B on the Cholesky
-  criterion (per target, in parallel, with ``alpha_per_target``).
+- One alpha: a scan along the eigendecomposition path (two points per
+  decade, plus the start), then the one-dimensional search from its best
+  point, or the user's optimiser.
+- One alpha per target: the same path and scan, vectorised over targets.
+- Groups of features: the one-alpha searches, on the raw features and on the
+  features of each group rescaled to unit mean square, give candidate starts
+  (their evaluations are the group criterion at equal penalties, and join its
+  record); L-BFGS-B then runs on the Cholesky criterion (per target, in
+  parallel, with ``alpha_per_target``).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._core.layout import PenaltyLayout
-from .._core.optimize import SearchRecord, minimize_criterion, scan, scan_grid
-from .._core.search1d import minimize_per_target
-from .._ridge.criteria import (
-    KFoldCriterion,
-    LeaveOneOutCriterion,
+from .._core.report import current_report, reporting_into
+from .._core.search import Search, scan_grid, stack_results
+from .._core.space import Hyperparameter, SearchSpace
+from .criteria import KFoldCriterion, LeaveOneOutCriterion, make_folds
+from .design import CentredDesign
+from .solver import RidgeSolver
+from .spectral import (
     SharedAlphaCriterion,
-    make_folds,
+    SpectralBasis,
+    SpectralKFold,
+    SpectralLeaveOneOut,
 )
-from .._ridge.design import CentredDesign
-from .._ridge.solver import RidgeSolver
-from .._ridge.spectral import SpectralBasis, SpectralKFold, SpectralLeaveOneOut
+
+# Scan points per decade of one shared alpha (one pass over the eigenvectors
+# evaluates the whole grid), and of one alpha per target (a product with
+# every target per point).
+_SHARED_SCAN_PER_DECADE = 2
+_PER_TARGET_SCAN_PER_DECADE = 1
 
 
-@dataclass
-class RidgeOutcome:
-    """Result of the search and the refit at its optimum.
+@dataclass(frozen=True)
+class RidgeFit:
+    """A search's result and the coefficients refit at its optimum, shape
+    (n_features, n_targets), on the centred design ``design``."""
 
-    ``theta`` is ``log(alpha_)`` (shape (1,), (n_groups,), (n_targets,) or
-    (n_targets, n_groups)), ``value`` the criterion there, ``coef`` of shape
-    (n_features, n_targets).
-    """
-
-    theta: np.ndarray
-    value: object
+    result: object
     coef: np.ndarray
-    n_iter: object
-    history: dict
+    design: CentredDesign
 
 
 class RidgeProblem:
@@ -53,14 +57,14 @@ class RidgeProblem:
         Validated training data (``y`` 2-D).
     kind : {"loo", "gcv", "splits"}
     splits : list of (train, test) or None
-    layout : PenaltyLayout
     """
 
-    def __init__(self, X, y, sample_weight, fit_intercept, kind, splits, layout):
+    def __init__(self, X, y, sample_weight, fit_intercept, kind, splits):
         self._data = (X, y, sample_weight, fit_intercept, kind, splits)
         self.design = CentredDesign(X, y, sample_weight, fit_intercept)
         self.kind = kind
-        self.layout = layout
+        self.layout = None
+        self.space = None
         self.folds = None
         if kind == "splits":
             self.folds = make_folds(X, y, sample_weight, splits, fit_intercept)
@@ -68,14 +72,22 @@ class RidgeProblem:
         self._solver = None
         self._fold_solvers = None
 
-    def search(self, theta0, *, per_target, options, n_jobs):
-        """Run the search that fits the layout, and refit at its optimum."""
+    def search(self, layout, space, theta0, *, per_target, options, n_jobs):
+        """Run the search that fits the layout (penalties ``space``, starting
+        at ``theta0``), and refit at its optimum.
+
+        Returns
+        -------
+        RidgeFit
+        """
+        self.layout, self.space = layout, space
         if self.layout.n_groups == 1 and not per_target:
-            return self._shared_scalar(theta0, options)
+            return self._shared_scalar(theta0, options, self.space)
         if self.layout.n_groups == 1:
-            return self._per_target_scalar(theta0, options)
+            return self._per_target_scalar(theta0, options, self.space)
         return self._groups(theta0, options, per_target, n_jobs)
 
+    # -- the criteria, built here and only here -----------------------------
     def _spectral(self):
         if self.kind == "splits":
             return SpectralKFold(self.folds)
@@ -108,59 +120,35 @@ class RidgeProblem:
             solver.design, self.layout, gcv=self.kind == "gcv", solver=solver
         )
 
-    def _shared_scalar(self, theta0, options):
+    # -- the searches --------------------------------------------------------
+    def _scalar_space(self):
+        """One alpha for every group (the searches that give the start)."""
+        (alpha,) = self.space.hyperparameters
+        return SearchSpace(
+            (Hyperparameter("alpha", alpha.log_bounds[:1], alpha.bounds_parameter),)
+        )
+
+    def _shared_scalar(self, theta0, options, space, phase="search", report=None):
+        search = Search(space, options, report)
         criterion = SharedAlphaCriterion(self._spectral())
-        # One pass over the eigenvectors evaluates the whole grid: scan it finely.
-        grid = scan_grid(self.layout.log_bounds, 2, extra=np.mean(theta0))
-        if callable(options["optimizer"]):
-            record = SearchRecord()
-            start = scan(criterion.grid_values, grid, record)
-            result = minimize_criterion(
-                criterion, start, self.layout.bounds[:1], record=record, **options
-            )
-        else:
-            result = minimize_per_target(
-                criterion.as_one_target,
-                lambda points: criterion.grid_values(points)[:, None],
-                grid,
-                max_iter=options["max_iter"],
-                xtol=options["tol"],
-                verbose=options["verbose"],
-            )
+        grid = scan_grid(
+            self.layout.log_bounds, _SHARED_SCAN_PER_DECADE, extra=np.mean(theta0)
+        )
+        start = search.scan(criterion, grid)
+        result = search.minimize(
+            criterion, start, first_step=grid[1] - grid[0], phase=phase
+        )
+        coef = self._spectral_basis().coef(np.exp(result.theta[:1]))
+        return RidgeFit(result, coef, self.design)
+
+    def _per_target_scalar(self, theta0, options, space, phase="search", report=None):
+        search = Search(space, options, report)
+        grid = scan_grid(
+            self.layout.log_bounds, _PER_TARGET_SCAN_PER_DECADE, extra=np.mean(theta0)
+        )
+        result = search.minimize_per_target(self._spectral(), grid, phase=phase)
         coef = self._spectral_basis().coef(np.exp(result.theta))
-        return RidgeOutcome(
-            theta=np.atleast_1d(result.theta),
-            value=float(np.squeeze(result.value)),
-            coef=coef,
-            n_iter=result.n_iter,
-            history=_history(result.record),
-        )
-
-    def _per_target_scalar(self, theta0, options):
-        spectral = self._spectral()
-
-        def grid_values(points):
-            return np.array(
-                [spectral(np.array([p]), with_grad=False)[0] for p in points]
-            )
-
-        result = minimize_per_target(
-            spectral,
-            grid_values,
-            # Each point costs a product with every target: scan coarsely.
-            scan_grid(self.layout.log_bounds, 1, extra=np.mean(theta0)),
-            max_iter=options["max_iter"],
-            xtol=options["tol"],
-            verbose=options["verbose"],
-        )
-        coef = self._spectral_basis().coef(np.exp(result.theta))
-        return RidgeOutcome(
-            theta=result.theta,
-            value=result.value,
-            coef=coef,
-            n_iter=result.n_iter,
-            history=_history(result.record, per_target=True),
-        )
+        return RidgeFit(result, coef, self.design)
 
     def _standardised_scalar(self, theta0, options, per_target):
         """Best single alpha on groups rescaled to unit mean squared column norm.
@@ -180,33 +168,31 @@ class RidgeProblem:
         column_scale = 1.0 / np.sqrt(group_scale[index])
         X_scaled = X @ sp.diags(column_scale) if sp.issparse(X) else X * column_scale
         scalar_layout = PenaltyLayout(np.zeros_like(index), 1, self.layout.log_bounds)
-        problem = RidgeProblem(
-            X_scaled, y, sample_weight, fit_intercept, kind, splits, scalar_layout
-        )
-        theta0 = np.atleast_1d(np.mean(theta0))
+        space = self._scalar_space()
+        problem = RidgeProblem(X_scaled, y, sample_weight, fit_intercept, kind, splits)
+        problem.layout, problem.space = scalar_layout, space
         search = problem._per_target_scalar if per_target else problem._shared_scalar
-        outcome = search(theta0, options)
-        theta = np.reshape(outcome.theta, (-1, 1)) + np.log(group_scale)
-        return np.clip(theta, *self.layout.log_bounds), outcome.n_iter
+        fit = search(np.atleast_1d(np.mean(theta0)), options, space, report=False)
+        theta = np.reshape(fit.result.theta, (-1, 1)) + np.log(group_scale)
+        return np.clip(theta, *self.layout.log_bounds), fit.result.n_iter
 
     def _groups(self, theta0, options, per_target, n_jobs):
         """L-BFGS-B over group penalties (per target in parallel, if asked)."""
         search_scalar = self._per_target_scalar if per_target else self._shared_scalar
-        scalar = search_scalar(theta0, options)
+        scalar = search_scalar(theta0, options, self._scalar_space(), phase="scan")
         standardised, n_iter = self._standardised_scalar(theta0, options, per_target)
-        n_iter += scalar.n_iter
+        n_iter += scalar.result.n_iter
         n_targets = self.design.y.shape[1] if per_target else 1
-        histories = [
-            _target_rows(scalar.history, j) if per_target else scalar.history
-            for j in range(n_targets)
-        ]
+        history = scalar.result.history
+        report = current_report()
         results = Parallel(n_jobs=n_jobs)(
             delayed(_search_groups)(
                 self._criterion([j] if per_target else None),
+                self.space,
+                options,
+                _seed_rows(history, j if per_target else None),
                 [theta0, standardised[j]],
-                histories[j],
-                bounds=self.layout.bounds,
-                options=options,
+                report,
             )
             for j in range(n_targets)
         )
@@ -219,76 +205,39 @@ class RidgeProblem:
                 for j, result in enumerate(results)
             ]
         )
-        if not per_target:
-            result = results[0]
-            return RidgeOutcome(
-                theta=result.theta,
-                value=result.value,
-                coef=coef,
-                n_iter=n_iter + result.n_iter,
-                history=_history(result.record),
-            )
-        histories = [_history(result.record) for result in results]
-        history = {
-            key: np.concatenate([h[key] for h in histories]) for key in histories[0]
-        }
-        history["target"] = np.concatenate(
-            [np.full(len(h["score"]), j) for j, h in enumerate(histories)]
-        )
-        return RidgeOutcome(
-            theta=np.array([result.theta for result in results]),
-            value=np.array([result.value for result in results]),
-            coef=coef,
-            n_iter=np.array([result.n_iter for result in results]) + n_iter,
-            history=history,
-        )
+        if per_target:
+            return RidgeFit(stack_results(results, n_iter), coef, self.design)
+        (result,) = results
+        return RidgeFit(_add_iterations(result, n_iter), coef, self.design)
 
 
-def _search_groups(criterion, starts, scalar_history, *, bounds, options):
+def _seed_rows(history, target):
+    """``(log alpha, criterion)`` of the one-alpha search's evaluations (of
+    one target's, for a per-target search)."""
+    rows = slice(None) if target is None else history["target"] == target
+    return list(
+        zip(np.log(history["alpha"][rows]), -history["score"][rows], strict=True)
+    )
+
+
+def _search_groups(criterion, space, options, seeds, starts, report):
     """L-BFGS-B over group penalties from the best candidate start.
 
-    The candidates are ``starts`` and the single-alpha search's evaluations,
-    which join the record: the result is never worse than the best single alpha.
+    The candidates are ``starts`` and the one-alpha search's evaluations,
+    which join the record: the result is never worse than the best single
+    alpha.
     """
-    n_groups = bounds.shape[0]
-    record = SearchRecord()
-    for alpha, score in zip(
-        scalar_history["alpha"], scalar_history["score"], strict=True
-    ):
-        record.add(np.full(n_groups, np.log(alpha)), -score)
-    for start in starts:
-        value, _ = criterion(start)
-        record.add(start, value)
-    best_start, _ = record.best()
-    return minimize_criterion(criterion, best_start, bounds, record=record, **options)
+    with reporting_into(report):
+        search = Search(space, options)
+        for log_alpha, value in seeds:
+            search.add(np.full(space.size, log_alpha), value, "scan", echo=False)
+        for start in starts:
+            search.evaluate(criterion, start, "scan")
+        best, _ = search.record.best()
+        return search.minimize(criterion, best)
 
 
-def _history(record, per_target=False):
-    """The record as a dict of 1-D arrays, one row per criterion evaluation.
-
-    ``"alpha"`` holds floats for one alpha, arrays (objects) for several;
-    ``"score"`` is minus the criterion. With ``per_target``, the record has one
-    column per target (NaN where not evaluated) and the rows become one per
-    evaluated (evaluation, target) pair, with a ``"target"`` column.
-    """
-    thetas = np.array(record.thetas)
-    scores = -np.array(record.values).reshape(len(thetas), -1)
-    if per_target:
-        rows, targets = np.nonzero(~np.isnan(scores))
-        return {
-            "alpha": np.exp(thetas[rows, targets]),
-            "score": scores[rows, targets],
-            "target": targets,
-        }
-    if thetas.shape[1] == 1:
-        evaluated = ~np.isnan(scores[:, 0])
-        return {"alpha": np.exp(thetas[evaluated, 0]), "score": scores[evaluated, 0]}
-    alpha = np.empty(thetas.shape[0], dtype=object)
-    alpha[:] = list(np.exp(thetas))
-    return {"alpha": alpha, "score": scores[:, 0]}
-
-
-def _target_rows(history, target):
-    """The rows of a per-target history that belong to one target."""
-    rows = history["target"] == target
-    return {key: value[rows] for key, value in history.items() if key != "target"}
+def _add_iterations(result, n_iter):
+    """The result with ``n_iter`` more iterations (those of the searches
+    that gave its start)."""
+    return replace(result, n_iter=result.n_iter + n_iter)

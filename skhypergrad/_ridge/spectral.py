@@ -2,59 +2,20 @@
 
 After one eigendecomposition of ``X~^T X~`` (when ``n >= p``) or of
 ``X~ X~^T`` restricted to the complement of the intercept direction (when
-``p > n``), ridge quantities at any ``alpha`` are diagonal in the eigenbasis
-(MATH.md section 3). With ``U`` an orthonormal basis of the range of ``X~``
-and ``sigma`` the eigenvalues, write ``F = alpha / (sigma + alpha)``:
-
-    r~      = y_perp + U diag(F) U^T y~           (residual, y_perp = y~ - U U^T y~)
-    1 - h_i = base_i + sum_k U_ik^2 F_k           (base_i = 1 - q_i^2 - ||U_i||^2)
-    tr H~   = sum_k (1 - F_k)
-
-and ``dF/dlog(alpha) = F (1 - F)``. Each evaluation is a few ``n x r`` matrix
-products, vectorised over targets that each have their own alpha.
+``p > n``), ridge quantities at any ``alpha`` are diagonal in the eigenbasis;
+the leave-one-out and GCV criteria along that path are
+:class:`skhypergrad._core.spectral.SpectralPath`'s. Each evaluation is a few
+``n x r`` matrix products, vectorised over targets that each have their own
+alpha. k-fold and held-out errors diagonalise each training split in the same
+way.
 """
 
 import numpy as np
 from scipy import linalg
 
-from .._ridge.design import CentredDesign
-
-
-def _householder_complement(q):
-    """Orthonormal basis of the complement of the unit vector ``q``.
-
-    Returns ``(v, beta, k)`` with the reflector ``H = I - beta v v^T`` mapping
-    ``q`` to a multiple of ``e_k``: the columns of ``H`` other than ``k`` span
-    the complement of ``q``.
-    """
-    k = int(np.argmax(np.abs(q)))
-    v = q.copy()
-    v[k] += np.copysign(1.0, q[k])
-    return v, 2.0 / (v @ v), k
-
-
-def _dual_eigh(design):
-    """Eigendecomposition of ``X~ X~^T`` on the complement of ``q``."""
-    K = design.kernel()
-    if not design.fit_intercept:
-        sigma, U = linalg.eigh(K, check_finite=False, driver="evd")
-        return np.clip(sigma, 0.0, None), U
-    v, beta, k = _householder_complement(design.q)
-    # H K H in O(n^2) (H symmetric orthogonal), then drop row and column k.
-    Kv = K @ v
-    HKH = (
-        K
-        - beta * np.outer(v, Kv)
-        - beta * np.outer(Kv, v)
-        + beta**2 * (v @ Kv) * np.outer(v, v)
-    )
-    keep = np.arange(K.shape[0]) != k
-    sigma, Q = linalg.eigh(HKH[np.ix_(keep, keep)], check_finite=False, driver="evd")
-    # U = H[:, keep] @ Q.
-    U = np.zeros((K.shape[0], Q.shape[1]))
-    U[keep] = Q
-    U -= beta * np.outer(v, v[keep] @ Q)
-    return np.clip(sigma, 0.0, None), U
+from .._core.criterion import Criterion, PerTargetCriterion
+from .._core.spectral import SpectralPath, eigh_on_complement
+from .design import CentredDesign
 
 
 def _primal_eigh(design):
@@ -87,7 +48,8 @@ class SpectralBasis:
             self._sigma_all = sigma_all
             self._VtXty = self._V.T @ design.rmatmul(design.y)
         else:
-            self.sigma, self.U = _dual_eigh(design)
+            q = design.q if design.fit_intercept else None
+            self.sigma, self.U = eigh_on_complement(design.kernel(), q)
         self.Uty = self.U.T @ design.y
 
     def coef(self, alpha):
@@ -106,7 +68,7 @@ class SpectralBasis:
         return self.design.rmatmul(self.U @ (self.Uty / (self.sigma[:, None] + alpha)))
 
 
-class SpectralLeaveOneOut:
+class SpectralLeaveOneOut(PerTargetCriterion):
     """Exact leave-one-out (or GCV) error along the eigendecomposition path.
 
     Parameters
@@ -120,22 +82,27 @@ class SpectralLeaveOneOut:
         self.basis = basis
         self.gcv = gcv
         design = basis.design
-        U = basis.U
-        self._U2 = U * U
-        self._base = np.clip(1.0 - design.q**2 - self._U2.sum(axis=1), 0.0, None)
-        self._y_perp = design.y - U @ basis.Uty
-        self._weight_sum = design.weight_sum
+        self.n_targets = design.y.shape[1]
+        self._path = SpectralPath(
+            basis.U,
+            basis.sigma,
+            design.y,
+            design.q,
+            design.weight_sum,
+            design.n_effective,
+            design.fit_intercept,
+        )
 
-    def __call__(self, log_alpha, with_grad=True, columns=None):
+    def values_and_grads(self, log_alpha, columns=None, with_grad=True):
         """Criterion of each target, and its derivative in ``log(alpha)``.
 
         Parameters
         ----------
         log_alpha : ndarray of shape (1,) or (n_targets,)
             One shared value, or one per target.
-        with_grad : bool, default=True
         columns : ndarray of int or None
             Evaluate these targets only (``n_targets`` is then their number).
+        with_grad : bool, default=True
 
         Returns
         -------
@@ -145,57 +112,18 @@ class SpectralLeaveOneOut:
             Derivative of ``values.sum()`` in the shared ``log(alpha)``, or of
             each target's value in its own ``log(alpha)``.
         """
-        alpha = np.exp(np.asarray(log_alpha, dtype=float))
-        F = alpha / (self.basis.sigma[:, None] + alpha)
-        Uty, y_perp = self.basis.Uty, self._y_perp
-        if columns is not None:
-            Uty, y_perp = Uty[:, columns], y_perp[:, columns]
-        if self.gcv:
-            return self._gcv(F, Uty, y_perp, with_grad)
-        return self._loo(F, Uty, y_perp, with_grad)
+        path = self._path
+        criterion = (
+            path.generalized_cross_validation if self.gcv else path.leave_one_out
+        )
+        return criterion(log_alpha, columns, with_grad)
 
-    def _loo(self, F, Uty, y_perp, with_grad):
-        om = self._base[:, None] + self._U2 @ F
-        np.maximum(om, 1e-12, out=om)
-        e = self.basis.U @ (F * Uty)
-        e += y_perp
-        e /= om  # e_i = r_i / (1 - h_i), in place of the residual r
-        values = np.einsum("ij,ij->j", e, e) / self._weight_sum
-        if not with_grad:
-            return values, None
-        # de_i = dr_i / om_i - r_i dom_i / om_i^2 (MATH.md section 2).
-        dF = F * (1.0 - F)
-        u = e / om
-        v = e * u
-        if F.shape[1] == 1:
-            drive = np.einsum("kj,kj->k", self.basis.U.T @ u, Uty)[:, None]
-            damp = self._U2.T @ v.sum(axis=1, keepdims=True)
-        else:
-            drive = (self.basis.U.T @ u) * Uty
-            damp = self._U2.T @ v
-        grads = 2.0 / self._weight_sum * np.sum(dF * (drive - damp), axis=0)
-        return values, grads
-
-    def _gcv(self, F, Uty, y_perp, with_grad):
-        design = self.basis.design
-        n_eff = design.n_effective
-        Uty2 = Uty**2
-        rss = np.sum(y_perp**2, axis=0) + np.sum(F**2 * Uty2, axis=0)
-        trace = n_eff - design.fit_intercept - np.sum(1.0 - F, axis=0)
-        scale = n_eff**2 / self._weight_sum
-        values = scale * rss / trace**2
-        if not with_grad:
-            return values, None
-        dF = F * (1.0 - F)
-        d_rss = 2.0 * np.sum(F * dF * Uty2, axis=0)
-        d_trace = np.sum(dF, axis=0)
-        grads = scale * (d_rss / trace**2 - 2.0 * rss * d_trace / trace**3)
-        if F.shape[1] == 1:
-            grads = np.atleast_1d(grads.sum())
-        return values, grads
+    def scan(self, points):
+        """Every target's criterion at each shared alpha of ``points``."""
+        return scan_shared(self, points)
 
 
-class SpectralKFold:
+class SpectralKFold(PerTargetCriterion):
     """Held-out / k-fold error along each fold's eigendecomposition path.
 
     Parameters
@@ -207,16 +135,17 @@ class SpectralKFold:
     def __init__(self, folds):
         self._parts = []
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
+        self.n_targets = folds[0].val_y.shape[1]
         for fold in folds:
             basis = SpectralBasis(fold.design)
             # Validation predictions: y_offset + P diag(1 / (sigma + alpha)) U^T y~.
             P = fold.val_X.matmul(fold.design.rmatmul(basis.U))
             self._parts.append((basis.sigma, basis.Uty, P, fold))
 
-    def __call__(self, log_alpha, with_grad=True, columns=None):
+    def values_and_grads(self, log_alpha, columns=None, with_grad=True):
         """Criterion of each target and its derivative in ``log(alpha)``.
 
-        Same conventions as :meth:`SpectralLeaveOneOut.__call__`.
+        Same conventions as :meth:`SpectralLeaveOneOut.values_and_grads`.
         """
         alpha = np.exp(np.asarray(log_alpha, dtype=float))
         values = 0.0
@@ -239,3 +168,45 @@ class SpectralKFold:
         if not with_grad:
             return values, None
         return values, grads / self._weight_sum
+
+    def scan(self, points):
+        """Every target's criterion at each shared alpha of ``points``."""
+        return scan_shared(self, points)
+
+
+def scan_shared(criterion, points):
+    """``(n_points, n_targets)`` values of a per-target criterion with all
+    targets at the same ``log(alpha)``, one point after the other."""
+    return np.array(
+        [criterion.values_and_grads(np.array([p]), with_grad=False)[0] for p in points]
+    )
+
+
+class SharedAlphaCriterion(Criterion):
+    """One alpha shared by all features and targets, on a spectral criterion:
+    the mean over targets.
+
+    Parameters
+    ----------
+    spectral : SpectralLeaveOneOut or SpectralKFold
+    """
+
+    def __init__(self, spectral):
+        self.spectral = spectral
+
+    def value_and_grad(self, theta):
+        """Mean criterion over targets and its derivative in ``log(alpha)``."""
+        values, grads = self.spectral.values_and_grads(np.atleast_1d(theta)[:1])
+        n_targets = values.shape[0]
+        return values.mean(), grads[:1] / n_targets
+
+    def scan(self, points):
+        """Criterion at each point of a 1-D grid of log-alphas.
+
+        With one target, the spectral formulas take one alpha per column, so
+        the whole grid costs one pass over the eigenvectors.
+        """
+        points = np.asarray(points, dtype=float)
+        if self.spectral.n_targets == 1:
+            return self.spectral.values_and_grads(points, with_grad=False)[0]
+        return scan_shared(self.spectral, points).mean(axis=1)

@@ -1,0 +1,114 @@
+"""The interface every selection criterion implements.
+
+A criterion is the model-selection error of one estimator on one training set
+(leave-one-out, GCV, k-fold, held-out, approximate leave-one-out) as a function
+of ``theta``, the log of the hyperparameters. The search driver
+(:mod:`skhypergrad._core.search`) needs only :meth:`Criterion.value_and_grad`;
+a criterion that evaluates a whole one-dimensional path for the price of one
+factorisation also offers :meth:`Criterion.scan`, which the driver uses for
+its start. A criterion with one hyperparameter per target, searched for all
+targets at once, is a :class:`PerTargetCriterion`.
+"""
+
+import numpy as np
+
+
+class Criterion:
+    """A selection criterion ``E(theta)`` with its gradient.
+
+    Subclasses implement :meth:`value_and_grad`, and :meth:`scan` when one
+    factorisation gives the criterion along a whole path. Calling the
+    criterion is the same as :meth:`value_and_grad`.
+    """
+
+    def value_and_grad(self, theta):
+        """The criterion and its gradient at ``theta``.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Log-hyperparameters.
+
+        Returns
+        -------
+        value : float
+            The (sample-weighted) mean out-of-sample error.
+        grad : ndarray of shape (n_params,)
+            Its gradient in ``theta``.
+        """
+        raise NotImplementedError
+
+    def scan(self, points):
+        """The criterion at each point of a path, for about one evaluation.
+
+        Parameters
+        ----------
+        points : ndarray of shape (n_points,)
+            Positions along the criterion's path (for a single
+            hyperparameter, its log-values).
+
+        Returns
+        -------
+        values : ndarray of shape (n_points,)
+        """
+        raise NotImplementedError
+
+    def __call__(self, theta):
+        return self.value_and_grad(theta)
+
+
+class PerTargetCriterion:
+    """Independent one-dimensional criteria, one per target, evaluated
+    together (one ``alpha`` per target along an eigendecomposition path).
+    """
+
+    n_targets = 1
+
+    def values_and_grads(self, log_alpha, columns=None, with_grad=True):
+        """The criterion of each target and its derivative in its own
+        ``log(alpha)``.
+
+        Parameters
+        ----------
+        log_alpha : ndarray of shape (n_columns,)
+            One value per evaluated target.
+        columns : ndarray of int or None
+            The targets to evaluate (all when None).
+        with_grad : bool, default=True
+
+        Returns
+        -------
+        values, grads : ndarray of shape (n_columns,)
+            ``grads`` is None without ``with_grad``.
+        """
+        raise NotImplementedError
+
+    def scan(self, points):
+        """Every target's criterion at each point, shape (n_points, n_targets)."""
+        raise NotImplementedError
+
+    def __call__(self, log_alpha, with_grad=True, columns=None):
+        return self.values_and_grads(log_alpha, columns=columns, with_grad=with_grad)
+
+
+def offers(criterion, method):
+    """Whether ``criterion`` implements ``method`` of its interface (rather
+    than inheriting the base class's ``NotImplementedError``)."""
+    base = (
+        PerTargetCriterion if isinstance(criterion, PerTargetCriterion) else Criterion
+    )
+    return getattr(type(criterion), method, None) is not getattr(base, method)
+
+
+def require(criterion, method, purpose):
+    """Fail clearly when a criterion lacks what a search needs."""
+    if not offers(criterion, method):
+        raise TypeError(
+            f"{type(criterion).__name__} does not implement {method}(), which "
+            f"{purpose} needs."
+        )
+
+
+def as_point(theta):
+    """``theta`` as a float vector."""
+    return np.atleast_1d(np.asarray(theta, dtype=float))

@@ -1,0 +1,92 @@
+"""Every criterion evaluation of a search, and the ``history_`` made from it."""
+
+import numpy as np
+
+PHASES = ("scan", "search")
+
+
+def restart_phase(k, n):
+    """The phase name of the ``k``-th of ``n`` restarts (from 1)."""
+    return f"restart {k} of {n}"
+
+
+class SearchRecord:
+    """The evaluations of one search: ``theta``, criterion, phase, time.
+
+    ``values`` may hold one value per target (NaN where a target was not
+    evaluated, in a vectorised per-target search); the best point is then
+    chosen for each target.
+    """
+
+    def __init__(self):
+        self.thetas = []
+        self.values = []
+        self.phases = []
+        self.times = []
+
+    def __len__(self):
+        return len(self.values)
+
+    def add(self, theta, value, phase, time):
+        """Store one evaluation (copies its arguments)."""
+        self.thetas.append(np.array(theta, dtype=float, copy=True))
+        self.values.append(np.array(value, dtype=float, copy=True))
+        self.phases.append(phase)
+        self.times.append(float(time))
+
+    def value_at(self, theta):
+        """The criterion recorded at exactly ``theta``, or None."""
+        theta = np.asarray(theta, dtype=float)
+        for seen, value in zip(self.thetas, self.values, strict=True):
+            if seen.shape == theta.shape and np.array_equal(seen, theta):
+                return float(np.sum(value))
+        return None
+
+    def best(self):
+        """The ``(theta, value)`` with the smallest criterion (per target
+        when the values have one entry per target)."""
+        values = np.array(self.values, dtype=float)
+        if values.ndim == 1:
+            k = int(np.argmin(values))
+            return self.thetas[k], float(values[k])
+        rows = np.nanargmin(values, axis=0)
+        columns = np.arange(values.shape[1])
+        return np.array(self.thetas)[rows, columns], values[rows, columns]
+
+
+def history(record, space, per_target=False):
+    """``history_``: one row per criterion evaluation, ready for
+    ``pandas.DataFrame``.
+
+    The columns are one per hyperparameter (:meth:`SearchSpace.columns`),
+    ``"score"`` (minus the criterion), ``"phase"`` (``"scan"``, ``"search"``
+    or ``"restart k of n"``) and ``"time"`` (seconds since the fit started).
+    With ``per_target`` (a vectorised search over one hyperparameter per
+    target) a row is an evaluated (evaluation, target) pair, with a
+    ``"target"`` column.
+    """
+    thetas = np.array(record.thetas, dtype=float)
+    values = np.array(record.values, dtype=float)
+    phases = np.array(record.phases, dtype=object)
+    times = np.array(record.times, dtype=float)
+    if per_target:
+        rows, targets = np.nonzero(~np.isnan(values))
+        thetas, values = thetas[rows, targets], values[rows, targets]
+        phases, times = phases[rows], times[rows]
+    out = space.columns(thetas.reshape(len(values), -1))
+    out["score"] = -values.reshape(len(values))
+    out["phase"] = phases
+    out["time"] = times
+    if per_target:
+        out["target"] = targets
+    return out
+
+
+def stack_histories(histories):
+    """One ``history_`` from several searches (one per target), with a
+    ``"target"`` column."""
+    out = {key: np.concatenate([h[key] for h in histories]) for key in histories[0]}
+    out["target"] = np.concatenate(
+        [np.full(len(h["score"]), j) for j, h in enumerate(histories)]
+    )
+    return out

@@ -1,0 +1,191 @@
+"""The hyperparameters an estimator searches: names, bounds, labels.
+
+Every search runs over ``theta``, the logs of the hyperparameters in the units
+the user sees (``alpha``, ``C``, a kernel's ``length_scale``), concatenated in
+a fixed order. A :class:`SearchSpace` knows which slice of ``theta`` is which
+public hyperparameter, its log-bounds, and what each entry stands for (a
+feature, a group of features, a target), so that ``history_``, ``verbose``
+lines and warnings speak the user's names.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# theta within this distance of a log-bound counts as on it.
+_ON_BOUND = 1e-6
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One public hyperparameter, possibly with several entries.
+
+    Parameters
+    ----------
+    name : str
+        Its public name: the fitted attribute's stem (``"alpha"``) or a kernel
+        hyperparameter's ``set_params`` name (``"k1__length_scale"``).
+    log_bounds : ndarray of shape (size, 2)
+        Log of the (low, high) bounds of each entry.
+    bounds_parameter : str
+        The parameter that sets the bounds, for warnings (``"alpha_bounds"``).
+    labels : ndarray of shape (size,) or None
+        What each entry stands for (feature names, group labels, target
+        indices), for warnings; None for a single entry.
+    label_kind : str, default="value"
+        The noun for the entries: ``"feature"``, ``"group"``, ``"target"``...
+    off_side : {"upper", "lower"} or None, default=None
+        The bound at which an entry switches its features off (a penalty's
+        upper bound, ``C``'s lower one), where a warning says so.
+    """
+
+    name: str
+    log_bounds: np.ndarray
+    bounds_parameter: str
+    labels: np.ndarray = None
+    label_kind: str = "value"
+    off_side: str = None
+
+    @property
+    def size(self):
+        """Number of entries in ``theta``."""
+        return self.log_bounds.shape[0]
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The concatenation of some hyperparameters into ``theta``."""
+
+    hyperparameters: tuple
+
+    @property
+    def bounds(self):
+        """Log-bounds of every entry of ``theta``, shape (size, 2)."""
+        return np.vstack([h.log_bounds for h in self.hyperparameters])
+
+    @property
+    def size(self):
+        """Number of entries of ``theta``."""
+        return sum(h.size for h in self.hyperparameters)
+
+    def blocks(self):
+        """Each hyperparameter with its slice of ``theta``."""
+        start = 0
+        for hyper in self.hyperparameters:
+            yield hyper, slice(start, start + hyper.size)
+            start += hyper.size
+
+    def clip(self, theta):
+        """``theta`` clipped into the bounds."""
+        bounds = self.bounds
+        return np.clip(np.asarray(theta, dtype=float), bounds[:, 0], bounds[:, 1])
+
+    def columns(self, thetas):
+        """One ``history_`` column per hyperparameter, in its own units.
+
+        Parameters
+        ----------
+        thetas : ndarray of shape (n_rows, size)
+
+        Returns
+        -------
+        dict of ndarray
+            A float column for a single entry, an object column of arrays
+            for several.
+        """
+        thetas = np.asarray(thetas, dtype=float).reshape(-1, self.size)
+        out = {}
+        for hyper, block in self.blocks():
+            values = np.exp(thetas[:, block])
+            if hyper.size == 1:
+                out[hyper.name] = values[:, 0]
+            else:
+                out[hyper.name] = np.empty(len(values), dtype=object)
+                out[hyper.name][:] = list(values)
+        return out
+
+    def describe(self, theta):
+        """``name=value`` for each hyperparameter (a summary for many entries)."""
+        theta = np.asarray(theta, dtype=float).ravel()
+        return "  ".join(
+            f"{hyper.name}={summarize(np.exp(theta[block]))}"
+            for hyper, block in self.blocks()
+        )
+
+    def bound_messages(self, theta):
+        """One sentence per hyperparameter and bound that ``theta`` sits on.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (size,) or (n_targets, size)
+
+        Returns
+        -------
+        list of str
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        sentences = []
+        for hyper, block in self.blocks():
+            values = theta[:, block]
+            if np.all(hyper.log_bounds[:, 0] == hyper.log_bounds[:, 1]):
+                continue
+            for side, column, advice in (
+                ("lower", 0, "decreasing"),
+                ("upper", 1, "increasing"),
+            ):
+                hits = np.abs(values - hyper.log_bounds[:, column]) <= _ON_BOUND
+                if hits.any():
+                    sentences.append(
+                        _bound_sentence(hyper, side, advice, hits, values.shape[0])
+                    )
+        return sentences
+
+
+def _bound_sentence(hyper, side, advice, hits, n_rows):
+    """``The optimal alpha sits on its upper bound 1e+06 for 2 of 10 features
+    (['x3', 'x7']). Consider increasing the upper bound of alpha_bounds.``"""
+    column = 0 if side == "lower" else 1
+    bound = np.exp(hyper.log_bounds[hits.any(axis=0).argmax(), column])
+    kind, labels = _entries(hyper, n_rows)
+    which = ""
+    if hits.size > 1:
+        where = np.flatnonzero(hits.ravel())
+        shown = [labels[k] for k in where[:10]]
+        more = " ..." if where.size > 10 else ""
+        which = f" for {where.size} of {hits.size} {kind}s ({shown}{more})"
+    sentence = (
+        f"The optimal {hyper.name} sits on its {side} bound {bound:.3g}{which}. "
+        f"Consider {advice} the {side} bound of {hyper.bounds_parameter}"
+    )
+    if side == hyper.off_side and hits.size > 1:
+        return f"{sentence}; a {kind} at the {side} bound may simply be irrelevant."
+    return sentence + "."
+
+
+def _entries(hyper, n_rows):
+    """The noun and the label of every entry of ``theta`` rows (one row per
+    target when the search ran per target)."""
+    labels = range(hyper.size) if hyper.labels is None else hyper.labels
+    labels = [_plain(label) for label in labels]
+    if n_rows == 1:
+        return hyper.label_kind, labels
+    if hyper.size == 1:
+        return "target", list(range(n_rows))
+    pairs = [(target, label) for target in range(n_rows) for label in labels]
+    return f"(target, {hyper.label_kind}) pair", pairs
+
+
+def _plain(label):
+    """A NumPy scalar as the Python value it holds, for a readable list."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def summarize(values):
+    """Short text for one value or a vector of them."""
+    values = np.atleast_1d(values)
+    if values.size == 1:
+        return f"{values[0]:.4g}"
+    return (
+        f"[{values.size} values, median {np.median(values):.3g}, "
+        f"{values.min():.3g} .. {values.max():.3g}]"
+    )

@@ -1,0 +1,158 @@
+"""Leave-one-out and GCV along ``alpha`` from one eigendecomposition.
+
+For ridge regression (``K = X~ X~^T``) and kernel ridge (``K = W K W``) with
+one scalar ``alpha``, let ``U diag(sigma) U^T`` be the eigendecomposition of
+``K`` restricted to the complement of the intercept's direction ``q``
+(:func:`eigh_on_complement`). With ``F = alpha / (sigma + alpha)``, the
+residual and the diagonal of ``I - H`` at any ``alpha`` are
+
+    r  = y_perp + U diag(F) U^T y,      (y_perp = y - U U^T y)
+    om = base + (U * U) F,              (base_i = 1 - q_i^2 - ||U_i||^2)
+
+and ``tr(I - H) = n - [intercept] - rank + sum(F)``, with
+``dF / dlog(alpha) = F (1 - F)``: after the decomposition each evaluation
+costs a few ``n x rank`` products, for one ``alpha`` or one per target. The
+criteria themselves are those of :mod:`skhypergrad._core.selection`.
+"""
+
+import numpy as np
+from scipy import linalg
+
+from .selection import generalized_cross_validation, leave_one_out
+
+
+def eigh_on_complement(K, q):
+    """Eigendecomposition of a symmetric ``K`` on the complement of ``q``.
+
+    Parameters
+    ----------
+    K : ndarray of shape (n, n)
+        Positive semi-definite; not modified.
+    q : ndarray of shape (n,) or None
+        A unit vector (None: the whole space).
+
+    Returns
+    -------
+    sigma : ndarray of shape (m,)
+        Eigenvalues, clipped at zero (``m = n - 1`` with ``q``).
+    U : ndarray of shape (n, m)
+        Orthonormal eigenvectors, orthogonal to ``q``.
+    """
+    if q is None:
+        sigma, U = linalg.eigh(K, check_finite=False, driver="evd")
+        return np.clip(sigma, 0.0, None), U
+    # The Householder reflector H = I - beta v v^T maps q to a multiple of
+    # e_k: the columns of H other than k span the complement of q.
+    k = int(np.argmax(np.abs(q)))
+    v = q.copy()
+    v[k] += np.copysign(1.0, q[k])
+    beta = 2.0 / (v @ v)
+    # H K H in O(n^2) (H symmetric orthogonal), then drop row and column k.
+    Kv = K @ v
+    HKH = (
+        K
+        - beta * np.outer(v, Kv)
+        - beta * np.outer(Kv, v)
+        + beta**2 * (v @ Kv) * np.outer(v, v)
+    )
+    keep = np.arange(K.shape[0]) != k
+    sigma, Q = linalg.eigh(HKH[np.ix_(keep, keep)], check_finite=False, driver="evd")
+    # U = H[:, keep] @ Q.
+    U = np.zeros((K.shape[0], Q.shape[1]))
+    U[keep] = Q
+    U -= beta * np.outer(v, v[keep] @ Q)
+    return np.clip(sigma, 0.0, None), U
+
+
+class SpectralPath:
+    """Leave-one-out and GCV at any ``alpha`` from one eigendecomposition.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_samples, rank)
+        Orthonormal eigenvectors (of ``X~ X~^T``, or the left singular
+        vectors of ``X~``), orthogonal to ``q``.
+    sigma : ndarray of shape (rank,)
+        Their eigenvalues.
+    y : ndarray of shape (n_samples, n_targets)
+        Rescaled targets, orthogonal to ``q`` (centred) with an intercept.
+    q : ndarray of shape (n_samples,)
+        The intercept's unit direction ``sqrt(s) / ||sqrt(s)||`` (zeros
+        without intercept).
+    weight_sum : float
+    n_effective : int
+        Samples of positive weight.
+    fit_intercept : bool
+    """
+
+    def __init__(self, U, sigma, y, q, weight_sum, n_effective, fit_intercept):
+        self.U = U
+        self.sigma = sigma
+        self.Uty = U.T @ y
+        self.U2 = U * U
+        self.base = np.clip(1.0 - q**2 - self.U2.sum(axis=1), 0.0, None)
+        self.y_perp = y - U @ self.Uty
+        self.weight_sum = weight_sum
+        self.n_effective = n_effective
+        self.fit_intercept = fit_intercept
+
+    def _path(self, log_alpha, columns):
+        alpha = np.exp(np.asarray(log_alpha, dtype=float))
+        F = alpha / (self.sigma[:, None] + alpha)
+        if columns is None:
+            return F, self.Uty, self.y_perp
+        return F, self.Uty[:, columns], self.y_perp[:, columns]
+
+    def leave_one_out(self, log_alpha, columns=None, with_grad=True):
+        """Leave-one-out error of each target and its derivative.
+
+        Parameters
+        ----------
+        log_alpha : ndarray of shape (1,) or (n_columns,)
+            One shared value, or one per target.
+        columns : ndarray of int or None
+            Evaluate these targets only.
+        with_grad : bool, default=True
+
+        Returns
+        -------
+        values : ndarray of shape (n_columns,)
+        grads : ndarray of shape (1,) or (n_columns,), or None
+            Derivative of ``values.sum()`` in a shared ``log(alpha)``, or of
+            each target's value in its own.
+        """
+        F, Uty, y_perp = self._path(log_alpha, columns)
+        residual = self.U @ (F * Uty)
+        residual += y_perp
+        om = self.base[:, None] + self.U2 @ F
+        values, residual_bar, om_bar = leave_one_out(residual, om, self.weight_sum)
+        if not with_grad:
+            return values, None
+        # dr = U (dF * U^T y), d om = (U * U) dF.
+        drive = (self.U.T @ residual_bar) * Uty
+        damp = self.U2.T @ om_bar
+        return values, self._chain(F, drive + damp)
+
+    def generalized_cross_validation(self, log_alpha, columns=None, with_grad=True):
+        """GCV of each target and its derivative (as :meth:`leave_one_out`)."""
+        F, Uty, y_perp = self._path(log_alpha, columns)
+        Uty2 = Uty**2
+        rss = np.sum(y_perp**2, axis=0) + np.sum(F**2 * Uty2, axis=0)
+        constant = self.n_effective - self.fit_intercept - self.sigma.size
+        trace = constant + np.sum(F, axis=0)
+        values, rss_bar, trace_bar = generalized_cross_validation(
+            rss, trace, self.n_effective, self.weight_sum
+        )
+        if not with_grad:
+            return values, None
+        # d rss = 2 sum_k F_k Uty_k^2 dF_k, dT = sum_k dF_k.
+        return values, self._chain(F, 2.0 * rss_bar * F * Uty2 + trace_bar)
+
+    @staticmethod
+    def _chain(F, adjoint):
+        """``sum_k dF_k / dlog(alpha) adjoint_k``, summed over targets when
+        they share ``alpha``."""
+        dF = F * (1.0 - F)
+        if F.shape[1] == 1:
+            return np.atleast_1d(np.sum(dF[:, 0] * adjoint.sum(axis=1)))
+        return np.sum(dF * adjoint, axis=0)

@@ -1,0 +1,69 @@
+"""What the smooth-loss estimators share: the fit of their penalties."""
+
+from .._core.estimator import HyperparameterSearchMixin, hyperparameter_values
+from .._core.layout import build_layout, penalty_space
+from .search import SmoothProblem
+
+
+class PenaltySearchMixin(HyperparameterSearchMixin):
+    """The search of the penalties of a smooth-loss estimator.
+
+    Expects, beyond :class:`HyperparameterSearchMixin`'s, the attributes
+    ``feature_groups``, ``fit_intercept`` and the hyperparameter's initial
+    value and bounds (``C`` and ``C_bounds``, or ``alpha`` and
+    ``alpha_bounds``).
+    """
+
+    def _fit_penalties(self, X, y, sample_weight, loss, kind, splits, hyper):
+        """Search the penalties, set ``<name>_``, ``groups_``,
+        ``best_score_``, ``n_iter_`` and ``history_``, and return the
+        coefficients refit at the optimum (class-major ``(w, b)``).
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            Validated training data (``y`` encoded for ``loss``).
+        loss : Loss
+        kind : {"alo", "splits"}
+        splits : list of (train, test) or None
+        hyper : dict
+            ``name`` (``"C"`` or ``"alpha"``), ``power`` (-1 for ``C``),
+            ``default`` bounds and ``unit`` (see
+            :func:`~skhypergrad._core.layout.build_layout`),
+            ``scale_by_weight`` (penalties scaled by the training weights, as
+            PoissonRegressor) and ``off_side`` (the bound that switches
+            features off).
+        """
+        name = hyper["name"]
+        layout, theta0, labels = build_layout(
+            self.feature_groups,
+            X.shape[1],
+            getattr(self, name),
+            getattr(self, f"{name}_bounds"),
+            name,
+            default=hyper["default"],
+            unit=hyper["unit"],
+            power=hyper["power"],
+        )
+        space = penalty_space(
+            name, layout, *self._entry_labels(labels), off_side=hyper["off_side"]
+        )
+        with self._fitting() as report:
+            problem = SmoothProblem(
+                X,
+                y,
+                sample_weight,
+                self.fit_intercept,
+                loss,
+                kind,
+                splits,
+                layout,
+                hyper["scale_by_weight"],
+            )
+            fit = problem.search(space, theta0, self._search_options())
+            self._set_search_attributes(fit.result, space, report)
+        values = hyperparameter_values(fit.result.theta, layout.log_bounds)
+        setattr(self, f"{name}_", float(values[0]) if layout.n_groups == 1 else values)
+        if labels is not None:
+            self.groups_ = labels
+        return fit.coef
