@@ -238,7 +238,8 @@ def test_custom_optimizer_is_called_with_log_space_objective(diabetes):
         best = int(np.argmin(values))
         return candidates[best], values[best]
 
-    model = GradientRidgeCV(optimizer=optimizer).fit(X, y)
+    # Explicit bounds: the default ones follow the scale of X.
+    model = GradientRidgeCV(optimizer=optimizer, alpha_bounds=(1e-6, 1e6)).fit(X, y)
     assert len(calls) == 1
     np.testing.assert_allclose(calls[0][1], np.log([[1e-6, 1e6]]))
     assert -model.best_score_ <= -RidgeCV(alphas=[model.alpha_]).fit(

@@ -118,24 +118,31 @@ def demo_datasets():
 
 
 def alpha_bounds(estimator):
-    """Return the range an estimator's alpha is searched in.
+    """Return the range a fitted estimator's alpha was searched in.
 
     Parameters
     ----------
     estimator : GradientRidgeCV or RidgeCV
-        The estimator.
+        The fitted estimator.
 
     Returns
     -------
     low, high : float
-        ``alpha_bounds`` for ``GradientRidgeCV``, the ends of the grid for
-        ``RidgeCV``.
+        The ends of ``RidgeCV``'s grid; for ``GradientRidgeCV``, its
+        ``alpha_bounds``, or, when they follow the data (None), the ends of
+        its start scan, which covers them.
     """
     if isinstance(estimator, RidgeCV):
         alphas = np.asarray(estimator.alphas, dtype=float)
         return float(alphas.min()), float(alphas.max())
-    low, high = estimator.alpha_bounds
-    return float(low), float(high)
+    if estimator.alpha_bounds is not None:
+        low, high = estimator.alpha_bounds
+        return float(low), float(high)
+    history = estimator.history_
+    scanned = np.concatenate(
+        [np.ravel(a) for a in history["alpha"][history["phase"] == "scan"]]
+    )
+    return float(scanned.min()), float(scanned.max())
 
 
 def count_on_bounds(alpha, bounds, rtol=BOUND_RTOL):

@@ -68,7 +68,7 @@ class HyperparameterSearchMixin:
         """``best_score_``, ``n_iter_`` and ``history_`` from a search's
         result (a :class:`~skhypergrad._core.search.SearchResult` over
         ``space``), and its warnings kept for the end of the fit."""
-        score = -np.asarray(result.value, dtype=float)
+        score = -space.value_scale * np.asarray(result.value, dtype=float)
         self.best_score_ = score[()] if score.ndim == 0 else score
         self.n_iter_ = result.n_iter
         self.history_ = result.history
@@ -99,10 +99,3 @@ def note_search_warnings(report, result, space):
     sentences = space.bound_messages(result.theta)
     if sentences:
         report.note(ConvergenceWarning, " ".join(sentences), key="bounds")
-
-
-def hyperparameter_values(theta, log_bounds):
-    """``exp(theta)`` clipped to the bounds (``exp(log(bound))`` may miss the
-    bound by an ulp)."""
-    values = np.exp(np.asarray(theta, dtype=float))
-    return np.clip(values, np.exp(log_bounds[..., 0]), np.exp(log_bounds[..., 1]))

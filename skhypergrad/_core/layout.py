@@ -137,7 +137,7 @@ class PenaltyLayout:
         return np.tile(self.log_bounds, (self.n_groups, 1))
 
 
-def resolve_bounds(bounds, name, default, unit=1.0):
+def resolve_bounds(bounds, name, default, unit=1.0, offset=0.0):
     """Log-bounds of a hyperparameter: the user's, or ``default`` times the
     data's ``unit`` when ``bounds`` is None.
 
@@ -151,17 +151,21 @@ def resolve_bounds(bounds, name, default, unit=1.0):
     unit : float, default=1.0
         The hyperparameter's natural scale on this data (see each estimator's
         documentation), so that default bounds follow the units of X and y.
+    offset : float, default=0.0
+        The log of the user's units over the search's (data rescaled
+        internally): user bounds are moved by ``-offset``.
 
     Returns
     -------
     log_bounds : ndarray of shape (2,)
+        In the search's units.
     """
     if bounds is None:
         return np.log(default) + np.log(unit)
-    return check_bounds(bounds, name)
+    return check_bounds(bounds, name) - offset
 
 
-def initial_theta(value, n_groups, log_bounds, name, unit=1.0):
+def initial_theta(value, n_groups, log_bounds, name, unit=1.0, offset=0.0):
     """Validate an initial hyperparameter value and return it in log space.
 
     Parameters
@@ -176,12 +180,14 @@ def initial_theta(value, n_groups, log_bounds, name, unit=1.0):
     name : str
         The parameter's name, for error messages.
     unit : float, default=1.0
+    offset : float, default=0.0
+        As for :func:`resolve_bounds`: a user's value is moved by ``-offset``.
 
     Returns
     -------
     theta0 : ndarray of shape (n_groups,)
     """
-    values = np.asarray(unit if value is None else value, dtype=float)
+    values = np.asarray(1.0 if value is None else value, dtype=float)
     if values.ndim == 0:
         values = np.full(n_groups, float(values))
     if values.shape != (n_groups,):
@@ -191,11 +197,21 @@ def initial_theta(value, n_groups, log_bounds, name, unit=1.0):
         )
     if not np.all(np.isfinite(values)) or np.any(values <= 0):
         raise ValueError(f"{name} must be positive and finite, got {value!r}.")
-    return np.clip(np.log(values), *log_bounds)
+    shift = np.log(unit) if value is None else -offset
+    return np.clip(np.log(values) + shift, *log_bounds)
 
 
 def build_layout(
-    feature_groups, n_features, value, bounds, name, *, default, unit=1.0, power=1.0
+    feature_groups,
+    n_features,
+    value,
+    bounds,
+    name,
+    *,
+    default,
+    unit=1.0,
+    power=1.0,
+    offset=0.0,
 ):
     """Validate an estimator's hyperparameter settings and lay them out.
 
@@ -214,6 +230,8 @@ def build_layout(
         The hyperparameter's scale on this data (:func:`resolve_bounds`).
     power : float, default=1.0
         -1 for an inverse penalty such as ``C``.
+    offset : float, default=0.0
+        The log of the user's units over the search's (:func:`resolve_bounds`).
 
     Returns
     -------
@@ -223,15 +241,17 @@ def build_layout(
         The group labels.
     """
     group_index, labels = resolve_groups(feature_groups, n_features)
-    log_bounds = resolve_bounds(bounds, f"{name}_bounds", default, unit)
+    log_bounds = resolve_bounds(bounds, f"{name}_bounds", default, unit, offset)
     layout = PenaltyLayout(
         group_index, int(group_index.max()) + 1, log_bounds, power=power
     )
-    theta0 = initial_theta(value, layout.n_groups, log_bounds, name, unit)
+    theta0 = initial_theta(value, layout.n_groups, log_bounds, name, unit, offset)
     return layout, theta0, labels
 
 
-def penalty_space(name, layout, labels, label_kind, off_side):
+def penalty_space(
+    name, layout, labels, label_kind, off_side, offset=0.0, value_scale=1.0
+):
     """The search space of one penalty per group of a layout.
 
     Parameters
@@ -245,6 +265,9 @@ def penalty_space(name, layout, labels, label_kind, off_side):
         ``"feature"`` or ``"group"``.
     off_side : {"upper", "lower"}
         The bound at which a group's features are switched off.
+    offset, value_scale : float
+        See :class:`~skhypergrad._core.space.Hyperparameter` and
+        :class:`~skhypergrad._core.space.SearchSpace`.
 
     Returns
     -------
@@ -259,8 +282,10 @@ def penalty_space(name, layout, labels, label_kind, off_side):
                 labels=labels,
                 label_kind=label_kind,
                 off_side=off_side,
+                offset=offset,
             ),
-        )
+        ),
+        value_scale=value_scale,
     )
 
 

@@ -74,7 +74,7 @@ def history(record, space, per_target=False):
         thetas, values = thetas[rows, targets], values[rows, targets]
         phases, times = phases[rows], times[rows]
     out = space.columns(thetas.reshape(len(values), -1))
-    out["score"] = -values.reshape(len(values))
+    out["score"] = -space.value_scale * values.reshape(len(values))
     out["phase"] = phases
     out["time"] = times
     if per_target:

@@ -40,9 +40,7 @@ def caller_stacklevel():
     is reached through a ``Pipeline`` or ``cross_val_score``."""
     frame = sys._getframe(1)
     level = 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(
-        _INTERNAL
-    ):
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_INTERNAL):
         frame = frame.f_back
         level += 1
     return level

@@ -42,7 +42,8 @@ from .per_target import minimize_per_target
 from .record import SearchRecord, history, restart_phase, stack_histories
 from .report import current_report
 
-# A flat start is left by a scan of this many points per decade.
+# A start or a result that needs checking is checked by a scan of this many
+# points per decade.
 _FLAT_SCAN_PER_DECADE = 0.5
 # Extra L-BFGS-B starts tried when the first run does not leave a flat start.
 _FLAT_RESTARTS = 2
@@ -154,7 +155,8 @@ class Search:
             norm = "" if grad is None else f"  |grad|={np.linalg.norm(grad):.3g}"
             self.report.say(
                 f"{len(self.record):4d} {phase:<14} {self.space.describe(theta)}"
-                f"  criterion={float(np.mean(value)):.10g}{norm}"
+                f"  criterion={self.space.value_scale * float(np.mean(value)):.10g}"
+                f"{norm}"
                 f"  {self.now():.2f} s"
             )
 
@@ -222,61 +224,79 @@ class Search:
             self._lbfgs(criterion, start, phase)
 
     def _line_search(self, criterion, start, phase, first_step):
-        log_bounds = self.space.bounds[0]
+        """The one-dimensional search from ``start``. Without a scan before
+        it, a start on a bound is first checked against a coarse scan of the
+        bounds, and so is a result on a bound or a start where the criterion
+        is flat: a search from a bound, or one that stops on a bound, has only
+        looked one way."""
         n_before = len(self.record)
-
-        def evaluate(x):
-            value, grad = self.evaluate(criterion, [x], phase)
-            return x, value, float(grad[0])
-
-        options = self.options
-        outcome = minimize_on_line(
-            evaluate,
-            float(start[0]),
-            log_bounds,
-            max_iter=options.max_iter,
-            tol=options.tol,
-            first_step=first_step,
-        )
-        if outcome.flat_start and not self._left_flat_start(criterion, start, phase):
-            self.stalled = True
+        unscanned = "scan" not in self.record.phases
+        if unscanned and self._on_bound(start):
+            start, first_step, _ = self._coarse_scan(criterion, start, phase)
+            unscanned = False
+        outcome = self._run_line(criterion, start, phase, first_step)
+        best = self.record.best()[0]
+        if unscanned and (outcome.flat_start or self._on_bound(best)):
+            before = self.record.best()[1]
+            point, step, flat = self._coarse_scan(criterion, best, phase)
+            if self.record.best()[1] < before - self.options.tol * abs(before):
+                outcome = self._run_line(criterion, point, phase, step)
+            elif outcome.flat_start and flat:
+                self.stalled = True
         self.n_iter += len(self.record) - n_before - 1
         if outcome.reason == "max_iter":
             self._not_converged(
-                f"the one-dimensional search used its max_iter={options.max_iter} steps"
+                "the one-dimensional search used its "
+                f"max_iter={self.options.max_iter} steps"
             )
 
-    def _left_flat_start(self, criterion, start, phase):
-        """After a start where the derivative is zero to ``tol``: scan the
-        bounds coarsely and search again from a better point, if any.
-        Returns False when the criterion is flat (to ``tol``) wherever the
-        scan looked: the search stalled."""
-        low, high = self.space.bounds[0]
-        n_points = max(int(np.ceil(_FLAT_SCAN_PER_DECADE * (high - low) / DECADE)), 1)
-        points = np.linspace(low, high, n_points + 1)
-        value0 = self.record.value_at(start)
-        values = [self.evaluate(criterion, [point], phase)[0] for point in points]
-        best = int(np.argmin(values))
-        if not values[best] < value0 - self.options.tol * abs(value0):
-            return not _flat(values, value0, self.options.tol)
-        best = points[best]
-        spacing = points[1] - points[0] if points.size > 1 else DECADE
-
+    def _run_line(self, criterion, start, phase, first_step):
         def evaluate(x):
             value, grad = self.evaluate(criterion, [x], phase)
             return x, value, float(grad[0])
 
-        outcome = minimize_on_line(
+        return minimize_on_line(
             evaluate,
-            best,
+            float(start[0]),
             self.space.bounds[0],
             max_iter=self.options.max_iter,
             tol=self.options.tol,
-            first_step=0.5 * spacing,
+            first_step=first_step,
         )
-        if outcome.reason == "max_iter":
-            self._not_converged("the one-dimensional search used its max_iter steps")
-        return True
+
+    def _on_bound(self, theta):
+        low, high = self.space.bounds[0]
+        return bool(np.min(np.abs(as_point(theta)[0] - [low, high])) <= 1e-6)
+
+    def _coarse_scan(self, criterion, around, phase):
+        """Evaluate the criterion across the bounds (every two decades).
+
+        Returns the best point seen (``around`` included, evaluated if it is
+        not yet), half the scan's spacing (the first step of a search from
+        there), and whether the criterion is flat (to ``tol``) over the scan.
+        """
+        low, high = self.space.bounds[0]
+        n_points = max(int(np.ceil(_FLAT_SCAN_PER_DECADE * (high - low) / DECADE)), 1)
+        points = np.linspace(low, high, n_points + 1)
+        around = as_point(around)
+        reference = self.record.value_at(around)
+        if reference is None:
+            reference = self.evaluate(criterion, around, phase)[0]
+        values = [
+            self.evaluate(criterion, [point], phase)[0]
+            for point in points
+            if point != around[0]
+        ]
+        best = min(
+            [(reference, around[0])]
+            + list(zip(values, points[points != around[0]], strict=True))
+        )
+        spacing = points[1] - points[0] if points.size > 1 else DECADE
+        return (
+            np.array([best[1]]),
+            0.5 * spacing,
+            _flat(values, reference, self.options.tol),
+        )
 
     def _objective(self, criterion, start, phase):
         """The criterion divided by its value at ``start`` (so that ``tol`` is
@@ -375,7 +395,7 @@ class Search:
             if self.report is not None and self.report.verbose > 0:
                 self.report.say(
                     f"{len(record):4d} {step:<14} {self.space.describe(log_alpha)}"
-                    f"  criterion={float(np.mean(values)):.10g}"
+                    f"  criterion={self.space.value_scale * np.mean(values):.10g}"
                     f"  ({np.size(values)} targets)  {self.now():.2f} s"
                 )
 

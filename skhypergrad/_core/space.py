@@ -37,6 +37,11 @@ class Hyperparameter:
     off_side : {"upper", "lower"} or None, default=None
         The bound at which an entry switches its features off (a penalty's
         upper bound, ``C``'s lower one), where a warning says so.
+    offset : float, default=0.0
+        The log of the user's units over the search's: an estimator that
+        rescales its data internally (by a power of two, see
+        :func:`~skhypergrad._core.validation.power_of_two_scale`) searches
+        ``theta`` and shows ``exp(theta + offset)``.
     """
 
     name: str
@@ -45,6 +50,7 @@ class Hyperparameter:
     labels: np.ndarray = None
     label_kind: str = "value"
     off_side: str = None
+    offset: float = 0.0
 
     @property
     def size(self):
@@ -54,9 +60,14 @@ class Hyperparameter:
 
 @dataclass(frozen=True)
 class SearchSpace:
-    """The concatenation of some hyperparameters into ``theta``."""
+    """The concatenation of some hyperparameters into ``theta``.
+
+    ``value_scale`` turns the criterion the search sees into the user's
+    units (the square of ``y``'s internal rescaling for a squared error).
+    """
 
     hyperparameters: tuple
+    value_scale: float = 1.0
 
     @property
     def bounds(self):
@@ -80,6 +91,30 @@ class SearchSpace:
         bounds = self.bounds
         return np.clip(np.asarray(theta, dtype=float), bounds[:, 0], bounds[:, 1])
 
+    @property
+    def offsets(self):
+        """The offset of every entry of ``theta``."""
+        return np.concatenate([np.full(h.size, h.offset) for h in self.hyperparameters])
+
+    def values(self, theta):
+        """The hyperparameters in the user's units, within the bounds.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (..., size), or (n_targets,) for one
+            hyperparameter per target
+
+        Returns
+        -------
+        ndarray of the shape of ``theta``
+        """
+        theta = np.asarray(theta, dtype=float)
+        flat = theta.reshape(-1, self.size)
+        bounds = self.bounds
+        # exp(log(bound)) may miss the bound by an ulp: clip in log space.
+        clipped = np.clip(flat, bounds[:, 0], bounds[:, 1]) + self.offsets
+        return np.exp(clipped).reshape(theta.shape)
+
     def columns(self, thetas):
         """One ``history_`` column per hyperparameter, in its own units.
 
@@ -96,7 +131,7 @@ class SearchSpace:
         thetas = np.asarray(thetas, dtype=float).reshape(-1, self.size)
         out = {}
         for hyper, block in self.blocks():
-            values = np.exp(thetas[:, block])
+            values = np.exp(thetas[:, block] + hyper.offset)
             if hyper.size == 1:
                 out[hyper.name] = values[:, 0]
             else:
@@ -108,7 +143,7 @@ class SearchSpace:
         """``name=value`` for each hyperparameter (a summary for many entries)."""
         theta = np.asarray(theta, dtype=float).ravel()
         return "  ".join(
-            f"{hyper.name}={summarize(np.exp(theta[block]))}"
+            f"{hyper.name}={summarize(np.exp(theta[block] + hyper.offset))}"
             for hyper, block in self.blocks()
         )
 
@@ -118,12 +153,13 @@ class SearchSpace:
         Parameters
         ----------
         theta : ndarray of shape (size,) or (n_targets, size)
+            (``(n_targets,)`` for one hyperparameter per target).
 
         Returns
         -------
         list of str
         """
-        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        theta = np.asarray(theta, dtype=float).reshape(-1, self.size)
         sentences = []
         for hyper, block in self.blocks():
             values = theta[:, block]
@@ -145,7 +181,7 @@ def _bound_sentence(hyper, side, advice, hits, n_rows):
     """``The optimal alpha sits on its upper bound 1e+06 for 2 of 10 features
     (['x3', 'x7']). Consider increasing the upper bound of alpha_bounds.``"""
     column = 0 if side == "lower" else 1
-    bound = np.exp(hyper.log_bounds[hits.any(axis=0).argmax(), column])
+    bound = np.exp(hyper.log_bounds[hits.any(axis=0).argmax(), column] + hyper.offset)
     kind, labels = _entries(hyper, n_rows)
     which = ""
     if hits.size > 1:

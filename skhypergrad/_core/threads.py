@@ -54,28 +54,37 @@ def split_threads(n_threads, n_pools):
 
 
 class _SharedLimits:
-    """The limits of every running fit: set by the first fit that starts,
-    restored by the last one that ends. Fits in concurrent threads would
-    otherwise restore each other's limits in the wrong order and leave a pool
-    capped after every fit has ended."""
+    """The limits of the running fits. The first fit to start sets them and,
+    when it ends, restores them, in its own thread: with OpenBLAS's own
+    threads, threadpoolctl lets only the thread that set a limit change it
+    again. Fits that run meanwhile in other threads share those limits and
+    touch nothing. (Each fit saving and restoring limits on its own, fits in
+    concurrent threads restored each other's limits in the wrong order and
+    left a pool capped after every fit had ended.)"""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.count = 0
+        self.owner = None
         self.stack = None
 
     def enter(self):
+        """Set the limits unless a fit in another thread holds them; return
+        whether this fit owns them."""
         with self.lock:
-            if self.count == 0:
-                self.stack = _limit_pools()
-            self.count += 1
+            if self.owner is not None:
+                return False
+            self.owner = threading.get_ident()
+            self.stack = _limit_pools()
+            return True
 
-    def leave(self):
+    def leave(self, owned):
+        """Restore the limits if this fit set them."""
+        if not owned:
+            return
         with self.lock:
-            self.count -= 1
-            if self.count == 0:
-                self.stack.close()
-                self.stack = None
+            self.stack.close()
+            self.stack = None
+            self.owner = None
 
 
 _SHARED = _SharedLimits()
@@ -103,8 +112,8 @@ def _limit_pools():
 def shared_blas_threads():
     """Context in which several BLAS libraries share the cores without spinning
     against each other; concurrent fits share one set of limits."""
-    _SHARED.enter()
+    owned = _SHARED.enter()
     try:
         yield
     finally:
-        _SHARED.leave()
+        _SHARED.leave(owned)

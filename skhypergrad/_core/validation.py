@@ -22,31 +22,59 @@ def check_scalar_param(value, name, kind, low=None):
     return value
 
 
-# Data beyond this magnitude leaves no room in float64 for its squares, which
-# the criteria, the penalties and best_score_ are made of.
-MAX_MAGNITUDE = 1e150
+# Data beyond these magnitudes leave no room in float64 for what skhypergrad
+# reports in the user's units (internally the data are rescaled, see
+# power_of_two_scale): penalties of the order of X's square times the bounds'
+# factor of 1e6, scores of the order of y's square.
+MAX_MAGNITUDE = {"X": 1e151, "y": 1e153}
+# Data within these magnitudes are used as they are.
+_UNSCALED = (2.0**-64, 2.0**64)
 
 
 def check_magnitude(array, name):
-    """Refuse data whose squares would overflow (or underflow) float64.
+    """Refuse data whose squares would overflow (or underflow) float64 in the
+    penalties and scores, with a message that says so.
 
     Parameters
     ----------
     array : ndarray or sparse matrix
-    name : str
-        ``"X"`` or ``"y"``, for the message.
+    name : {"X", "y"}
     """
     values = array.data if sp.issparse(array) else np.asarray(array)
     if values.size == 0:
         return
     largest = float(np.max(np.abs(values)))
-    if largest > MAX_MAGNITUDE or 0 < largest < 1.0 / MAX_MAGNITUDE:
+    limit = MAX_MAGNITUDE[name]
+    if largest > limit or 0 < largest < 1.0 / limit:
         raise ValueError(
-            f"{name} has values of magnitude {largest:.3g}: the selection "
-            f"criteria need their squares, which float64 cannot hold beyond a "
-            f"magnitude of {MAX_MAGNITUDE:.0e} (or below {1 / MAX_MAGNITUDE:.0e}). "
-            f"Rescale {name}, e.g. with StandardScaler."
+            f"{name} has values of magnitude {largest:.3g}: the penalties and "
+            f"scores it gives are of the order of its square, which float64 "
+            f"cannot hold beyond a magnitude of {limit:.0e} (or below "
+            f"{1 / limit:.0e}). Rescale {name}, e.g. with StandardScaler."
         )
+
+
+def power_of_two_scale(array):
+    """A power of two by which to divide data of extreme magnitude.
+
+    Dividing by a power of two is exact, so a fit on the rescaled data is the
+    fit on the data in other units, without the overflow of their squares
+    (the Gram matrix of features of magnitude 1e150 overflows). 1.0 when the
+    data's magnitude is between 2^-64 and 2^64.
+
+    Parameters
+    ----------
+    array : ndarray or sparse matrix
+
+    Returns
+    -------
+    float
+    """
+    values = array.data if sp.issparse(array) else np.asarray(array)
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if largest == 0.0 or _UNSCALED[0] <= largest <= _UNSCALED[1]:
+        return 1.0
+    return 2.0 ** np.round(np.log2(largest))
 
 
 def check_regression_target(y):

@@ -1,7 +1,10 @@
 """What the smooth-loss estimators share: the fit of their penalties."""
 
-from .._core.estimator import HyperparameterSearchMixin, hyperparameter_values
+import numpy as np
+
+from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import build_layout, penalty_space
+from .._core.validation import power_of_two_scale
 from .search import SmoothProblem
 
 
@@ -11,7 +14,9 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
     Expects, beyond :class:`HyperparameterSearchMixin`'s, the attributes
     ``feature_groups``, ``fit_intercept`` and the hyperparameter's initial
     value and bounds (``C`` and ``C_bounds``, or ``alpha`` and
-    ``alpha_bounds``).
+    ``alpha_bounds``), and a method ``_penalty_unit(X, y, sample_weight)``:
+    the hyperparameter's scale on the data, so that default bounds and start
+    follow the units of ``X`` and ``y``.
     """
 
     def _fit_penalties(self, X, y, sample_weight, loss, kind, splits, hyper):
@@ -28,13 +33,18 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
         splits : list of (train, test) or None
         hyper : dict
             ``name`` (``"C"`` or ``"alpha"``), ``power`` (-1 for ``C``),
-            ``default`` bounds and ``unit`` (see
+            ``default`` bounds (see
             :func:`~skhypergrad._core.layout.build_layout`),
             ``scale_by_weight`` (penalties scaled by the training weights, as
             PoissonRegressor) and ``off_side`` (the bound that switches
             features off).
         """
-        name = hyper["name"]
+        name, power = hyper["name"], hyper["power"]
+        # Features of extreme magnitude are searched in other units (exactly):
+        # the penalty scales with the square of X's.
+        x_scale = power_of_two_scale(X)
+        X_search = X if x_scale == 1.0 else X * (1.0 / x_scale)
+        offset = 2.0 * power * np.log(x_scale)
         layout, theta0, labels = build_layout(
             self.feature_groups,
             X.shape[1],
@@ -42,15 +52,20 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             getattr(self, f"{name}_bounds"),
             name,
             default=hyper["default"],
-            unit=hyper["unit"],
-            power=hyper["power"],
+            unit=self._penalty_unit(X_search, y, sample_weight),
+            power=power,
+            offset=offset,
         )
         space = penalty_space(
-            name, layout, *self._entry_labels(labels), off_side=hyper["off_side"]
+            name,
+            layout,
+            *self._entry_labels(labels),
+            off_side=hyper["off_side"],
+            offset=offset,
         )
         with self._fitting() as report:
             problem = SmoothProblem(
-                X,
+                X_search,
                 y,
                 sample_weight,
                 self.fit_intercept,
@@ -62,8 +77,10 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             )
             fit = problem.search(space, theta0, self._search_options())
             self._set_search_attributes(fit.result, space, report)
-        values = hyperparameter_values(fit.result.theta, layout.log_bounds)
+        values = space.values(fit.result.theta)
         setattr(self, f"{name}_", float(values[0]) if layout.n_groups == 1 else values)
         if labels is not None:
             self.groups_ = labels
-        return fit.coef
+        coef = fit.coef.reshape(loss.n_outputs, -1).copy()
+        coef[:, : X.shape[1]] /= x_scale
+        return coef.ravel()

@@ -31,11 +31,16 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
 
     Parameters
     ----------
-    C : float or array-like of shape (n_groups,), default=1.0
-        Initial inverse penalty, in :class:`~sklearn.linear_model.LogisticRegression`'s
-        convention. The search starts here and steps downhill.
-    C_bounds : tuple of (float, float), default=(1e-4, 1e4)
-        Bounds of every ``C``.
+    C : float, array-like of shape (n_groups,) or None, default=None
+        Initial inverse penalty, in
+        :class:`~sklearn.linear_model.LogisticRegression`'s convention. The
+        search starts here and steps downhill; None starts at the scale of
+        the data, one over the mean (sample-weighted) variance of the
+        features.
+    C_bounds : tuple of (float, float) or None, default=None
+        Bounds of every ``C``. None means ``(1e-4, 1e4)`` times the scale of
+        the data (see ``C``), so that the search, and its result, do not
+        depend on the units of ``X``.
     feature_groups : None, "each" or array-like of shape (n_features,), \
             default=None
         None: one ``C``; ``"each"``: one per feature; labels: one per group.
@@ -50,24 +55,33 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         Weights of the classes, multiplied into ``sample_weight``, as in
         :class:`~sklearn.linear_model.LogisticRegression`.
     max_iter : int, default=100
-        Maximum number of iterations of the outer search.
+        Maximum number of iterations of each search: L-BFGS-B iterations for
+        several hyperparameters; for one, steps of the one-dimensional search,
+        each one evaluation of the criterion; with a callable ``optimizer``,
+        its evaluations of the criterion. A ``ConvergenceWarning`` says when
+        it runs out.
     tol : float, default=1e-6
-        For one ``C``, the search stops when a further step is predicted to
-        lower the criterion by less than ``tol`` times its value, or when
-        its bracket is narrower than ``tol`` in ``log(C)``. For several,
-        L-BFGS-B's projected-gradient tolerance relative to the criterion at
-        the start.
+        Relative tolerance of the search: it stops when a step lowers the
+        criterion, or is predicted to lower it, by less than ``tol`` times its
+        value.
     n_restarts : int, default=0
-        Extra L-BFGS-B starts for several ``C``, log-uniform in the bounds.
+        Extra starts of the search, drawn log-uniformly within the bounds; the
+        best point of all is kept.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
-        A callable ``optimizer(obj_func, initial_theta, bounds)`` returning
-        ``(theta_opt, func_min)``, as in
-        :class:`~sklearn.gaussian_process.GaussianProcessRegressor`.
+        A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
+        as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
+        ``obj_func(theta, eval_gradient=True)`` returns the criterion, divided
+        by its value at ``initial_theta``, and its gradient in ``theta``, the
+        log of the hyperparameters. It replaces the one-dimensional search and
+        L-BFGS-B; with one hyperparameter per target, it runs on each target
+        in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
     verbose : int, default=0
-        Print one line per iteration when positive.
-
+        1 prints one line per evaluation of the criterion: its number, the
+        phase of the search, the hyperparameters, the criterion, the norm of
+        its gradient and the seconds since ``fit`` started. 2 adds the inner
+        solvers' detail.
     Attributes
     ----------
     C_ : float or ndarray of shape (n_groups,)
@@ -81,9 +95,12 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
     n_iter_ : int
-        Number of iterations of the search.
+        Number of iterations of the search (see ``max_iter``).
     history_ : dict of ndarray
-        One row per criterion evaluation: ``"C"`` and ``"score"``.
+        One row per evaluation of the criterion, ready for ``pandas.DataFrame``: ``"C"``
+        (a float, or an array of the group values), ``"score"`` (minus the criterion),
+        ``"phase"`` (``"scan"``, ``"search"`` or ``"restart k of n"``) and ``"time"``
+        (seconds since ``fit`` started).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -135,9 +152,9 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
 
     def __init__(
         self,
-        C=1.0,
+        C=None,
         *,
-        C_bounds=(1e-4, 1e4),
+        C_bounds=None,
         feature_groups=None,
         cv=5,
         fit_intercept=True,
@@ -209,9 +226,6 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         _check_folds_have_all_classes(codes, splits, n_classes)
         loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
         target = codes.astype(float) if n_classes == 2 else codes
-        # 1 / C penalises w like alpha in ridge: its scale is the features'
-        # variance times the mean sample weight.
-        unit = 1.0 / (mean_column_variance(X, sample_weight) * sample_weight.mean())
         coef = self._fit_penalties(
             X,
             target,
@@ -223,7 +237,6 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
                 name="C",
                 power=-1.0,
                 default=DEFAULT_C_BOUNDS,
-                unit=unit,
                 scale_by_weight=False,
                 off_side="lower",
             ),
@@ -236,6 +249,11 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         else:
             self.intercept_ = np.zeros(W.shape[0])
         return self
+
+    def _penalty_unit(self, X, y, sample_weight):
+        """One over the mean (weighted) variance of the features: 1 / C
+        penalises the coefficients as alpha does in ridge."""
+        return 1.0 / mean_column_variance(X, sample_weight)
 
     def decision_function(self, X):
         """Linear predictor of each sample.

@@ -48,6 +48,11 @@ class Loss:
         ``z``."""
         raise NotImplementedError
 
+    def baseline(self, y, sample_weight):
+        """The intercept(s) of the best model without features, shape
+        (n_outputs,): where Newton's method starts."""
+        return np.zeros(self.n_outputs)
+
 
 class SquaredLoss(Loss):
     """``l = (y - z)^2``; criterion: squared error (ridge, ``lam = 2 alpha``)."""
@@ -67,6 +72,10 @@ class SquaredLoss(Loss):
         """Selection criterion per sample and its derivative in ``z``."""
         r = z - y
         return r**2, 2.0 * r
+
+    def baseline(self, y, sample_weight):
+        """The weighted mean of ``y``."""
+        return np.array([sample_weight @ y / sample_weight.sum()])
 
 
 class BinaryLogLoss(Loss):
@@ -88,6 +97,11 @@ class BinaryLogLoss(Loss):
     def criterion(self, y, z):
         """Selection criterion per sample and its derivative in ``z``."""
         return np.logaddexp(0.0, z) - y * z, expit(z) - y
+
+    def baseline(self, y, sample_weight):
+        """The log-odds of the weighted share of ``y = 1``."""
+        share = np.clip(sample_weight @ y / sample_weight.sum(), 1e-12, 1 - 1e-12)
+        return np.array([np.log(share / (1.0 - share))])
 
 
 class PoissonLoss(Loss):
@@ -113,6 +127,11 @@ class PoissonLoss(Loss):
         mu = np.exp(z)
         deviance = 2.0 * (xlogy(y, y) - y * z - y + mu)
         return deviance, 2.0 * (mu - y)
+
+    def baseline(self, y, sample_weight):
+        """The log of the weighted mean of ``y`` (0 when it is 0)."""
+        mean = sample_weight @ y / sample_weight.sum()
+        return np.array([np.log(mean) if mean > 0 else 0.0])
 
 
 class MultinomialLogLoss(Loss):
@@ -158,6 +177,12 @@ class MultinomialLogLoss(Loss):
         value, P = self._value_and_proba(y, Z)
         P[np.arange(len(y)), y] -= 1.0
         return value, P
+
+    def baseline(self, y, sample_weight):
+        """The centred log of each class's weighted share."""
+        share = np.bincount(y, weights=sample_weight, minlength=self.n_outputs)
+        logs = np.log(np.maximum(share / sample_weight.sum(), 1e-12))
+        return logs - logs.mean()
 
     @staticmethod
     def _value_and_proba(y, Z):

@@ -121,6 +121,8 @@ class NewtonSolver:
         # (zero at the centred solution) makes the Hessian definite.
         self._centre_intercepts = fit_intercept and self.n_outputs > 1
         self._coef = np.zeros(self.n_outputs * self.X1.shape[1])
+        if fit_intercept:  # start from the best model without features
+            self._coef[self._intercept_index()] = loss.baseline(y, sample_weight)
         if curvature == "auto":
             curvature = choose_curvature(X.shape[0], self._coef.size)
         self.curvature = curvature  # its name

@@ -30,12 +30,16 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
 
     Parameters
     ----------
-    alpha : float or array-like of shape (n_groups,), default=1.0
+    alpha : float, array-like of shape (n_groups,) or None, default=None
         Initial penalty, in :class:`~sklearn.linear_model.PoissonRegressor`'s
         convention: the training criterion is the mean deviance halved plus
-        ``alpha / 2 * ||w||^2``. The search starts here and steps downhill.
-    alpha_bounds : tuple of (float, float), default=(1e-6, 1e4)
-        Bounds of every alpha.
+        ``alpha / 2 * ||w||^2``. The search starts here and steps downhill;
+        None starts at the scale of the data, the mean (sample-weighted)
+        variance of the features times the mean of ``y``.
+    alpha_bounds : tuple of (float, float) or None, default=None
+        Bounds of every alpha. None means ``(1e-6, 1e4)`` times the scale of
+        the data (see ``alpha``), so that the search, and its result, do not
+        depend on the units of ``X`` or ``y``.
     feature_groups : None, "each" or array-like of shape (n_features,), \
             default=None
         None: one alpha; ``"each"``: one per feature; labels: one per group.
@@ -47,24 +51,33 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (in every fold).
     max_iter : int, default=100
-        Maximum number of iterations of the outer search.
+        Maximum number of iterations of each search: L-BFGS-B iterations for
+        several hyperparameters; for one, steps of the one-dimensional search,
+        each one evaluation of the criterion; with a callable ``optimizer``,
+        its evaluations of the criterion. A ``ConvergenceWarning`` says when
+        it runs out.
     tol : float, default=1e-6
-        For one alpha, the search stops when a further step is predicted to
-        lower the criterion by less than ``tol`` times its value, or when
-        its bracket is narrower than ``tol`` in ``log(alpha)``. For several,
-        L-BFGS-B's projected-gradient tolerance relative to the criterion at
-        the start.
+        Relative tolerance of the search: it stops when a step lowers the
+        criterion, or is predicted to lower it, by less than ``tol`` times its
+        value.
     n_restarts : int, default=0
-        Extra L-BFGS-B starts for several alphas, log-uniform in the bounds.
+        Extra starts of the search, drawn log-uniformly within the bounds; the
+        best point of all is kept.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
-        A callable ``optimizer(obj_func, initial_theta, bounds)`` returning
-        ``(theta_opt, func_min)``, as in
-        :class:`~sklearn.gaussian_process.GaussianProcessRegressor`.
+        A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
+        as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
+        ``obj_func(theta, eval_gradient=True)`` returns the criterion, divided
+        by its value at ``initial_theta``, and its gradient in ``theta``, the
+        log of the hyperparameters. It replaces the one-dimensional search and
+        L-BFGS-B; with one hyperparameter per target, it runs on each target
+        in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
     verbose : int, default=0
-        Print one line per iteration when positive.
-
+        1 prints one line per evaluation of the criterion: its number, the
+        phase of the search, the hyperparameters, the criterion, the norm of
+        its gradient and the seconds since ``fit`` started. 2 adds the inner
+        solvers' detail.
     Attributes
     ----------
     alpha_ : float or ndarray of shape (n_groups,)
@@ -77,9 +90,12 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
     n_iter_ : int
-        Number of iterations of the search.
+        Number of iterations of the search (see ``max_iter``).
     history_ : dict of ndarray
-        One row per criterion evaluation: ``"alpha"`` and ``"score"``.
+        One row per evaluation of the criterion, ready for ``pandas.DataFrame``:
+        ``"alpha"`` (a float, or an array of the group alphas), ``"score"`` (minus the
+        criterion), ``"phase"`` (``"scan"``, ``"search"`` or ``"restart k of n"``) and
+        ``"time"`` (seconds since ``fit`` started).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -122,9 +138,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha=None,
         *,
-        alpha_bounds=(1e-6, 1e4),
+        alpha_bounds=None,
         feature_groups=None,
         cv=5,
         fit_intercept=True,
@@ -185,10 +201,6 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
                 f"At least 2 samples are needed, got n_samples = {X.shape[0]}."
             )
         check_criterion_weights(kind, splits, sample_weight)
-        # The data term's Hessian is about the mean count times the
-        # features' variance: the scale of alpha.
-        mean_count = sample_weight @ y / sample_weight.sum()
-        unit = mean_column_variance(X, sample_weight) * mean_count
         coef = self._fit_penalties(
             X,
             y,
@@ -200,7 +212,6 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
                 name="alpha",
                 power=1.0,
                 default=DEFAULT_ALPHA_BOUNDS,
-                unit=unit,
                 scale_by_weight=True,
                 off_side="upper",
             ),
@@ -209,6 +220,12 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         self.coef_ = coef[:n].copy()
         self.intercept_ = float(coef[n]) if self.fit_intercept else 0.0
         return self
+
+    def _penalty_unit(self, X, y, sample_weight):
+        """The mean (weighted) variance of the features times the mean count:
+        about the curvature of the mean deviance halved."""
+        mean_count = sample_weight @ y / sample_weight.sum()
+        return mean_column_variance(X, sample_weight) * mean_count
 
     def predict(self, X):
         """Predict the expected counts ``exp(X coef_ + intercept_)``.

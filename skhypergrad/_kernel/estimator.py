@@ -5,7 +5,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.gaussian_process.kernels import RBF, Kernel
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.estimator import HyperparameterSearchMixin, hyperparameter_values
+from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import initial_theta, resolve_bounds
 from .._core.validation import (
     check_criterion_weights,
@@ -42,14 +42,16 @@ class GradientKernelRidgeCV(
         (zero in the ``K(X, X)`` that ``KernelRidge`` evaluates), an additive
         ``ConstantKernel`` when ``fit_intercept=True``, and a ``ConstantKernel``
         amplitude that multiplies the whole kernel.
-    alpha : float, default=1.0
-        Initial value of the penalty, in ``KernelRidge``'s convention. With
-        ``cv=None`` or ``"gcv"``, alpha is first scanned over ``alpha_bounds``
-        (four points per decade) at the initial kernel, from one
-        eigendecomposition, and the search starts from the best point.
-    alpha_bounds : tuple of (float, float), default=(1e-8, 1e5)
-        Lower and upper bounds of alpha, relative to kernel values of order
-        one (a unit-amplitude kernel).
+    alpha : float or None, default=None
+        Initial value of the penalty, in ``KernelRidge``'s convention; None
+        starts at the scale of the data, the (sample-weighted) mean of the
+        diagonal of the kernel matrix. With ``cv=None`` or ``"gcv"``, alpha
+        is first scanned over the bounds (four points per decade) at the
+        starting kernel, from one eigendecomposition, and the search starts
+        from the best point.
+    alpha_bounds : tuple of (float, float) or None, default=None
+        Lower and upper bounds of alpha. None means ``(1e-8, 1e5)`` times the
+        scale of the data (see ``alpha``).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept, refit inside every leave-one-out sample
         and every fold.
@@ -59,23 +61,33 @@ class GradientKernelRidgeCV(
         index arrays: k-fold or held-out error (:class:`~sklearn.model_selection.KFold`
         for an int).
     max_iter : int, default=100
-        Maximum number of L-BFGS-B iterations (per start).
+        Maximum number of iterations of each search: L-BFGS-B iterations for
+        several hyperparameters; for one, steps of the one-dimensional search,
+        each one evaluation of the criterion; with a callable ``optimizer``,
+        its evaluations of the criterion. A ``ConvergenceWarning`` says when
+        it runs out.
     tol : float, default=1e-5
-        L-BFGS-B stops when the projected gradient of the criterion, relative
-        to its value at the start, falls below ``tol``, or when an iteration
-        improves it by less than ``tol`` relative.
+        Relative tolerance of the search: it stops when a step lowers the
+        criterion, or is predicted to lower it, by less than ``tol`` times its
+        value.
     n_restarts : int, default=0
-        Extra starts drawn log-uniformly within the bounds.
+        Extra starts of the search, drawn log-uniformly within the bounds; the
+        best point of all is kept.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
-        as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`, with
-        ``theta = [log(alpha), kernel.theta...]``; ``obj_func(theta,
-        eval_gradient=True)`` returns the criterion and its gradient.
+        as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
+        ``obj_func(theta, eval_gradient=True)`` returns the criterion, divided
+        by its value at ``initial_theta``, and its gradient in ``theta``, the
+        log of the hyperparameters. It replaces the one-dimensional search and
+        L-BFGS-B; with one hyperparameter per target, it runs on each target
+        in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
     verbose : int, default=0
-        Print one line per optimiser iteration when positive.
-
+        1 prints one line per evaluation of the criterion: its number, the
+        phase of the search, the hyperparameters, the criterion, the norm of
+        its gradient and the seconds since ``fit`` started. 2 adds the inner
+        solvers' detail.
     Attributes
     ----------
     alpha_ : float
@@ -93,13 +105,14 @@ class GradientKernelRidgeCV(
         Minus the selection criterion at the optimum: the sample-weighted mean
         squared out-of-sample error, averaged over targets, whatever ``cv`` is.
     n_iter_ : int
-        Number of L-BFGS-B iterations.
+        Number of iterations of the search (see ``max_iter``).
     history_ : dict of ndarray
-        One row per criterion evaluation, ready for ``pandas.DataFrame``:
+        One row per evaluation of the criterion, ready for ``pandas.DataFrame``:
         ``"alpha"``, each free kernel hyperparameter by its name in
-        ``kernel_.hyperparameters`` (an object column of arrays for one length
-        scale per feature), ``"score"`` (minus the criterion) and ``"scan"``
-        (True for the initial alpha scan).
+        ``kernel_.hyperparameters`` (an object column of arrays for one length scale per
+        feature), ``"score"`` (minus the criterion), ``"phase"`` (``"scan"``,
+        ``"search"`` or ``"restart k of n"``) and ``"time"`` (seconds since ``fit``
+        started).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -157,8 +170,8 @@ class GradientKernelRidgeCV(
         self,
         kernel=None,
         *,
-        alpha=1.0,
-        alpha_bounds=(1e-8, 1e5),
+        alpha=None,
+        alpha_bounds=None,
         fit_intercept=True,
         cv=None,
         max_iter=100,
@@ -221,8 +234,9 @@ class GradientKernelRidgeCV(
         check_criterion_weights(kind, splits, sample_weight)
         with self._fitting() as report:
             kernel = hold_redundant_fixed(kernel, self.fit_intercept)
-            # alpha adds to the diagonal of W K W: its scale is that diagonal's.
-            unit = float(np.mean(sample_weight * kernel.diag(X)))
+            # alpha adds to the diagonal of W K W: its scale is the kernel's
+            # diagonal (a weighted mean, so that a weight of 2 is a repeated row).
+            unit = float(sample_weight @ kernel.diag(X) / sample_weight.sum())
             unit = unit if np.isfinite(unit) and unit > 0 else 1.0
             log_bounds = resolve_bounds(
                 self.alpha_bounds, "alpha_bounds", DEFAULT_ALPHA_BOUNDS, unit
@@ -244,7 +258,7 @@ class GradientKernelRidgeCV(
             theta = space.clip(result.theta)
             dual_coef, intercept = criterion.fit_at(theta)
             self._set_search_attributes(result, space, report)
-        self.alpha_ = float(hyperparameter_values(theta[0], log_bounds))
+        self.alpha_ = float(space.values(theta)[0])
         self.kernel_ = criterion.kernel_at(theta)
         self.X_fit_ = data.X
         if y.ndim == 1:

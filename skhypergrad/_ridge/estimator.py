@@ -5,13 +5,14 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.estimator import HyperparameterSearchMixin, hyperparameter_values
+from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import build_layout, mean_column_variance, penalty_space
 from .._core.validation import (
     check_criterion_weights,
     check_magnitude,
     check_regression_target,
     check_sample_weight,
+    power_of_two_scale,
     resolve_cv,
 )
 from .search import RidgeProblem
@@ -32,15 +33,19 @@ class GradientRidgeCV(
 
     Parameters
     ----------
-    alpha : float or array-like of shape (n_groups,), default=1.0
+    alpha : float, array-like of shape (n_groups,) or None, default=None
         Initial value of the penalty, in :class:`~sklearn.linear_model.Ridge`'s
-        convention. A single alpha is first scanned over ``alpha_bounds`` (two
-        points per decade, one with ``alpha_per_target``, plus this value)
-        along the eigendecomposition path.
-        Several alphas start from the best of this value, the best single alpha
-        and the best single alpha on groups rescaled to unit variance.
-    alpha_bounds : tuple of (float, float), default=(1e-6, 1e6)
-        Lower and upper bounds of every alpha.
+        convention; None starts at the scale of the data, the mean
+        (sample-weighted) variance of the features. A single alpha is first
+        scanned over the bounds (two points per decade, one with
+        ``alpha_per_target``, plus this value) along the eigendecomposition
+        path. Several alphas start from the best of this value, the best
+        single alpha and the best single alpha on groups rescaled to unit
+        variance.
+    alpha_bounds : tuple of (float, float) or None, default=None
+        Lower and upper bounds of every alpha. None means ``(1e-6, 1e6)``
+        times the mean (sample-weighted) variance of the features, so that
+        the search, and its result, do not depend on the units of ``X``.
     feature_groups : None, "each" or array-like of shape (n_features,), \
             default=None
         None: one alpha for all features. ``"each"``: one alpha per feature
@@ -58,26 +63,33 @@ class GradientRidgeCV(
         Fit an unpenalised intercept; it is refit inside every leave-one-out
         sample and every fold.
     max_iter : int, default=100
-        Maximum number of optimiser iterations (per start).
+        Maximum number of iterations of each search: L-BFGS-B iterations for
+        several hyperparameters; for one, steps of the one-dimensional search,
+        each one evaluation of the criterion; with a callable ``optimizer``,
+        its evaluations of the criterion. A ``ConvergenceWarning`` says when
+        it runs out.
     tol : float, default=1e-6
-        Convergence tolerance. A single alpha (or one per target) is located
-        within a bracket narrower than ``tol`` in ``log(alpha)``; several alphas
-        stop when L-BFGS-B's projected gradient, relative to the criterion at
-        the start, falls below ``tol``.
+        Relative tolerance of the search: it stops when a step lowers the
+        criterion, or is predicted to lower it, by less than ``tol`` times its
+        value.
     n_restarts : int, default=0
-        Extra starts of L-BFGS-B for several alphas, drawn log-uniformly within
-        the bounds. A single alpha needs none: its scan covers the bounds.
+        Extra starts of the search, drawn log-uniformly within the bounds; the
+        best point of all is kept.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
-        as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`, where
-        ``obj_func(theta, eval_gradient=True)`` returns the criterion and its
-        gradient in ``theta = log(alpha)``, and replaces L-BFGS-B (and, for a
-        single alpha, the bracketing search after the scan). Not used with one
-        alpha per target, whose searches are vectorised.
+        as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
+        ``obj_func(theta, eval_gradient=True)`` returns the criterion, divided
+        by its value at ``initial_theta``, and its gradient in ``theta``, the
+        log of the hyperparameters. It replaces the one-dimensional search and
+        L-BFGS-B; with one hyperparameter per target, it runs on each target
+        in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
     verbose : int, default=0
-        Print one line per optimiser iteration when positive.
+        1 prints one line per evaluation of the criterion: its number, the
+        phase of the search, the hyperparameters, the criterion, the norm of
+        its gradient and the seconds since ``fit`` started. 2 adds the inner
+        solvers' detail.
     n_jobs : int or None, default=None
         Number of joblib jobs over targets when ``alpha_per_target=True`` with
         feature groups.
@@ -98,11 +110,14 @@ class GradientRidgeCV(
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
     n_iter_ : int or ndarray of shape (n_targets,)
-        Number of optimiser iterations.
+        Number of iterations of the search (see ``max_iter``), per target with
+        ``alpha_per_target``.
     history_ : dict of ndarray
-        One row per criterion evaluation, ready for ``pandas.DataFrame``:
-        ``"alpha"`` (a float, or an array of the group alphas) and ``"score"``
-        (minus the criterion); with ``alpha_per_target``, also ``"target"``.
+        One row per evaluation of the criterion, ready for ``pandas.DataFrame``:
+        ``"alpha"`` (a float, or an array of the group alphas), ``"score"`` (minus the
+        criterion), ``"phase"`` (``"scan"``, ``"search"`` or ``"restart k of n"``) and
+        ``"time"`` (seconds since ``fit`` started); with ``alpha_per_target``, also
+        ``"target"``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -160,9 +175,9 @@ class GradientRidgeCV(
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha=None,
         *,
-        alpha_bounds=(1e-6, 1e6),
+        alpha_bounds=None,
         feature_groups=None,
         alpha_per_target=False,
         cv=None,
@@ -220,14 +235,19 @@ class GradientRidgeCV(
         check_magnitude(X, "X")
         check_magnitude(y, "y")
         n_samples, n_features = X.shape
-        y2d = y.reshape(n_samples, -1)
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
         check_criterion_weights(kind, splits, sample_weight)
-        per_target = self.alpha_per_target and y2d.shape[1] > 1
+        per_target = self.alpha_per_target and y.ndim == 2 and y.shape[1] > 1
+        # Data of extreme magnitude are searched in other units (exactly):
+        # alpha scales with the square of X's, the criterion with y's.
+        x_scale, y_scale = power_of_two_scale(X), power_of_two_scale(y)
+        X_search = X if x_scale == 1.0 else X * (1.0 / x_scale)
+        y_search = y.reshape(n_samples, -1) / y_scale
+        offset = 2.0 * np.log(x_scale)
         with self._fitting() as report:
             problem = RidgeProblem(
-                X, y2d, sample_weight, self.fit_intercept, kind, splits
+                X_search, y_search, sample_weight, self.fit_intercept, kind, splits
             )
             layout, theta0, labels = build_layout(
                 self.feature_groups,
@@ -236,10 +256,16 @@ class GradientRidgeCV(
                 self.alpha_bounds,
                 "alpha",
                 default=DEFAULT_ALPHA_BOUNDS,
-                unit=mean_column_variance(X, sample_weight),
+                unit=mean_column_variance(X_search, sample_weight),
+                offset=offset,
             )
             space = penalty_space(
-                "alpha", layout, *self._entry_labels(labels), off_side="upper"
+                "alpha",
+                layout,
+                *self._entry_labels(labels),
+                off_side="upper",
+                offset=offset,
+                value_scale=y_scale**2,
             )
             fit = problem.search(
                 layout,
@@ -250,22 +276,20 @@ class GradientRidgeCV(
                 n_jobs=self.n_jobs,
             )
             self._set_search_attributes(fit.result, space, report)
-            self._set_model(fit, layout, labels, y.ndim, per_target)
-        return self
-
-    def _set_model(self, fit, layout, labels, y_ndim, per_target):
-        result = fit.result
-        alpha = hyperparameter_values(result.theta, layout.log_bounds)
-        scalar = np.size(alpha) == 1 and not per_target
-        self.alpha_ = float(alpha.ravel()[0]) if scalar else alpha
+        alpha = space.values(fit.result.theta)
+        self.alpha_ = (
+            float(alpha.ravel()[0]) if alpha.size == 1 and not per_target else alpha
+        )
         if labels is not None:
             self.groups_ = labels
-        coef = fit.coef  # (n_features, n_targets)
-        intercept = fit.design.y_offset - fit.design.x_offset @ coef
-        if y_ndim == 1:
+        design = fit.design  # in the search's units
+        intercept = y_scale * (design.y_offset - design.x_offset @ fit.coef)
+        coef = fit.coef * (y_scale / x_scale)  # (n_features, n_targets)
+        if y.ndim == 1:
             self.coef_, self.intercept_ = coef[:, 0], float(intercept[0])
         else:
             self.coef_, self.intercept_ = coef.T.copy(), intercept
+        return self
 
     def predict(self, X):
         """Predict with the ridge model fitted at ``alpha_``.
