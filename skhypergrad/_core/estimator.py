@@ -72,6 +72,10 @@ class HyperparameterSearchMixin:
         self.best_score_ = score[()] if score.ndim == 0 else score
         self.n_iter_ = result.n_iter
         self.history_ = result.history
+        report.say(
+            f"refit at {space.describe(result.theta)}  best_score_="
+            f"{np.mean(self.best_score_):.10g}  {report.elapsed():.2f} s"
+        )
         note_search_warnings(report, result, space)
 
 

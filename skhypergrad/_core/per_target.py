@@ -13,6 +13,8 @@ criterion by less than ``tol`` times its value, when its derivative is below
 
 import numpy as np
 
+from .criterion import as_point
+
 
 def minimize_per_target(criterion, grid, record, *, max_iter, tol):
     """Scan ``grid`` for every target, then refine each target's minimum.
@@ -97,3 +99,89 @@ def _safeguarded_secant(x_prev, g_prev, x, g, lo, hi):
         secant = x - g * (x - x_prev) / (g - g_prev)
     safe = np.isfinite(secant) & (secant > lo) & (secant < hi)
     return np.where(safe, secant, 0.5 * (lo + hi))
+
+
+class TargetRecorder:
+    """Stores vectorised evaluations of some targets in a search's record
+    (NaN for the targets not evaluated) and prints them.
+
+    Parameters
+    ----------
+    search : Search
+    n_targets : int
+    phase : str
+        The phase of the refinement steps (the scan's is ``"scan"``).
+    """
+
+    def __init__(self, search, n_targets, phase):
+        self.search = search
+        self.n_targets = n_targets
+        self.phase = phase
+
+    def __call__(self, columns, log_alpha, values, step):
+        """Store the evaluation of the targets ``columns`` (all when None)."""
+        search = self.search
+        step = self.phase if step == "search" else step
+        full_theta = np.full(self.n_targets, np.nan)
+        full_value = np.full(self.n_targets, np.nan)
+        where = slice(None) if columns is None else columns
+        full_theta[where] = log_alpha
+        full_value[where] = values
+        search.record.add(full_theta, full_value, step, search.now())
+        if search.report is not None and search.report.verbose > 0:
+            search.report.say(
+                f"{len(search.record):4d} {step:<14} "
+                f"{search.space.describe(log_alpha)}"
+                f"  criterion={search.space.value_scale * np.mean(values):.10g}"
+                f"  ({np.size(values)} targets)  {search.now():.2f} s"
+            )
+
+
+def optimize_each_target(criterion, grid, record, optimizer, bounds):
+    """The user's optimizer on each target's criterion in turn, from the best
+    point of a scan of ``grid``; returns the number of its evaluations."""
+    scanned = criterion.scan(grid)
+    for point, values in zip(grid, scanned, strict=True):
+        record(None, np.full(criterion.n_targets, point), values, "scan")
+    n_evaluations = 0
+    for target in range(criterion.n_targets):
+        one = _OneTarget(criterion, target, record)
+        start = np.array([grid[int(np.argmin(scanned[:, target]))]])
+        optimizer(_ScaledTarget(one, start), start, bounds)
+        n_evaluations += one.count - 1
+    return n_evaluations
+
+
+class _OneTarget:
+    """One target of a per-target criterion as a function of its own
+    ``log(alpha)``, recording each evaluation."""
+
+    def __init__(self, criterion, target, add):
+        self.criterion = criterion
+        self.columns = np.array([target])
+        self.add = add
+        self.count = 0
+
+    def __call__(self, theta):
+        self.count += 1
+        values, grads = self.criterion.values_and_grads(
+            as_point(theta)[:1], columns=self.columns
+        )
+        self.add(self.columns, as_point(theta)[:1], values, "search")
+        return float(values[0]), np.asarray(grads[:1], dtype=float)
+
+
+class _ScaledTarget:
+    """``obj_func(theta, eval_gradient=True)`` of one target, divided by its
+    value at the start."""
+
+    def __init__(self, one, start):
+        self.one = one
+        value, _ = one(start)
+        self.scale = abs(value) if value != 0 else 1.0
+
+    def __call__(self, theta, eval_gradient=True):
+        value, grad = self.one(theta)
+        if eval_gradient:
+            return value / self.scale, grad / self.scale
+        return value / self.scale

@@ -38,7 +38,7 @@ from sklearn.utils import check_random_state
 
 from .bracket import DECADE, minimize_on_line
 from .criterion import as_point, require
-from .per_target import minimize_per_target
+from .per_target import TargetRecorder, minimize_per_target, optimize_each_target
 from .record import SearchRecord, history, restart_phase, stack_histories
 from .report import current_report
 
@@ -201,6 +201,7 @@ class Search:
         -------
         SearchResult
         """
+        require(criterion, "value_and_grad", "a search")
         bounds = self.space.bounds
         start = self.space.clip(start)
         if np.all(bounds[:, 0] == bounds[:, 1]):
@@ -381,28 +382,18 @@ class Search:
         target (:func:`~skhypergrad._core.per_target.minimize_per_target`).
         A callable ``optimizer`` is run on each target in turn instead."""
         self._per_target = True
-        n_targets = criterion.n_targets
-        record = self.record
-
-        def add(columns, log_alpha, values, step):
-            step = phase if step == "search" else step
-            full_theta = np.full(n_targets, np.nan)
-            full_value = np.full(n_targets, np.nan)
-            where = slice(None) if columns is None else columns
-            full_theta[where] = log_alpha
-            full_value[where] = values
-            record.add(full_theta, full_value, step, self.now())
-            if self.report is not None and self.report.verbose > 0:
-                self.report.say(
-                    f"{len(record):4d} {step:<14} {self.space.describe(log_alpha)}"
-                    f"  criterion={self.space.value_scale * np.mean(values):.10g}"
-                    f"  ({np.size(values)} targets)  {self.now():.2f} s"
-                )
-
+        record = TargetRecorder(self, criterion.n_targets, phase)
         if callable(self.options.optimizer):
-            return self._optimize_each_target(criterion, grid, add)
+            self.n_iter += optimize_each_target(
+                criterion, grid, record, self.options.optimizer, self.space.bounds
+            )
+            return self.result()
         n_iter, n_unconverged = minimize_per_target(
-            criterion, grid, add, max_iter=self.options.max_iter, tol=self.options.tol
+            criterion,
+            grid,
+            record,
+            max_iter=self.options.max_iter,
+            tol=self.options.tol,
         )
         self.n_iter += n_iter
         if n_unconverged:
@@ -410,21 +401,6 @@ class Search:
                 f"the per-target search used its max_iter={self.options.max_iter} "
                 f"steps with {n_unconverged} target(s) still refining"
             )
-        return self.result()
-
-    def _optimize_each_target(self, criterion, grid, add):
-        """The user's optimizer on each target's criterion, from the best
-        point of a scan of ``grid``."""
-        scanned = criterion.scan(grid)
-        for point, values in zip(grid, scanned, strict=True):
-            add(None, np.full(criterion.n_targets, point), values, "scan")
-        for target in range(criterion.n_targets):
-            one = _OneTarget(criterion, target, add)
-            start = np.array([grid[int(np.argmin(scanned[:, target]))]])
-            obj_func = _ScaledTarget(one, start)
-            n_before = one.count
-            self.options.optimizer(obj_func, start, self.space.bounds)
-            self.n_iter += one.count - n_before
         return self.result()
 
     def result(self):
@@ -440,41 +416,6 @@ class Search:
             message=self.message,
             history=history(self.record, self.space, per_target=self._per_target),
         )
-
-
-class _OneTarget:
-    """One target of a per-target criterion as a function of its own
-    ``log(alpha)``, recording each evaluation."""
-
-    def __init__(self, criterion, target, add):
-        self.criterion = criterion
-        self.columns = np.array([target])
-        self.add = add
-        self.count = 0
-
-    def __call__(self, theta):
-        self.count += 1
-        values, grads = self.criterion.values_and_grads(
-            as_point(theta)[:1], columns=self.columns
-        )
-        self.add(self.columns, as_point(theta)[:1], values, "search")
-        return float(values[0]), np.asarray(grads[:1], dtype=float)
-
-
-class _ScaledTarget:
-    """``obj_func(theta, eval_gradient=True)`` of one target, divided by its
-    value at the start."""
-
-    def __init__(self, one, start):
-        self.one = one
-        value, _ = one(start)
-        self.scale = abs(value) if value != 0 else 1.0
-
-    def __call__(self, theta, eval_gradient=True):
-        value, grad = self.one(theta)
-        if eval_gradient:
-            return value / self.scale, grad / self.scale
-        return value / self.scale
 
 
 def _flat(values, reference, tol):

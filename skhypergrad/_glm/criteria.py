@@ -64,7 +64,8 @@ class SmoothKFoldCriterion(Criterion):
     """Held-out / k-fold criterion of a smooth loss.
 
     Per fold, ``dE/dlam_j = -(H^{-1} X1_v^T S_v c'_v)_j w_j``: one solve with
-    the Hessian factor that Newton's method left (MATH.md sections 1 and 5).
+    the Hessian factor that Newton's method left (Bengio, 2000; the maths
+    page, "Smooth losses").
 
     Parameters
     ----------

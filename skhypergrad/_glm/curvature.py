@@ -1,6 +1,6 @@
 """Solves with the Hessian of a smooth training criterion.
 
-Newton's method and the implicit-function adjoint (MATH.md section 1) both need
+Newton's method and the implicit-function adjoint (Bengio, 2000) both need
 ``H^{-1} g`` at the current coefficients. Three ways to get it:
 
 - :class:`DenseHessian`: form ``H`` and factor it (Cholesky). Exact; costs

@@ -4,7 +4,7 @@ The training criterion is ``F(beta) = sum_i s_i l(y_i, z_i) + 1/2 sum_j lam_j w_
 with ``z = X w + b`` and ``beta = (w, b)`` (the intercept ``b`` unpenalised).
 Newton's method minimises it; its Hessian ``H = X1^T diag(s l'') X1 + diag(lam, 0)``
 (``X1 = [X, 1]``) at the optimum serves the adjoint solve of the implicit
-function theorem (MATH.md section 1): ``dE/dlam_j = -(H^{-1} grad_beta E)_j w_j``.
+function theorem (Bengio, 2000): ``dE/dlam_j = -(H^{-1} grad_beta E)_j w_j``.
 How the steps and the adjoint use ``H`` (factored, or conjugate gradient with
 Hessian-vector products) is :mod:`skhypergrad._glm.curvature`'s business;
 :func:`choose_curvature` picks the way from the problem's size.
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .._core.report import detail
 from .curvature import DenseCurvature, DiagonalPreconditioner, LaggedPreconditioner
 from .derivatives import weighted_gram
 from .losses import Loss
@@ -252,7 +253,7 @@ class NewtonSolver:
             coef = guess.copy()
         previous_decrement = np.inf
         done = False
-        for _ in range(_MAX_NEWTON):
+        for steps in range(_MAX_NEWTON):  # noqa: B007 (the count is reported)
             objective, z, grad, derivatives = self.first_order(coef, pen)
             d2 = derivatives[2]
             if done:  # the derivatives at the final point were all that was left
@@ -306,6 +307,10 @@ class NewtonSolver:
         # The solver for the adjoint, at the solution (``hessian``, when set,
         # was built at this very point by the last iteration).
         hessian = self._curvature.final_hessian(self, d2, pen, hessian)
+        detail(
+            f"  Newton on {self.X1.shape[0]} samples: {steps} steps, "
+            f"{self.curvature} curvature"
+        )
         self._coef = coef
         return SmoothState(
             coef=coef, z=z, hessian=hessian, lam=pen, derivatives=derivatives

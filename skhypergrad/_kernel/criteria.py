@@ -175,7 +175,7 @@ def kfold_terms(K, alpha, data, splits):
     ``Q = S_v r_v`` and ``Lam`` the top block of the bordered inverse applied to
     ``[W_f K_fv Q; 1^T Q]``. ``M`` gathers every split's blocks as
     ``sym((A - Q) B^T)`` with ``A = W_f Lam``, ``B = W_f c`` embedded in ``n``
-    rows (MATH.md sections 1 and 5).
+    rows (the maths page, "k-fold and held-out error").
     """
     n, n_targets = data.y.shape
     w, s = data.sqrt_sw, data.sample_weight

@@ -1,10 +1,10 @@
 """The contraction ``<M, dK/dtheta_j>`` of a kernel's gradient with a matrix.
 
 Every hypergradient of the kernel ridge criteria is ``<M, dK/dtheta_j>`` for one
-``n x n`` matrix ``M`` per evaluation (MATH.md section 2). scikit-learn's
-``kernel(X, eval_gradient=True)`` builds the ``n x n x n_dims`` tensor of
-``dK/dtheta``; :func:`contract_kernel_gradient` contracts it without building
-it, by recursion over the kernel tree:
+``n x n`` matrix ``M`` per evaluation (the maths page, "Kernel ridge").
+scikit-learn's ``kernel(X, eval_gradient=True)`` builds the ``n x n x n_dims``
+tensor of ``dK/dtheta``; :func:`contract_kernel_gradient` contracts it without
+building it, by recursion over the kernel tree:
 
 - ``Sum``: the children's contractions, concatenated;
 - ``Product``: the product rule, ``<M, dK1 * K2> = <M * K2, dK1>``;

@@ -112,7 +112,7 @@ class KFoldCriterion(Criterion):
 
     The gradient uses one adjoint solve per fold with the fold's own factor:
     ``dE/dlam_k = 2 (A^{-1} g)_k w_k / S`` with ``g = X_v^T S_v r_v``
-    (MATH.md sections 1 and 5).
+    (Bengio, 2000; the maths page, "k-fold and held-out error").
 
     Parameters
     ----------

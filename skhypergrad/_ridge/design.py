@@ -5,9 +5,10 @@ With sample weights ``s`` and an unpenalised intercept, ridge regression on
 
     X~ = diag(sqrt(s)) (X - 1 x_offset^T),   y~ = diag(sqrt(s)) (y - 1 y_offset^T),
 
-where the offsets are the ``s``-weighted means (MATH.md section 2, as scikit-learn
-does). The hat matrix of the full problem is ``q q^T + H~`` with the unit vector
-``q = sqrt(s) / ||sqrt(s)||``, orthogonal to the columns of ``X~``.
+where the offsets are the ``s``-weighted means (as scikit-learn does; the
+maths page, "The ridge model"). The hat matrix of the full problem is
+``q q^T + H~`` with the unit vector ``q = sqrt(s) / ||sqrt(s)||``, orthogonal
+to the columns of ``X~``.
 
 Sparse ``X`` is never densified: ``X~`` stays implicit and only its products are
 formed.
