@@ -6,8 +6,8 @@ For penalties ``lam`` (one per feature) on the centred design ``X~`` of
     w = A^{-1} X~^T y~,     A = X~^T X~ + diag(lam)               (primal, p x p)
       = diag(1/lam) X~^T G^{-1} y~,   G = X~ diag(1/lam) X~^T + I  (dual, n x n)
 
-(the maths page, "Exact leave-one-out"). The primal form is used when ``n_samples >= n_features``,
-the dual form otherwise. Both expose the same quantities: ``w``, the residual
+(the maths page, "Exact leave-one-out"). The primal form is used when
+``n_samples >= n_features``, the dual form otherwise. Both expose the same quantities: ``w``, the residual
 ``r~ = y~ - X~ w``, the matrix ``B = X~ A^{-1}`` (``= G^{-1} X~ diag(1/lam)``
 in the dual) and the hat diagonal ``h~_i = (X~ A^{-1} X~^T)_ii``, from which the
 criteria and their gradients are assembled.
