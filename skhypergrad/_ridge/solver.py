@@ -7,9 +7,10 @@ For penalties ``lam`` (one per feature) on the centred design ``X~`` of
       = diag(1/lam) X~^T G^{-1} y~,   G = X~ diag(1/lam) X~^T + I  (dual, n x n)
 
 (the maths page, "Exact leave-one-out"). The primal form is used when
-``n_samples >= n_features``, the dual form otherwise. Both expose the same quantities: ``w``, the residual
-``r~ = y~ - X~ w``, the matrix ``B = X~ A^{-1}`` (``= G^{-1} X~ diag(1/lam)``
-in the dual) and the hat diagonal ``h~_i = (X~ A^{-1} X~^T)_ii``, from which the
+``n_samples >= n_features``, the dual form otherwise. Both expose the same
+quantities: ``w``, the residual ``r~ = y~ - X~ w``, the matrix
+``B = X~ A^{-1}`` (``= G^{-1} X~ diag(1/lam)`` in the dual) and the hat
+diagonal ``h~_i = (X~ A^{-1} X~^T)_ii``, from which the
 criteria and their gradients are assembled.
 """
 
