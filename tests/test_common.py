@@ -32,3 +32,24 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def search_parameter_docs(estimator):
+    """The docstring lines of the search parameters, max_iter to verbose,
+    without tol's default (kernel ridge has its own)."""
+    lines = type(estimator).__doc__.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("    max_iter :"))
+    end = next(k for k, line in enumerate(lines) if line.startswith("    verbose :"))
+    end += 1
+    while lines[end].startswith("        "):
+        end += 1
+    return [line.split(", default=")[0] for line in lines[start:end]]
+
+
+def test_search_parameters_are_documented_in_the_same_words():
+    # tol, max_iter, n_restarts, optimizer, random_state and verbose mean one
+    # thing in every estimator: the search driver's.
+    documented = [search_parameter_docs(estimator) for estimator in ESTIMATORS]
+    assert len(documented[0]) > 20
+    for docs in documented[1:]:
+        assert docs == documented[0]

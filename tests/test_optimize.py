@@ -39,3 +39,17 @@ def test_start_taken_from_the_record_is_not_evaluated_again(recorded):
     # evaluation that L-BFGS-B then reuses: the start costs one evaluation
     # (the record holds no gradient), not one for the scale and one more.
     assert at_start == 1
+
+
+def test_result_gives_the_gradient_and_the_bound_hit():
+    # The second coordinate's minimum (-2) lies below its lower bound (-1).
+    bounds = np.array([[-5.0, 5.0], [-1.0, 5.0]])
+    space = SearchSpace((Hyperparameter("x", bounds, "x_bounds"),))
+    result = Search(space, SearchOptions(tol=1e-12)).minimize(
+        CountedBowl(), np.zeros(2)
+    )
+    np.testing.assert_allclose(result.theta, [CENTER[0], -1.0], atol=1e-5)
+    np.testing.assert_allclose(result.grad, np.sinh(result.theta - CENTER))
+    (sentence,) = result.bounds_hit
+    assert "lower bound" in sentence and "1 of 2 values" in sentence
+    assert result.converged and not result.stalled

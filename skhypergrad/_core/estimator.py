@@ -76,10 +76,10 @@ class HyperparameterSearchMixin:
             f"refit at {space.describe(result.theta)}  best_score_="
             f"{np.mean(self.best_score_):.10g}  {report.elapsed():.2f} s"
         )
-        note_search_warnings(report, result, space)
+        note_search_warnings(report, result)
 
 
-def note_search_warnings(report, result, space):
+def note_search_warnings(report, result):
     """One ``ConvergenceWarning`` for each way a search can fail silently:
     ``max_iter`` ran out, the criterion was flat at the start, the optimum
     sits on a bound."""
@@ -100,6 +100,5 @@ def note_search_warnings(report, result, space):
             key="stalled",
         )
         return
-    sentences = space.bound_messages(result.theta)
-    if sentences:
-        report.note(ConvergenceWarning, " ".join(sentences), key="bounds")
+    if result.bounds_hit:
+        report.note(ConvergenceWarning, " ".join(result.bounds_hit), key="bounds")

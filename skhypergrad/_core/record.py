@@ -11,7 +11,8 @@ def restart_phase(k, n):
 
 
 class SearchRecord:
-    """The evaluations of one search: ``theta``, criterion, phase, time.
+    """The evaluations of one search: ``theta``, criterion, phase, time, and
+    the gradient when the evaluation computed it.
 
     ``values`` may hold one value per target (NaN where a target was not
     evaluated, in a vectorised per-target search); the best point is then
@@ -23,16 +24,18 @@ class SearchRecord:
         self.values = []
         self.phases = []
         self.times = []
+        self.grads = []
 
     def __len__(self):
         return len(self.values)
 
-    def add(self, theta, value, phase, time):
+    def add(self, theta, value, phase, time, grad=None):
         """Store one evaluation (copies its arguments)."""
         self.thetas.append(np.array(theta, dtype=float, copy=True))
         self.values.append(np.array(value, dtype=float, copy=True))
         self.phases.append(phase)
         self.times.append(float(time))
+        self.grads.append(None if grad is None else np.array(grad, dtype=float))
 
     def value_at(self, theta):
         """The criterion recorded at exactly ``theta``, or None."""
@@ -52,6 +55,18 @@ class SearchRecord:
         rows = np.nanargmin(values, axis=0)
         columns = np.arange(values.shape[1])
         return np.array(self.thetas)[rows, columns], values[rows, columns]
+
+    def best_gradient(self):
+        """The gradient at the best point, when one evaluation there computed
+        it (one criterion, not one per target); else None."""
+        values = np.array(self.values, dtype=float)
+        if values.ndim != 1:
+            return None
+        best = self.thetas[int(np.argmin(values))]
+        for theta, grad in zip(self.thetas, self.grads, strict=True):
+            if grad is not None and np.array_equal(theta, best):
+                return grad
+        return None
 
 
 def history(record, space, per_target=False):

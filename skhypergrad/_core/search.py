@@ -84,6 +84,8 @@ class SearchResult:
         per-target search.
     value : float or ndarray
         The criterion there (one per target for a per-target search).
+    grad : ndarray or None
+        The criterion's gradient there, when an evaluation computed it.
     n_iter : int
         Iterations of all local searches (see the module docstring).
     n_evaluations : int
@@ -96,17 +98,22 @@ class SearchResult:
         from its start.
     message : str
         What stopped an unconverged search.
+    bounds_hit : tuple of str
+        One sentence per hyperparameter and bound that ``theta`` sits on
+        (:meth:`~skhypergrad._core.space.SearchSpace.bound_messages`).
     history : dict of ndarray
         ``history_`` (:func:`skhypergrad._core.record.history`).
     """
 
     theta: np.ndarray
     value: object
+    grad: object
     n_iter: int
     n_evaluations: int
     converged: bool
     stalled: bool
     message: str
+    bounds_hit: tuple
     history: dict
 
 
@@ -150,7 +157,7 @@ class Search:
     def add(self, theta, value, phase, grad=None, echo=True):
         """Record an evaluation made elsewhere (a scan, an earlier search);
         ``echo=False`` does not print it again."""
-        self.record.add(theta, value, phase, self.now())
+        self.record.add(theta, value, phase, self.now(), grad)
         if echo and self.report is not None and self.report.verbose > 0:
             norm = "" if grad is None else f"  |grad|={np.linalg.norm(grad):.3g}"
             self.report.say(
@@ -409,11 +416,13 @@ class Search:
         return SearchResult(
             theta=np.asarray(theta, dtype=float),
             value=value,
+            grad=self.record.best_gradient(),
             n_iter=self.n_iter,
             n_evaluations=len(self.record),
             converged=self.converged,
             stalled=self.stalled,
             message=self.message,
+            bounds_hit=tuple(self.space.bound_messages(theta)),
             history=history(self.record, self.space, per_target=self._per_target),
         )
 
@@ -433,17 +442,20 @@ def _projected_gradient(theta, grad, bounds):
     return float(np.max(np.abs(free), initial=0.0))
 
 
-def stack_results(results, n_iter_before=0):
+def stack_results(results, space, n_iter_before=0):
     """One result from independent searches, one per target: ``theta`` of
     shape (n_targets, size), one value and iteration count per target, and
     one ``history_`` with a ``"target"`` column."""
+    theta = np.array([result.theta for result in results])
     return SearchResult(
-        theta=np.array([result.theta for result in results]),
+        theta=theta,
         value=np.array([result.value for result in results]),
+        grad=None,
         n_iter=np.array([result.n_iter for result in results]) + n_iter_before,
         n_evaluations=sum(result.n_evaluations for result in results),
         converged=all(result.converged for result in results),
         stalled=any(result.stalled for result in results),
         message="; ".join(r.message for r in results if not r.converged),
+        bounds_hit=tuple(space.bound_messages(theta)),
         history=stack_histories([result.history for result in results]),
     )

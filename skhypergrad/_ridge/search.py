@@ -206,7 +206,8 @@ class RidgeProblem:
             ]
         )
         if per_target:
-            return RidgeFit(stack_results(results, n_iter), coef, self.design)
+            result = stack_results(results, self.space, n_iter)
+            return RidgeFit(result, coef, self.design)
         (result,) = results
         return RidgeFit(_add_iterations(result, n_iter), coef, self.design)
 
