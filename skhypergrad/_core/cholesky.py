@@ -10,11 +10,11 @@ by adding a growing multiple of the identity (with a warning);
 need.
 """
 
-import warnings
-
 import numpy as np
 from scipy import linalg
 from scipy.linalg import blas, lapack
+
+from .report import notify
 
 _MAX_JITTER_TRIES = 6
 
@@ -47,10 +47,10 @@ def cholesky_with_jitter(matrix):
             )
         except linalg.LinAlgError:
             continue
-        warnings.warn(
-            f"Cholesky factorisation failed; added {jitter:.3g} to the diagonal.",
+        notify(
             RuntimeWarning,
-            stacklevel=3,
+            f"Cholesky factorisation failed; added {jitter:.3g} to the diagonal.",
+            key="cholesky jitter",
         )
         return factor
     raise linalg.LinAlgError(
