@@ -52,14 +52,16 @@ for i, length_scale in enumerate(length_scales):
 # %%
 # The search
 # ----------
-# The estimator scans alpha at the initial length scale (from one
+# The estimator picks a starting length scale, scans alpha there (from one
 # eigendecomposition), then runs L-BFGS-B on both. Each step costs one
 # Cholesky factorisation; the gradient comes from the same factor.
+# ``history_`` marks the scan's rows with ``phase == "scan"``.
 start = time.perf_counter()
 model = GradientKernelRidgeCV(RBF(1.0), fit_intercept=False).fit(X, y)
 seconds = time.perf_counter() - start
 history = model.history_
-path = ~history["scan"]
+scanned = history["phase"] == "scan"
+path = ~scanned
 print(
     f"alpha_ = {model.alpha_:.3g}, length scale = {model.kernel_.length_scale:.3g}, "
     f"LOO MSE = {-model.best_score_:.4f}, {path.sum()} gradient evaluations, "
@@ -99,8 +101,8 @@ ax.plot(
     label="L-BFGS-B path",
 )
 ax.plot(
-    history["alpha"][history["scan"]],
-    history["length_scale"][history["scan"]],
+    history["alpha"][scanned],
+    history["length_scale"][scanned],
     "|",
     color="orange",
     label="alpha scan",
