@@ -26,8 +26,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import train_test_split
 
-from .._cli.csv_input import InputError, read_csv
 from .._ridge.estimator import GradientRidgeCV
+from .csv_input import InputError, read_csv
 
 RANDOM_STATE = 0
 TEST_SIZE = 0.25
