@@ -5,6 +5,7 @@ contenders run in turn; see ``bench_ridge.py``'s docstring for the method.
 """
 
 import argparse
+import contextlib
 import datetime
 import gc
 import os
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy
 import sklearn
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import skhypergrad
 
@@ -170,7 +171,24 @@ def load_text():
         return "n/a"
 
 
-def print_environment(title):
+def thread_limits(threads):
+    """Context of the run's thread mode: ``"1"`` caps every pool that
+    threadpoolctl sees (BLAS and OpenMP) at one thread; ``"default"`` changes
+    nothing."""
+    if threads == "1":
+        return threadpool_limits(limits=1)
+    return contextlib.nullcontext()
+
+
+def threads_text(threads):
+    if threads == "1":
+        return "1 (threadpoolctl limits on every pool)"
+    return "default"
+
+
+def print_environment(title, threads="default"):
+    """Print the versions, the load, the thread mode and the thread pools (as
+    they are where it is called: inside the limits of ``--threads 1``)."""
     print(f"skhypergrad benchmark: {title}")
     print(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
     print(
@@ -183,6 +201,7 @@ def print_environment(title):
         f"skhypergrad {skhypergrad.__version__}"
     )
     print(f"load average (1, 5, 15 min) at start: {load_text()}")
+    print(f"threads: {threads_text(threads)}")
     for lib in threadpool_info():
         print(
             f"threadpool: {lib.get('user_api')} {lib.get('internal_api')} "
@@ -214,22 +233,24 @@ def select_sections(parser, only, sections):
 
 def run_sections(title, runners, args):
     """Print the environment, run the selected sections (``args.sections``)
-    in order, then the total wall time, the load and the command line."""
-    print_environment(title)
-    start = time.perf_counter()
-    for key in args.sections:
-        runners[key](args)
-        sys.stdout.flush()
-    print()
-    print(f"total wall time: {time.perf_counter() - start:.1f} s")
+    in order, then the total wall time, the load and the command line; all of
+    it inside the thread limits of ``args.threads``."""
+    with thread_limits(args.threads):
+        print_environment(title, args.threads)
+        start = time.perf_counter()
+        for key in args.sections:
+            runners[key](args)
+            sys.stdout.flush()
+        print()
+        print(f"total wall time: {time.perf_counter() - start:.1f} s")
     print(f"load average (1, 5, 15 min) at end: {load_text()}")
     print("command: python " + shlex.join(sys.argv))
 
 
 def make_parser(doc, sections_help):
     """The options every benchmark script takes: ``--quick``, ``--only``,
-    ``--repeat``, ``--min-time`` and ``--slow`` (``sections_help`` lists the
-    sections and their names for ``--only``)."""
+    ``--repeat``, ``--min-time``, ``--slow`` and ``--threads``
+    (``sections_help`` lists the sections and their names for ``--only``)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller smoke run")
     parser.add_argument(
@@ -253,6 +274,14 @@ def make_parser(doc, sections_help):
         type=float,
         default=30.0,
         help="a run slower than this many seconds is not repeated (default 30)",
+    )
+    parser.add_argument(
+        "--threads",
+        choices=["1", "default"],
+        default="default",
+        help="1: run every contender with every BLAS and OpenMP pool capped at "
+        "one thread (threadpoolctl); default: the pools as they are "
+        "(default: default)",
     )
     return parser
 
