@@ -86,7 +86,7 @@ def r2(timing, X_test, y_test):
 
 def n_evaluations(model):
     """Criterion evaluations with a gradient (one Cholesky each); not the scan."""
-    return int(np.sum(~model.history_["scan"]))
+    return int(np.sum(model.history_["phase"] != "scan"))
 
 
 def describe(model):

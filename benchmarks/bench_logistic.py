@@ -487,7 +487,9 @@ def section_b(args):
     each, one, lrcv = (res[name] for name in names)
     if each.ok:
         c_each = np.asarray(each.result.C_, dtype=float)
-        low, high = each.result.C_bounds
+        # The default C_bounds follow the units of X: (1e-4, 1e4) over the
+        # mean variance of the features, 1 on these standardised ones.
+        low, high = 1e-4, 1e4
         at_low = int(np.count_nonzero(c_each < 1.001 * low))
         at_high = int(np.count_nonzero(c_each > high / 1.001))
         print(
