@@ -519,13 +519,16 @@ def bound_warning_cases():
 @pytest.mark.parametrize("estimator, X, y", bound_warning_cases())
 def test_warnings_point_at_the_callers_line(estimator, X, y, in_pipeline):
     """A warning is only useful at the line that called fit: here, whether
-    the estimator is fit directly or inside a Pipeline."""
+    the estimator is fit directly or inside a Pipeline; and an optimum on a
+    bound is said once per fit."""
     model = make_pipeline(StandardScaler(), estimator) if in_pipeline else estimator
     caught = fit_recording(model, X, y)
     assert caught, "expected a warning about a bound"
     assert [w.filename for w in caught] == [__file__] * len(caught), [
         (w.filename, w.lineno, str(w.message)) for w in caught
     ]
+    bound = [w for w in caught if "sits on its" in str(w.message)]
+    assert len(bound) == 1, describe(caught)
 
 
 def test_bound_warning_names_features_by_their_column_names():
