@@ -82,6 +82,7 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         phase of the search, the hyperparameters, the criterion, the norm of
         its gradient and the seconds since ``fit`` started. 2 adds the inner
         solvers' detail.
+
     Attributes
     ----------
     C_ : float or ndarray of shape (n_groups,)

@@ -78,6 +78,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         phase of the search, the hyperparameters, the criterion, the norm of
         its gradient and the seconds since ``fit`` started. 2 adds the inner
         solvers' detail.
+
     Attributes
     ----------
     alpha_ : float or ndarray of shape (n_groups,)

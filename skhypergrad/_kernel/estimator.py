@@ -88,6 +88,7 @@ class GradientKernelRidgeCV(
         phase of the search, the hyperparameters, the criterion, the norm of
         its gradient and the seconds since ``fit`` started. 2 adds the inner
         solvers' detail.
+
     Attributes
     ----------
     alpha_ : float

@@ -110,8 +110,8 @@ class GradientRidgeCV(
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
     n_iter_ : int or ndarray of shape (n_targets,)
-        Number of iterations of the search (see ``max_iter``), per target with
-        ``alpha_per_target``.
+        Number of iterations of the search (see ``max_iter``); one per target
+        with ``alpha_per_target`` and ``feature_groups``.
     history_ : dict of ndarray
         One row per evaluation of the criterion, ready for ``pandas.DataFrame``:
         ``"alpha"`` (a float, or an array of the group alphas), ``"score"`` (minus the
