@@ -237,21 +237,20 @@ class Search:
         bounds, and so is a result on a bound or a start where the criterion
         is flat: a search from a bound, or one that stops on a bound, has only
         looked one way."""
-        n_before = len(self.record)
-        unscanned = "scan" not in self.record.phases
-        if unscanned and self._on_bound(start):
-            start, first_step, _ = self._coarse_scan(criterion, start, phase)
-            unscanned = False
-        outcome = self._run_line(criterion, start, phase, first_step)
-        best = self.record.best()[0]
-        if unscanned and (outcome.flat_start or self._on_bound(best)):
-            before = self.record.best()[1]
-            point, step, flat = self._coarse_scan(criterion, best, phase)
+        unchecked = "scan" not in self.record.phases
+        if unchecked and self._on_bound(start):
+            start, first_step, _ = self._coarse_scan(criterion, start)
+            unchecked = False
+        outcome, steps = self._run_line(criterion, start, phase, first_step)
+        best, before = self.record.best()
+        if unchecked and (outcome.flat_start or self._on_bound(best)):
+            point, step, flat = self._coarse_scan(criterion, best)
             if self.record.best()[1] < before - self.options.tol * abs(before):
-                outcome = self._run_line(criterion, point, phase, step)
+                outcome, more = self._run_line(criterion, point, phase, step)
+                steps += more
             elif outcome.flat_start and flat:
                 self.stalled = True
-        self.n_iter += len(self.record) - n_before - 1
+        self.n_iter += steps
         if outcome.reason == "max_iter":
             self._not_converged(
                 "the one-dimensional search used its "
@@ -259,11 +258,15 @@ class Search:
             )
 
     def _run_line(self, criterion, start, phase, first_step):
+        """One run of the bracket search; returns its outcome and its steps
+        (evaluations after the start's)."""
+        n_before = len(self.record)
+
         def evaluate(x):
             value, grad = self.evaluate(criterion, [x], phase)
             return x, value, float(grad[0])
 
-        return minimize_on_line(
+        outcome = minimize_on_line(
             evaluate,
             float(start[0]),
             self.space.bounds[0],
@@ -271,13 +274,15 @@ class Search:
             tol=self.options.tol,
             first_step=first_step,
         )
+        return outcome, len(self.record) - n_before - 1
 
     def _on_bound(self, theta):
         low, high = self.space.bounds[0]
         return bool(np.min(np.abs(as_point(theta)[0] - [low, high])) <= 1e-6)
 
-    def _coarse_scan(self, criterion, around, phase):
-        """Evaluate the criterion across the bounds (every two decades).
+    def _coarse_scan(self, criterion, around):
+        """Evaluate the criterion across the bounds, every two decades (phase
+        ``"scan"``).
 
         Returns the best point seen (``around`` included, evaluated if it is
         not yet), half the scan's spacing (the first step of a search from
@@ -289,22 +294,13 @@ class Search:
         around = as_point(around)
         reference = self.record.value_at(around)
         if reference is None:
-            reference = self.evaluate(criterion, around, phase)[0]
-        values = [
-            self.evaluate(criterion, [point], phase)[0]
-            for point in points
-            if point != around[0]
-        ]
-        best = min(
-            [(reference, around[0])]
-            + list(zip(values, points[points != around[0]], strict=True))
-        )
-        spacing = points[1] - points[0] if points.size > 1 else DECADE
-        return (
-            np.array([best[1]]),
-            0.5 * spacing,
-            _flat(values, reference, self.options.tol),
-        )
+            reference = self.evaluate(criterion, around, "scan")[0]
+        points = points[points != around[0]]
+        values = [self.evaluate(criterion, [point], "scan")[0] for point in points]
+        best = min([(reference, around[0]), *zip(values, points, strict=True)])
+        spacing = (high - low) / n_points
+        flat = _flat(values, reference, self.options.tol)
+        return np.array([best[1]]), 0.5 * spacing, flat
 
     def _objective(self, criterion, start, phase):
         """The criterion divided by its value at ``start`` (so that ``tol`` is

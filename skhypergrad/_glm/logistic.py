@@ -200,24 +200,8 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         self._check_params()
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
         check_magnitude(X, "X")
-        check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
+        codes, sample_weight = self._encode_classes(y, sample_weight)
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {self.classes_[0]!r}."
-            )
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        class_weight_sums = np.bincount(codes, weights=sample_weight)
-        if np.any(class_weight_sums <= 0):
-            empty = self.classes_[class_weight_sums <= 0].tolist()
-            raise ValueError(
-                f"Every class needs a positive total sample weight; class(es) "
-                f"{empty} have none."
-            )
         kind, splits = resolve_cv(
             self.cv, X, codes, allowed_strings=("alo",), classifier=True
         )
@@ -250,6 +234,28 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         else:
             self.intercept_ = np.zeros(W.shape[0])
         return self
+
+    def _encode_classes(self, y, sample_weight):
+        """Set ``classes_``; return the class codes and the sample weights
+        times the class weights, every class with a positive total."""
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {self.classes_[0]!r}."
+            )
+        sample_weight = check_sample_weight(sample_weight, len(y))
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        class_weight_sums = np.bincount(codes, weights=sample_weight)
+        if np.any(class_weight_sums <= 0):
+            empty = self.classes_[class_weight_sums <= 0].tolist()
+            raise ValueError(
+                f"Every class needs a positive total sample weight; class(es) "
+                f"{empty} have none."
+            )
+        return codes, sample_weight
 
     def _penalty_unit(self, X, y, sample_weight):
         """One over the mean (weighted) variance of the features: 1 / C

@@ -282,14 +282,19 @@ class GradientRidgeCV(
         )
         if labels is not None:
             self.groups_ = labels
-        design = fit.design  # in the search's units
+        self._set_coefficients(fit, x_scale, y_scale, y.ndim)
+        return self
+
+    def _set_coefficients(self, fit, x_scale, y_scale, y_ndim):
+        """``coef_`` and ``intercept_`` in the user's units, from the refit
+        in the search's (``X / x_scale``, ``y / y_scale``)."""
+        design = fit.design
         intercept = y_scale * (design.y_offset - design.x_offset @ fit.coef)
         coef = fit.coef * (y_scale / x_scale)  # (n_features, n_targets)
-        if y.ndim == 1:
+        if y_ndim == 1:
             self.coef_, self.intercept_ = coef[:, 0], float(intercept[0])
         else:
             self.coef_, self.intercept_ = coef.T.copy(), intercept
-        return self
 
     def predict(self, X):
         """Predict with the ridge model fitted at ``alpha_``.
