@@ -94,76 +94,139 @@ def _expansion_length(before, last, direction):
 
 
 def _refine_bracket(evaluate, count, first, second, tol, max_iter):
-    """Shrink the bracket of ``first`` and ``second``, each ``(x, f, g)``.
+    """Shrink the bracket of ``first`` and ``second``, each ``(x, f, g)``
+    (:func:`refine_brackets` for one problem)."""
 
-    Each step goes to the minimiser of the cubic through the two most recent
-    points, which is accurate once they are close, when it lies inside the
-    bracket and moves less than half the step before last (Brent's
-    safeguard); otherwise to the safeguarded minimiser of the cubic through
-    the bracket's ends (:func:`_cubic_step`). Near the minimum the criterion
-    changes with the square of the error in ``x``: the predicted-gain rule
-    (:func:`_predicted_gain`) usually stops the search first, long before the
-    bracket is ``tol`` wide.
+    def evaluate_one(index, x):
+        _, f, g = evaluate(float(x[0]))
+        return np.array([f]), np.array([g])
+
+    as_arrays = [np.array([value], dtype=float) for value in (*first, *second)]
+    _, unconverged = refine_brackets(
+        evaluate_one,
+        tuple(as_arrays[:3]),
+        tuple(as_arrays[3:]),
+        tol=tol,
+        max_steps=max_iter + 1 - count[0],
+    )
+    return LineOutcome("max_iter" if unconverged.any() else "converged")
+
+
+def refine_brackets(evaluate, first, second, *, tol, max_steps):
+    """Shrink brackets of a minimum, several independent problems at once.
+
+    Each problem's bracket holds ``first`` and ``second``, each ``(x, f, g)``
+    (arrays, one entry per problem): the criterion falls from one towards the
+    other. Each step goes to the minimiser of the cubic through the two most
+    recent points (Nocedal and Wright, eq. 3.59), which is accurate once they
+    are close, when it lies inside the bracket and moves less than half the
+    step before last (Brent's safeguard); otherwise to the safeguarded
+    minimiser of the cubic through the bracket's ends (:func:`_cubic_steps`).
+    A problem stops when its bracket is narrower than ``tol``, its derivative
+    is below ``tol`` relative to the criterion, or its next step is predicted
+    to lower the criterion by less than ``tol`` times its value: near the
+    minimum the criterion changes with the square of the error in ``x``, so
+    this last rule usually stops the search long before the bracket is
+    ``tol`` wide.
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``(index, x) -> (f, g)``: the criterion and derivative of the
+        problems ``index`` at ``x``.
+    first, second : tuple of three ndarray of shape (m,)
+    tol : float
+    max_steps : int
+
+    Returns
+    -------
+    steps : int
+        Steps taken (each evaluates the problems still refining).
+    unconverged : ndarray of bool, shape (m,)
+        The problems still refining when ``max_steps`` ran out.
     """
-    lo, hi = sorted([first, second], key=lambda end: end[0])
+    first = tuple(np.array(a, dtype=float) for a in first)
+    second = tuple(np.array(a, dtype=float) for a in second)
+    swap = first[0] > second[0]
+    lo = tuple(np.where(swap, b, a) for a, b in zip(first, second, strict=True))
+    hi = tuple(np.where(swap, a, b) for a, b in zip(first, second, strict=True))
     before, last = first, second
     step_before_last = hi[0] - lo[0]
-    target = _cubic_minimizer(before, last)
-    while hi[0] - lo[0] > tol:
-        if count[0] > max_iter:
-            return LineOutcome("max_iter")
-        margin = 1e-3 * (hi[0] - lo[0])
-        if (
-            target is None
-            or not lo[0] + margin < target < hi[0] - margin
-            or abs(target - last[0]) >= 0.5 * step_before_last
-        ):
-            target = _cubic_step(lo, hi)
-        step_before_last = abs(last[0] - before[0])
-        point = evaluate(target)
+    target = _cubic_minimizers(before, last)
+    active = hi[0] - lo[0] > tol
+    steps = 0
+    while active.any() and steps < max_steps:
+        width = hi[0] - lo[0]
+        margin = 1e-3 * width
+        unsafe = (
+            np.isnan(target)
+            | ~((lo[0] + margin < target) & (target < hi[0] - margin))
+            | (np.abs(target - last[0]) >= 0.5 * step_before_last)
+        )
+        target = np.where(unsafe, _cubic_steps(lo, hi), target)
+        step_before_last = np.abs(last[0] - before[0])
+        index = np.flatnonzero(active)
+        f, g = (np.full(target.shape, np.nan) for _ in range(2))
+        f[index], g[index] = evaluate(index, target[index])
+        steps += 1
+        point = (target.copy(), f, g)
         # A minimum stays between a downhill end (g < 0) and an uphill one.
-        if point[2] < 0 and point[1] <= lo[1]:
-            lo = point
-        else:
-            hi = point
-        before, last = last, point
-        target = _cubic_minimizer(before, last)
-        if _stationary(point, tol) or _predicted_gain(target, last, lo, hi) <= (
-            tol * abs(point[1])
-        ):
-            break
-    return LineOutcome("converged")
+        downhill = active & (g < 0) & (f <= lo[1])
+        uphill = active & ~downhill
+        lo = tuple(np.where(downhill, p, q) for p, q in zip(point, lo, strict=True))
+        hi = tuple(np.where(uphill, p, q) for p, q in zip(point, hi, strict=True))
+        before = tuple(
+            np.where(active, p, q) for p, q in zip(last, before, strict=True)
+        )
+        last = tuple(np.where(active, p, q) for p, q in zip(point, last, strict=True))
+        target = _cubic_minimizers(before, last)
+        with np.errstate(invalid="ignore"):
+            small = tol * np.abs(last[1])
+            done = (
+                (np.abs(last[2]) <= small)
+                | (_predicted_gains(target, last, lo, hi) <= small)
+                | (hi[0] - lo[0] <= tol)
+            )
+        active &= ~done
+    return steps, active
 
 
-def _predicted_gain(target, last, lo, hi):
+def _predicted_gains(target, last, lo, hi):
     """How much lower than at ``last`` the criterion is at ``target``, the
     minimiser of the cubic through ``last`` and the point before, to second
-    order (``|g| |step| / 2``); infinite when ``target`` is None or outside
-    the bracket ``(lo, hi)``, where the cubic is not to be trusted."""
-    if target is None or not lo[0] <= target <= hi[0]:
-        return np.inf
-    return 0.5 * abs(last[2]) * abs(target - last[0])
+    order (``|g| |step| / 2``); infinite where ``target`` is missing or
+    outside the bracket ``(lo, hi)``, where the cubic is not to be trusted."""
+    inside = (lo[0] <= target) & (target <= hi[0])
+    gain = 0.5 * np.abs(last[2]) * np.abs(target - last[0])
+    return np.where(inside, gain, np.inf)
 
 
 def _cubic_minimizer(first, second):
     """Minimiser of the cubic through two points ``(x, f, g)`` (Nocedal and
     Wright, eq. 3.59), inside or outside them; None when it has none."""
+    x = _cubic_minimizers(
+        tuple(np.array([value], dtype=float) for value in first),
+        tuple(np.array([value], dtype=float) for value in second),
+    )
+    return None if np.isnan(x[0]) else float(x[0])
+
+
+def _cubic_minimizers(first, second):
+    """:func:`_cubic_minimizer` of arrays of points, NaN where there is
+    none."""
     (a, fa, ga), (b, fb, gb) = first, second
-    if a == b or not np.isfinite(fa) or not np.isfinite(fb):
-        return None
-    d1 = ga + gb - 3.0 * (fa - fb) / (a - b)
-    radicand = d1 * d1 - ga * gb
-    if radicand < 0:
-        return None
-    d2 = np.copysign(np.sqrt(radicand), b - a)
-    denominator = gb - ga + 2.0 * d2
-    if denominator == 0:
-        return None
-    x = b - (b - a) * (gb + d2 - d1) / denominator
-    return float(x) if np.isfinite(x) else None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d1 = ga + gb - 3.0 * (fa - fb) / (a - b)
+        radicand = d1 * d1 - ga * gb
+        d2 = np.copysign(np.sqrt(radicand), b - a)
+        denominator = gb - ga + 2.0 * d2
+        x = b - (b - a) * (gb + d2 - d1) / denominator
+    valid = (a != b) & np.isfinite(fa) & np.isfinite(fb) & (radicand >= 0)
+    valid &= (denominator != 0) & np.isfinite(x)
+    return np.where(valid, x, np.nan)
 
 
-def _cubic_step(lo, hi):
+def _cubic_steps(lo, hi):
     """Minimiser of the cubic through ``lo`` and ``hi``, safeguarded.
 
     A minimiser close to an end is moved to 5% of the bracket's width from it,
@@ -172,8 +235,7 @@ def _cubic_step(lo, hi):
     minimum sits next to an end); without a minimiser inside, the midpoint.
     """
     a, b = lo[0], hi[0]
-    x = _cubic_minimizer(lo, hi)
-    if x is not None and a < x < b:
-        margin = 0.05 * (b - a)
-        return float(np.clip(x, a + margin, b - margin))
-    return 0.5 * (a + b)
+    x = _cubic_minimizers(lo, hi)
+    inside = (a < x) & (x < b)
+    margin = 0.05 * (b - a)
+    return np.where(inside, np.clip(x, a + margin, b - margin), 0.5 * (a + b))

@@ -21,13 +21,19 @@ asks for:
 estimators set their fitted attributes from it and warn from it
 (:mod:`skhypergrad._core.estimator`).
 
-``tol`` means one thing everywhere: a search stops when a step lowers the
-criterion, or is predicted to lower it, by less than ``tol`` times its value
-(L-BFGS-B: ``ftol = tol``, and ``gtol = tol`` on the criterion divided by its
-value at the start). ``max_iter`` bounds the iterations of each local search:
-L-BFGS-B iterations, steps of the one-dimensional search (one evaluation
-each), refinement steps of the per-target search, or evaluations of a
-callable ``optimizer``.
+``tol`` means one thing everywhere: a search stops when it predicts that
+further steps lower the criterion by less than ``tol`` times its value. In
+one dimension the prediction is the cubic's through the last two points (the
+secant's for the per-target search, which also asks the last step to have
+gained less than that); for L-BFGS-B it is the projected
+gradient of the criterion divided by its value at the start, below ``tol``
+(``gtol``), with ``ftol = 1e-3 tol`` (an iteration's relative gain) as a
+safeguard: early iterations of L-BFGS-B gain little even far from the
+optimum, so ``ftol = tol`` would stop it there.
+
+``max_iter`` bounds the iterations of each local search: L-BFGS-B iterations,
+steps of the one-dimensional search (one evaluation each), refinement steps of
+the per-target search, or evaluations of a callable ``optimizer``.
 """
 
 from dataclasses import dataclass
@@ -62,8 +68,9 @@ def scan_grid(log_bounds, per_decade, extra=None):
 
 @dataclass(frozen=True)
 class SearchOptions:
-    """The user's settings of a search (see the module docstring), and
-    L-BFGS-B's limit of evaluations per line search."""
+    """The user's settings of a search (see the module docstring), and two of
+    L-BFGS-B's that a criterion may need changed: its limit of evaluations
+    per line search, and ``ftol`` as a multiple of ``tol``."""
 
     max_iter: int = 100
     tol: float = 1e-6
@@ -71,6 +78,7 @@ class SearchOptions:
     optimizer: object = "l-bfgs-b"
     random_state: object = None
     max_line_search: int = 20
+    ftol_factor: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -349,7 +357,7 @@ class Search:
             options={
                 "maxiter": self.options.max_iter,
                 "gtol": tol,
-                "ftol": tol,
+                "ftol": self.options.ftol_factor * tol,
                 "maxls": self.options.max_line_search,
             },
         )

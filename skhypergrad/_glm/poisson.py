@@ -57,9 +57,10 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         its evaluations of the criterion. A ``ConvergenceWarning`` says when
         it runs out.
     tol : float, default=1e-6
-        Relative tolerance of the search: it stops when a step lowers the
-        criterion, or is predicted to lower it, by less than ``tol`` times its
-        value.
+        Relative tolerance of the search: it stops when further steps are
+        predicted to lower the criterion by less than ``tol`` times its value
+        (for several hyperparameters, when the projected gradient of the
+        criterion divided by its value at the start is below ``tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
         best point of all is kept.

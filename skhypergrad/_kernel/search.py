@@ -39,9 +39,10 @@ from .gradients import contains_white, training_kernel, white_leaves
 _SCAN_PER_DECADE = 4
 _SUBSAMPLE = 400
 _LENGTH_FACTORS = 2.0 ** np.arange(-3, 5)
-# L-BFGS-B's limit of evaluations per line search: near a small alpha the
-# criterion carries rounding errors up to 1e-7 relative, on which longer line
-# searches only spend evaluations.
+# Near a small alpha the criterion carries rounding errors up to 1e-7
+# relative: L-BFGS-B stops when an iteration gains less than tol (ftol = tol,
+# not 1e-3 tol) and makes at most 10 evaluations per line search, or it spends
+# evaluations on that noise.
 _MAX_LINE_SEARCH = 10
 
 
@@ -275,7 +276,8 @@ def search(criterion, space, theta0, options):
     """
     bounds = space.bounds
     start = space.clip(theta0)
-    search = Search(space, replace(options, max_line_search=_MAX_LINE_SEARCH))
+    options = replace(options, max_line_search=_MAX_LINE_SEARCH, ftol_factor=1.0)
+    search = Search(space, options)
     first_step = np.log(10.0)
     start = space.clip(start_length_scales(criterion, start, bounds))
     if bounds[0, 0] < bounds[0, 1] and criterion.kind != "splits":
