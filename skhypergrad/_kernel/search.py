@@ -7,10 +7,11 @@ search.
   role), an additive constant when the intercept is fitted (``w^T c = 0``
   cancels it), and a ``ConstantKernel`` amplitude that scales the whole
   kernel.
-- The start: every length scale is multiplied by the best of a few factors,
-  around the user's values and around the scale of the data, each scored at
-  every alpha by leave-one-out (or GCV) on a subsample, from one
-  eigendecomposition; so the start does not depend on the units of ``X``.
+- The start: every length scale is multiplied by the best of a few factors
+  of the user's values, and of the data's scale too when those factors do not
+  reach it, each scored at every alpha by leave-one-out (or GCV) on a
+  subsample, from one eigendecomposition; so the start does not depend on the
+  units of ``X``.
   For leave-one-out and GCV, one eigendecomposition of ``W K W`` at that
   kernel then gives the criterion at every alpha on all the data: a scan over
   the alpha bounds picks the start of the search over
@@ -160,7 +161,9 @@ def _subsample(data):
 
 def _candidates(kernel, theta0, bounds, data):
     """Starting points: every length scale times each factor, from the
-    initial values, then from the data's scale (:func:`data_length_scales`)."""
+    initial values; and from the data's scale (:func:`data_length_scales`)
+    too when the factors do not reach it from the initial values (features in
+    other units than the kernel's initial length scales)."""
     blocks = [
         (hyper, block)
         for hyper, block in free_blocks(kernel)
@@ -172,8 +175,14 @@ def _candidates(kernel, theta0, bounds, data):
     for hyper, block in blocks:
         scaled[block] = np.log(data_length_scales(data, hyper.n_elements))
     factors = np.log(np.r_[1.0, _LENGTH_FACTORS[_LENGTH_FACTORS != 1.0]])
+    origins = [theta0]
+    columns = np.concatenate([np.arange(b.start, b.stop) for _, b in blocks])
+    # The log of the data's scale over the initial one.
+    offset = np.mean(scaled[columns] - theta0[columns])
+    if not factors.min() <= offset <= factors.max():
+        origins.append(scaled)
     candidates = []
-    for origin in (theta0, scaled):
+    for origin in origins:
         for shift in factors:
             theta = origin.copy()
             for _, block in blocks:
