@@ -40,7 +40,7 @@ class Hyperparameter:
     offset : float, default=0.0
         The log of the user's units over the search's: an estimator that
         rescales its data internally (by a power of two, see
-        :func:`~skhypergrad._core.validation.power_of_two_scale`) searches
+        :func:`~skhypergrad._core.validation.check_magnitude`) searches
         ``theta`` and shows ``exp(theta + offset)``.
     """
 

@@ -24,7 +24,7 @@ def check_scalar_param(value, name, kind, low=None):
 
 # Data beyond these magnitudes leave no room in float64 for what skhypergrad
 # reports in the user's units (internally the data are rescaled, see
-# power_of_two_scale): penalties of the order of X's square times the bounds'
+# check_magnitude): penalties of the order of X's square times the bounds'
 # factor of 1e6, scores of the order of y's square.
 MAX_MAGNITUDE = {"X": 1e151, "y": 1e153}
 # Data within these magnitudes are used as they are.
@@ -33,17 +33,27 @@ _UNSCALED = (2.0**-64, 2.0**64)
 
 def check_magnitude(array, name):
     """Refuse data whose squares would overflow (or underflow) float64 in the
-    penalties and scores, with a message that says so.
+    penalties and scores, with a message that says so; return the power of
+    two by which to divide data of extreme magnitude.
+
+    Dividing by a power of two is exact, so a fit on the rescaled data is the
+    fit on the data in other units, without the overflow of their squares
+    (the Gram matrix of features of magnitude 1e150 overflows).
 
     Parameters
     ----------
     array : ndarray or sparse matrix
     name : {"X", "y"}
+
+    Returns
+    -------
+    float
+        1.0 when the data's magnitude is between 2^-64 and 2^64.
     """
     values = array.data if sp.issparse(array) else np.asarray(array)
     if values.size == 0:
-        return
-    largest = float(np.max(np.abs(values)))
+        return 1.0
+    largest = max(float(values.max()), -float(values.min()))  # no temporary
     limit = MAX_MAGNITUDE[name]
     if largest > limit or 0 < largest < 1.0 / limit:
         raise ValueError(
@@ -52,26 +62,6 @@ def check_magnitude(array, name):
             f"cannot hold beyond a magnitude of {limit:.0e} (or below "
             f"{1 / limit:.0e}). Rescale {name}, e.g. with StandardScaler."
         )
-
-
-def power_of_two_scale(array):
-    """A power of two by which to divide data of extreme magnitude.
-
-    Dividing by a power of two is exact, so a fit on the rescaled data is the
-    fit on the data in other units, without the overflow of their squares
-    (the Gram matrix of features of magnitude 1e150 overflows). 1.0 when the
-    data's magnitude is between 2^-64 and 2^64.
-
-    Parameters
-    ----------
-    array : ndarray or sparse matrix
-
-    Returns
-    -------
-    float
-    """
-    values = array.data if sp.issparse(array) else np.asarray(array)
-    largest = float(np.max(np.abs(values), initial=0.0))
     if largest == 0.0 or _UNSCALED[0] <= largest <= _UNSCALED[1]:
         return 1.0
     return 2.0 ** np.round(np.log2(largest))

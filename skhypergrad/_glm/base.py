@@ -4,7 +4,7 @@ import numpy as np
 
 from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import build_layout, penalty_space
-from .._core.validation import power_of_two_scale
+from .._core.validation import check_magnitude
 from .search import SmoothProblem
 
 
@@ -42,7 +42,7 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
         name, power = hyper["name"], hyper["power"]
         # Features of extreme magnitude are searched in other units (exactly):
         # the penalty scales with the square of X's.
-        x_scale = power_of_two_scale(X)
+        x_scale = check_magnitude(X, "X")
         X_search = X if x_scale == 1.0 else X * (1.0 / x_scale)
         offset = 2.0 * power * np.log(x_scale)
         layout, theta0, labels = build_layout(

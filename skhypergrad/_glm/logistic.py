@@ -11,7 +11,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._core.layout import mean_column_variance
 from .._core.validation import (
     check_criterion_weights,
-    check_magnitude,
     check_sample_weight,
     resolve_cv,
 )
@@ -200,7 +199,6 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         """
         self._check_params()
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-        check_magnitude(X, "X")
         codes, sample_weight = self._encode_classes(y, sample_weight)
         n_classes = len(self.classes_)
         kind, splits = resolve_cv(

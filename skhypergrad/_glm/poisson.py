@@ -187,7 +187,6 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float64, y_numeric=True
         )
-        check_magnitude(X, "X")
         check_magnitude(y, "y")
         if np.any(y < 0):
             raise ValueError("y must be non-negative for Poisson regression.")

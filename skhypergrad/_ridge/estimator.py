@@ -12,7 +12,6 @@ from .._core.validation import (
     check_magnitude,
     check_regression_target,
     check_sample_weight,
-    power_of_two_scale,
     resolve_cv,
 )
 from .search import RidgeProblem
@@ -233,8 +232,7 @@ class GradientRidgeCV(
             multi_output=True,
             y_numeric=True,
         )
-        check_magnitude(X, "X")
-        check_magnitude(y, "y")
+        x_scale, y_scale = check_magnitude(X, "X"), check_magnitude(y, "y")
         n_samples, n_features = X.shape
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
@@ -242,7 +240,6 @@ class GradientRidgeCV(
         per_target = self.alpha_per_target and y.ndim == 2 and y.shape[1] > 1
         # Data of extreme magnitude are searched in other units (exactly):
         # alpha scales with the square of X's, the criterion with y's.
-        x_scale, y_scale = power_of_two_scale(X), power_of_two_scale(y)
         X_search = X if x_scale == 1.0 else X * (1.0 / x_scale)
         y_search = y.reshape(n_samples, -1) / y_scale
         offset = 2.0 * np.log(x_scale)
