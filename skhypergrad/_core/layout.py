@@ -306,10 +306,15 @@ def mean_column_variance(X, sample_weight):
     """
     weight_sum = sample_weight.sum()
     mean = np.asarray(X.T @ sample_weight).ravel() / weight_sum
-    if sp.issparse(X):
-        second = np.asarray(X.multiply(X).T @ sample_weight).ravel()
-    else:
-        second = np.einsum("ij,ij,i->j", X, X, sample_weight)
-    second = second / weight_sum
-    variance = float(np.mean(np.maximum(second - mean**2, 0.0)))
+    if sp.issparse(X):  # centring would densify X
+        squares = sample_weight @ np.asarray(X.multiply(X).sum(axis=1)).ravel()
+        variance = (squares / weight_sum - mean @ mean) / X.shape[1]
+    else:  # centred first: no cancellation for features far from zero
+        centred = X - mean
+        if np.all(sample_weight == sample_weight[0]):
+            squares = sample_weight[0] * np.vdot(centred, centred)
+        else:
+            squares = sample_weight @ np.einsum("ij,ij->i", centred, centred)
+        variance = squares / weight_sum / X.shape[1]
+    variance = float(variance)
     return variance if np.isfinite(variance) and variance > 0 else 1.0

@@ -116,6 +116,16 @@ class CentredDesign:
         XtSX_diag = np.asarray(self._X.multiply(self._X).T @ self.sample_weight)
         return XtSX_diag.ravel() - self.weight_sum * self.x_offset**2
 
+    def mean_square(self):
+        """The mean over features of ``||X~_j||^2 / sum(s)``: the (weighted)
+        variance of the features, or their mean square without an intercept;
+        the scale of alpha."""
+        if self.sparse:
+            total = self.column_norms_squared().sum()
+        else:
+            total = np.vdot(self._X, self._X)
+        return float(total) / (self.weight_sum * self.n_features)
+
     def row_dots(self, B):
         """Return ``rowsum(X~ * B)`` for a dense ``B`` of the shape of ``X``."""
         if not self.sparse:

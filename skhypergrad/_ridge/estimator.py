@@ -6,7 +6,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.estimator import HyperparameterSearchMixin
-from .._core.layout import build_layout, mean_column_variance, penalty_space
+from .._core.layout import build_layout, penalty_space
 from .._core.validation import (
     check_criterion_weights,
     check_magnitude,
@@ -35,7 +35,8 @@ class GradientRidgeCV(
     alpha : float, array-like of shape (n_groups,) or None, default=None
         Initial value of the penalty, in :class:`~sklearn.linear_model.Ridge`'s
         convention; None starts at the scale of the data, the mean
-        (sample-weighted) variance of the features. A single alpha is first
+        (sample-weighted) variance of the features (their mean square with
+        ``fit_intercept=False``). A single alpha is first
         scanned over the bounds (two points per decade, one with
         ``alpha_per_target``, plus this value) along the eigendecomposition
         path. Several alphas start from the best of this value, the best
@@ -254,7 +255,7 @@ class GradientRidgeCV(
                 self.alpha_bounds,
                 "alpha",
                 default=DEFAULT_ALPHA_BOUNDS,
-                unit=mean_column_variance(X_search, sample_weight),
+                unit=problem.alpha_unit(),
                 offset=offset,
             )
             space = penalty_space(

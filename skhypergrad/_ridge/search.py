@@ -72,6 +72,13 @@ class RidgeProblem:
         self._solver = None
         self._fold_solvers = None
 
+    def alpha_unit(self):
+        """The scale of alpha on this data, so that default bounds and start
+        follow the units of X: the mean (weighted) variance of the features,
+        or their mean square without an intercept (1.0 for constant ones)."""
+        unit = self.design.mean_square()
+        return unit if np.isfinite(unit) and unit > 0 else 1.0
+
     def search(self, layout, space, theta0, *, per_target, options, n_jobs):
         """Run the search that fits the layout (penalties ``space``, starting
         at ``theta0``), and refit at its optimum.
