@@ -334,6 +334,7 @@ class AlphaPath(Criterion):
         sigma, U = eigh_on_complement(K, q if data.fit_intercept else None)
         del K
         self.gcv = gcv
+        self.n_targets = y.shape[1]
         self._path = SpectralPath(
             U,
             sigma,
@@ -345,11 +346,18 @@ class AlphaPath(Criterion):
         )
 
     def scan(self, points):
-        """The criterion (mean over targets) at each ``log(alpha)``."""
+        """The criterion (mean over targets) at each ``log(alpha)``.
+
+        With one target, the path takes one alpha per column: the whole scan
+        costs one pass over the eigenvectors.
+        """
         path = self._path
         criterion = (
             path.generalized_cross_validation if self.gcv else path.leave_one_out
         )
+        points = np.asarray(points, dtype=float)
+        if self.n_targets == 1:
+            return criterion(points, with_grad=False)[0]
         return np.array(
             [criterion(np.array([p]), with_grad=False)[0].mean() for p in points]
         )
