@@ -14,7 +14,10 @@ cross-validation"):
   are already rescaled by ``sqrt(s)``);
 - GCV (Golub, Heath and Wahba 1979): ``E = n_eff^2 rss / (S T^2)`` with
   ``rss = sum_i r_i^2`` and ``T = tr(I - H) - (n - n_eff)``, ``n_eff`` the
-  number of samples of positive weight.
+  number of samples of positive weight;
+- k-fold and held-out error: the weighted squared error of each split's
+  validation predictions, ``sum_i s_i r_i^2``, summed over the splits and
+  divided by their total weight (:func:`validation_squared_error`).
 
 Values and adjoints are per target (one column each).
 """
@@ -94,3 +97,24 @@ def from_residuals(gcv, residual, om, n_effective, weight_sum):
     if gcv:
         return gcv_from_residuals(residual, om, n_effective, weight_sum)
     return leave_one_out(residual, om, weight_sum)
+
+
+def validation_squared_error(residual, weight):
+    """The weighted squared error of one split's validation residuals.
+
+    Parameters
+    ----------
+    residual : ndarray of shape (n_validation, n_targets)
+        ``y - prediction`` on the split's validation rows.
+    weight : ndarray of shape (n_validation,)
+
+    Returns
+    -------
+    values : ndarray of shape (n_targets,)
+        ``sum_i s_i r_i^2`` of each target.
+    weighted : ndarray of shape (n_validation, n_targets)
+        ``s_i r_i``: half of minus the derivative of ``values`` in the
+        predictions, which the adjoint solve takes.
+    """
+    weighted = weight[:, None] * residual
+    return np.einsum("ij,ij->j", weighted, residual), weighted

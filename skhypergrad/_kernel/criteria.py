@@ -38,7 +38,7 @@ from .._core.cholesky import (
     symmetrize_lower,
 )
 from .._core.criterion import Criterion
-from .._core.selection import from_residuals
+from .._core.selection import from_residuals, validation_squared_error
 from .gradients import contract_kernel_gradient, training_kernel
 
 
@@ -191,8 +191,8 @@ def kfold_terms(K, alpha, data, splits):
         cross = K[np.ix_(test, train)]
         weighted_coef = w[train, None] * sol.coef
         residual = data.y[test] - cross @ weighted_coef - sol.intercept
-        Q = s[test, None] * residual
-        value += float(np.sum(Q * residual))
+        values, Q = validation_squared_error(residual, s[test])
+        value += float(values.sum())
         lam = w[train, None] * (cross.T @ Q)
         adjoint = cholesky_solve(sol.factor, lam)
         if data.fit_intercept:

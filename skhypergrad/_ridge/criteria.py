@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._core.criterion import Criterion
-from .._core.selection import from_residuals
+from .._core.selection import from_residuals, validation_squared_error
 from .design import CentredDesign, CentredRows
 from .solver import RidgeSolver
 
@@ -139,8 +139,8 @@ class KFoldCriterion(Criterion):
         for fold, solver in zip(self.folds, self.solvers, strict=True):
             factor = solver.solve(lam)
             residual = fold.val_y - fold.val_X.matmul(factor.coef)
-            weighted = fold.val_weight[:, None] * residual
-            value += np.sum(weighted * residual)
+            values, weighted = validation_squared_error(residual, fold.val_weight)
+            value += values.sum()
             adjoint = factor.solve_adjoint(fold.val_X.rmatmul(weighted))
             grad_lam += 2.0 * np.sum(adjoint * factor.coef, axis=1)
         value /= self._scale

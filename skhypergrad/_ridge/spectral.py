@@ -14,6 +14,7 @@ import numpy as np
 from scipy import linalg
 
 from .._core.criterion import Criterion, PerTargetCriterion
+from .._core.selection import validation_squared_error
 from .._core.spectral import SpectralPath, eigh_on_complement
 from .design import CentredDesign
 
@@ -156,8 +157,8 @@ class SpectralKFold(PerTargetCriterion):
                 Uty, val_y = Uty[:, columns], val_y[:, columns]
             D = 1.0 / (sigma[:, None] + alpha)
             residual = val_y - P @ (D * Uty)
-            weighted = fold.val_weight[:, None] * residual
-            values = values + np.einsum("ij,ij->j", weighted, residual)
+            split_values, weighted = validation_squared_error(residual, fold.val_weight)
+            values = values + split_values
             if with_grad:
                 dD = -alpha * D**2
                 drive = (P.T @ weighted) * Uty
