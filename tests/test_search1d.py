@@ -108,3 +108,28 @@ def test_bracketing_is_fast_when_the_minimum_is_next_to_a_bracket_end():
     assert 0.0 <= result.value - 1.0 <= xtol
     assert result.theta[0] == pytest.approx(center, abs=np.sqrt(2 * xtol / 9.0))
     assert result.n_evaluations <= 6
+
+
+def counting(fun):
+    """``fun`` as a criterion that keeps every point it is called at."""
+    calls = []
+
+    def criterion(theta):
+        calls.append(float(theta[0]))
+        value, grad = fun(theta)
+        return float(value[0]), grad
+
+    return criterion, calls
+
+
+@pytest.mark.parametrize("start, center", [(BOUNDS[0], -13.0), (BOUNDS[1], 13.0)])
+def test_a_start_on_a_bound_is_evaluated_once(start, center):
+    # A start on a bound is first checked against a coarse scan of the bounds
+    # (every two decades), which evaluates it. The minimum is next to the
+    # start, the best point of the scan: the search from there reuses the
+    # scan's evaluation.
+    criterion, calls = counting(smooth_bowl(center))
+    result = minimize_by_bracketing(criterion, start, BOUNDS, max_iter=100, xtol=1e-8)
+    assert result.theta[0] == pytest.approx(center, abs=1e-3)
+    assert calls.count(start) == 1
+    assert len(calls) == result.n_evaluations

@@ -39,10 +39,22 @@ class SearchRecord:
 
     def value_at(self, theta):
         """The criterion recorded at exactly ``theta``, or None."""
+        k = self._index(theta)
+        return None if k is None else float(np.sum(self.values[k]))
+
+    def find(self, theta):
+        """``(value, grad)`` of an evaluation at exactly ``theta`` that
+        computed the gradient, or None."""
+        k = self._index(theta, with_gradient=True)
+        return None if k is None else (float(self.values[k]), self.grads[k])
+
+    def _index(self, theta, with_gradient=False):
         theta = np.asarray(theta, dtype=float)
-        for seen, value in zip(self.thetas, self.values, strict=True):
+        for k, seen in enumerate(self.thetas):
+            if with_gradient and self.grads[k] is None:
+                continue
             if seen.shape == theta.shape and np.array_equal(seen, theta):
-                return float(np.sum(value))
+                return k
         return None
 
     def best(self):
@@ -59,14 +71,10 @@ class SearchRecord:
     def best_gradient(self):
         """The gradient at the best point, when one evaluation there computed
         it (one criterion, not one per target); else None."""
-        values = np.array(self.values, dtype=float)
-        if values.ndim != 1:
+        if np.ndim(self.values[0]) != 0:
             return None
-        best = self.thetas[int(np.argmin(values))]
-        for theta, grad in zip(self.thetas, self.grads, strict=True):
-            if grad is not None and np.array_equal(theta, best):
-                return grad
-        return None
+        found = self.find(self.best()[0])
+        return None if found is None else found[1]
 
 
 def history(record, space, per_target=False):

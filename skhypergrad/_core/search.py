@@ -155,8 +155,15 @@ class Search:
         return self.report.elapsed() if self.report is not None else 0.0
 
     def evaluate(self, criterion, theta, phase="search"):
-        """The criterion and its gradient at ``theta``, recorded and printed."""
+        """The criterion and its gradient at ``theta``, recorded and printed.
+
+        A search minimises one criterion: a point whose value and gradient
+        are recorded already is not evaluated again.
+        """
         theta = as_point(theta)
+        found = self.record.find(theta)
+        if found is not None:
+            return found
         value, grad = criterion.value_and_grad(theta)
         grad = np.asarray(grad, dtype=float)
         self.add(theta, value, phase, grad)
@@ -267,10 +274,11 @@ class Search:
 
     def _run_line(self, criterion, start, phase, first_step):
         """One run of the bracket search; returns its outcome and its steps
-        (evaluations after the start's)."""
-        n_before = len(self.record)
+        (points after the start)."""
+        n_points = []
 
         def evaluate(x):
+            n_points.append(x)
             value, grad = self.evaluate(criterion, [x], phase)
             return x, value, float(grad[0])
 
@@ -282,7 +290,7 @@ class Search:
             tol=self.options.tol,
             first_step=first_step,
         )
-        return outcome, len(self.record) - n_before - 1
+        return outcome, len(n_points) - 1
 
     def _on_bound(self, theta):
         low, high = self.space.bounds[0]
@@ -312,22 +320,15 @@ class Search:
 
     def _objective(self, criterion, start, phase):
         """The criterion divided by its value at ``start`` (so that ``tol`` is
-        relative), as ``obj_func(theta, eval_gradient=True)``; the start's
-        evaluation is made once and handed to the first call."""
+        relative), as ``obj_func(theta, eval_gradient=True)``."""
         start = as_point(start)
         known = self.record.value_at(start)
-        pending = {}
         if known is None:
-            pending[start.tobytes()] = self.evaluate(criterion, start, phase)
-            known = pending[start.tobytes()][0]
+            known = self.evaluate(criterion, start, phase)[0]
         scale = abs(known) if known != 0 and np.isfinite(known) else 1.0
 
         def obj_func(theta, eval_gradient=True):
-            key = as_point(theta).tobytes()
-            if key in pending:
-                value, grad = pending.pop(key)
-            else:
-                value, grad = self.evaluate(criterion, theta, phase)
+            value, grad = self.evaluate(criterion, theta, phase)
             if not np.isfinite(value) or not np.all(np.isfinite(grad)):
                 raise FloatingPointError(
                     "the criterion is not finite at hyperparameters "
