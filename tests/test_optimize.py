@@ -55,3 +55,40 @@ def test_result_gives_the_gradient_and_the_bound_hit():
     (sentence,) = result.bounds_hit
     assert "lower bound" in sentence and "1 of 2 values" in sentence
     assert result.converged and not result.stalled
+
+
+class Constant(Criterion):
+    def value_and_grad(self, theta):
+        return 2.0, np.zeros_like(theta)
+
+
+def test_a_constant_criterion_stalls():
+    start = np.array([1.0, -1.0])
+    result = Search(SPACE, SearchOptions(random_state=0)).minimize(Constant(), start)
+    assert result.stalled
+    np.testing.assert_array_equal(result.theta, start)
+    # L-BFGS-B cannot leave a zero gradient: it tried two log-uniform starts
+    # before concluding so.
+    phases = list(result.history["phase"])
+    assert phases == ["search", "restart 1 of 2", "restart 2 of 2"]
+
+
+class FarBasin(Criterion):
+    """``1 - exp(-|theta|^2 / 200)``: flat (to 1e-7) near the corners of
+    [-40, 40]^2, a minimum 0 at the origin."""
+
+    def value_and_grad(self, theta):
+        bump = np.exp(-(theta @ theta) / 200.0)
+        return 1.0 - bump, theta / 100.0 * bump
+
+
+def test_lbfgs_leaves_a_flat_start_by_restarts():
+    space = SearchSpace((Hyperparameter("x", np.full((2, 2), [-40.0, 40.0]), "x"),))
+    start = np.array([40.0, 40.0])
+    options = SearchOptions(tol=1e-6, random_state=0)
+    result = Search(space, options).minimize(FarBasin(), start)
+    assert not result.stalled
+    np.testing.assert_allclose(result.theta, [0.0, 0.0], atol=0.05)
+    phases = list(result.history["phase"])
+    assert phases[0] == "search" and phases.count("search") == 1
+    assert "restart 1 of 2" in phases

@@ -133,3 +133,32 @@ def test_a_start_on_a_bound_is_evaluated_once(start, center):
     assert result.theta[0] == pytest.approx(center, abs=1e-3)
     assert calls.count(start) == 1
     assert len(calls) == result.n_evaluations
+
+
+@pytest.mark.parametrize("start", [0.0, BOUNDS[0]])
+def test_a_constant_criterion_stalls(start):
+    def constant(theta):
+        return np.array([2.0]), np.array([0.0])
+
+    criterion, calls = counting(constant)
+    result = minimize_by_bracketing(criterion, start, BOUNDS, max_iter=100, xtol=1e-8)
+    assert result.stalled
+    assert result.theta[0] == start
+    # It looked across the bounds (the coarse scan, every two decades)
+    # before concluding so.
+    assert min(calls) == BOUNDS[0] and max(calls) == BOUNDS[1]
+
+
+def test_a_criterion_flat_only_at_its_start_does_not_stall():
+    # Flat to 1e-14 around the start -13, a bowl at 5 beyond -8: the coarse
+    # scan finds the bowl, and the search goes on from there.
+    def plateau(theta):
+        x = float(theta[0])
+        gate = 1.0 / (1.0 + np.exp(-10.0 * (x + 8.0)))
+        bowl = np.cosh(x - 5.0) - 2.0
+        grad = 10.0 * gate * (1.0 - gate) * bowl + gate * np.sinh(x - 5.0)
+        return 1.0 + gate * bowl, np.array([grad])
+
+    result = minimize_by_bracketing(plateau, -13.0, BOUNDS, max_iter=100, xtol=1e-8)
+    assert not result.stalled
+    assert result.theta[0] == pytest.approx(5.0, abs=1e-3)

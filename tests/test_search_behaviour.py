@@ -243,6 +243,32 @@ def test_exhausted_max_iter_warns_exactly_once(estimator, X, y):
     assert len(about_max_iter) == 1, describe(caught)
 
 
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        GradientRidgeCV(),
+        GradientRidgeCV(cv=5),
+        GradientRidgeCV(feature_groups="each"),
+        GradientRidgeCV(alpha_per_target=True),
+        GradientPoissonRegressorCV(),
+        GradientPoissonRegressorCV(cv=5),
+    ],
+    ids=repr,
+)
+def test_a_constant_target_stalls_the_search_and_says_so_once(estimator):
+    """A constant target makes every penalty predict the same: the criterion
+    is flat, and the fit says that the search stalled (not that the optimum
+    sits on a bound, where the scan's first point leaves it)."""
+    X, _ = make_friedman1(n_samples=60, random_state=0)
+    y = np.full(60, 3.0)
+    if getattr(estimator, "alpha_per_target", False):
+        y = np.column_stack([y, y + 1.0])
+    caught = fit_recording(clone(estimator), X, y)
+    assert len(caught) == 1, describe(caught)
+    assert issubclass(caught[0].category, ConvergenceWarning)
+    assert "stalled" in str(caught[0].message)
+
+
 # --------------------------------------------------------------------------
 # E. Splits that cannot measure anything are refused.
 

@@ -254,17 +254,17 @@ class Search:
         looked one way."""
         unchecked = "scan" not in self.record.phases
         if unchecked and self._on_bound(start):
-            start, first_step, _ = self._coarse_scan(criterion, start)
+            start, first_step = self._coarse_scan(criterion, start)
             unchecked = False
         outcome, steps = self._run_line(criterion, start, phase, first_step)
         best, before = self.record.best()
         if unchecked and (outcome.flat_start or self._on_bound(best)):
-            point, step, flat = self._coarse_scan(criterion, best)
+            point, step = self._coarse_scan(criterion, best)
             if self.record.best()[1] < before - self.options.tol * abs(before):
                 outcome, more = self._run_line(criterion, point, phase, step)
                 steps += more
-            elif outcome.flat_start and flat:
-                self.stalled = True
+        if outcome.flat_start:
+            self._check_stalled()
         self.n_iter += steps
         if outcome.reason == "max_iter":
             self._not_converged(
@@ -301,8 +301,8 @@ class Search:
         ``"scan"``).
 
         Returns the best point seen (``around`` included, evaluated if it is
-        not yet), half the scan's spacing (the first step of a search from
-        there), and whether the criterion is flat (to ``tol``) over the scan.
+        not yet) and half the scan's spacing (the first step of a search from
+        there).
         """
         low, high = self.space.bounds[0]
         n_points = max(int(np.ceil(_FLAT_SCAN_PER_DECADE * (high - low) / DECADE)), 1)
@@ -315,8 +315,7 @@ class Search:
         values = [self.evaluate(criterion, [point], "scan")[0] for point in points]
         best = min([(reference, around[0]), *zip(values, points, strict=True)])
         spacing = (high - low) / n_points
-        flat = _flat(values, reference, self.options.tol)
-        return np.array([best[1]]), 0.5 * spacing, flat
+        return np.array([best[1]]), 0.5 * spacing
 
     def _objective(self, criterion, start, phase):
         """The criterion divided by its value at ``start`` (so that ``tol`` is
@@ -375,14 +374,23 @@ class Search:
     def _leave_flat_start(self, criterion, start):
         """L-BFGS-B did not move from a start where the gradient is zero to
         ``tol``: try a few log-uniform starts before concluding it stalled."""
-        value0 = self.record.value_at(as_point(start))
         rng = check_random_state(self.options.random_state)
         bounds = self.space.bounds
-        n_before = len(self.record)
         for k in range(_FLAT_RESTARTS):
             phase = restart_phase(k + 1, _FLAT_RESTARTS)
             self._lbfgs(criterion, rng.uniform(*bounds.T), phase)
-        self.stalled = _flat(self.record.values[n_before:], value0, self.options.tol)
+        self._check_stalled()
+
+    def _check_stalled(self):
+        """After a scan of the bounds, or a local search that did not leave a
+        flat start: the search stalled if the criterion has one value (to
+        ``tol``, relative) at every point evaluated, the scans and the tries
+        to leave the start included (for every target, when each has its
+        own hyperparameter)."""
+        values = np.asarray(self.record.values, dtype=float)
+        span = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)
+        scale = np.nanmax(np.abs(values), axis=0)
+        self.stalled = bool(np.all(span <= self.options.tol * scale))
 
     def _not_converged(self, message):
         self.converged = False
@@ -408,6 +416,7 @@ class Search:
             tol=self.options.tol,
         )
         self.n_iter += n_iter
+        self._check_stalled()
         if n_unconverged:
             self._not_converged(
                 f"the per-target search used its max_iter={self.options.max_iter} "
@@ -430,12 +439,6 @@ class Search:
             bounds_hit=tuple(self.space.bound_messages(theta)),
             history=history(self.record, self.space, per_target=self._per_target),
         )
-
-
-def _flat(values, reference, tol):
-    """Whether every value is within ``tol`` (relative) of ``reference``."""
-    values = np.asarray(values, dtype=float)
-    return bool(np.all(np.abs(values - reference) <= tol * abs(reference)))
 
 
 def _projected_gradient(theta, grad, bounds):
