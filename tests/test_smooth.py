@@ -4,12 +4,13 @@ LOO for the squared loss and is close to brute-force LOO refits otherwise."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from _finite_differences import central_differences
 from _layouts import layout_for
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.model_selection import KFold, LeaveOneOut
 
-from skhypergrad._core.layout import PenaltyLayout
+from skhypergrad._core.layout import PenaltyLayout, mean_column_variance
 from skhypergrad._glm.alo import ApproximateLeaveOneOut
 from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
 from skhypergrad._glm.losses import (
@@ -291,3 +292,19 @@ def test_loss_value_is_the_first_derivatives_output(loss):
 
         expected = logsumexp(z, axis=1) - z[np.arange(20), y]
         np.testing.assert_allclose(value, expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_mean_column_variance_of_features_far_from_zero(sparse, weighted):
+    # The unit of the penalties: the mean of the columns' weighted variances,
+    # free of cancellation for features offset by 1e8 (their squares, 1e16,
+    # leave no digit of a variance about 1 when the mean's square is
+    # subtracted from the mean square).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4)) * [0.5, 1.0, 2.0, 3.0] + 1e8
+    weights = rng.uniform(0.5, 2.0, 200) if weighted else np.ones(200)
+    mean = np.average(X - 1e8, axis=0, weights=weights)
+    expected = np.average((X - 1e8 - mean) ** 2, axis=0, weights=weights).mean()
+    data = sp.csr_matrix(X) if sparse else X
+    assert mean_column_variance(data, weights) == pytest.approx(expected, rel=1e-6)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from .space import Hyperparameter, SearchSpace
 
@@ -304,13 +305,13 @@ def mean_column_variance(X, sample_weight):
     float
         1.0 when every column is constant.
     """
-    weight_sum = sample_weight.sum()
-    mean = np.asarray(X.T @ sample_weight).ravel() / weight_sum
-    if sp.issparse(X):  # centring would densify X
-        squares = sample_weight @ np.asarray(X.multiply(X).sum(axis=1)).ravel()
-        variance = (squares / weight_sum - mean @ mean) / X.shape[1]
-    else:  # centred first: no cancellation for features far from zero
-        centred = X - mean
+    # Both ways centre before squaring: no cancellation for features far
+    # from zero.
+    if sp.issparse(X):
+        variance = mean_variance_axis(X, axis=0, weights=sample_weight)[1].mean()
+    else:
+        weight_sum = sample_weight.sum()
+        centred = X - sample_weight @ X / weight_sum
         if np.all(sample_weight == sample_weight[0]):
             squares = sample_weight[0] * np.vdot(centred, centred)
         else:
