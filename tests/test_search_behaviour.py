@@ -672,6 +672,24 @@ def test_verbose_prints_one_line_per_evaluation(estimator, X, y, capsys):
         assert f"{name}=" in line, line
 
 
+@pytest.mark.parametrize("make", [classes, counts], ids=["logistic", "poisson"])
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_2_adds_one_line_per_newton_solve(make, verbose, capsys):
+    X, y = make(60)
+    estimator = (
+        GradientLogisticRegressionCV if make is classes else GradientPoissonRegressorCV
+    )
+    model = fit_quietly(estimator(cv=3, verbose=verbose), X, y)
+    out = capsys.readouterr().out
+    # Every evaluation solves the three training folds (40 samples each),
+    # then the refit solves all 60 samples once.
+    n_evaluations = len(model.history_["score"])
+    expected = (3 * n_evaluations, 1) if verbose == 2 else (0, 0)
+    assert (out.count("Newton on 40 samples:"), out.count("Newton on 60 samples:")) == (
+        expected
+    ), out
+
+
 def test_per_target_search_calls_the_users_optimizer():
     """A user's optimizer must not be silently ignored with alpha_per_target:
     it is called once per target."""
