@@ -15,6 +15,7 @@ criteria and their gradients are assembled.
 """
 
 import copy
+from functools import cached_property
 
 import numpy as np
 
@@ -73,7 +74,12 @@ class _PrimalFactor:
         A[np.diag_indices_from(A)] += lam
         self._factor = cholesky_with_jitter(A)
         self.coef = cholesky_solve(self._factor, solver._Xty)
-        self.residual = self.design.y - self.design.matmul(self.coef)
+
+    @cached_property
+    def residual(self):
+        """``r~ = y~ - X~ w``: one pass over the data, which only the
+        leave-one-out criteria need (k-fold reads the validation rows)."""
+        return self.design.y - self.design.matmul(self.coef)
 
     def solve_adjoint(self, g):
         """Return ``A^{-1} g``."""
