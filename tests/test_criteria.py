@@ -92,6 +92,20 @@ def test_sparse_design_equals_dense(shape, kind, fit_intercept):
     np.testing.assert_allclose(grad, dense[1], rtol=1e-8, atol=1e-12)
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_column_norms_of_features_far_from_zero(fit_intercept):
+    # The squared norms of the centred columns (the scale of alpha and of the
+    # group standardisation) must not cancel for features offset by 1e8: the
+    # sparse design centres each column, as the dense one does.
+    X, y, weights = make_data(40, 4)
+    X = X + 1e8
+    dense = CentredDesign(X, y, weights, fit_intercept)
+    sparse = CentredDesign(sp.csr_matrix(X), y, weights, fit_intercept)
+    expected = dense.column_norms_squared()
+    np.testing.assert_allclose(sparse.column_norms_squared(), expected, rtol=1e-7)
+    assert sparse.mean_square() == pytest.approx(dense.mean_square(), rel=1e-7)
+
+
 def spectral_criterion(kind, X, y, weights, fit_intercept):
     if kind in ("loo", "gcv"):
         basis = SpectralBasis(CentredDesign(X, y, weights, fit_intercept))

@@ -18,6 +18,7 @@ import copy
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 
 class CentredDesign:
@@ -113,8 +114,10 @@ class CentredDesign:
         """Return the squared norm of each column of ``X~``."""
         if not self.sparse:
             return np.einsum("ij,ij->j", self._X, self._X)
-        XtSX_diag = np.asarray(self._X.multiply(self._X).T @ self.sample_weight)
-        return XtSX_diag.ravel() - self.weight_sum * self.x_offset**2
+        if self.fit_intercept:  # centred per column: no cancellation
+            _, variance = mean_variance_axis(self._X, 0, weights=self.sample_weight)
+            return variance * self.weight_sum
+        return np.asarray(self._X.multiply(self._X).T @ self.sample_weight).ravel()
 
     def mean_square(self):
         """The mean over features of ``||X~_j||^2 / sum(s)``: the (weighted)
