@@ -50,7 +50,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._core.criterion import Criterion
-from .derivatives import weighted_gram
 
 
 class ApproximateLeaveOneOut(Criterion):
@@ -110,9 +109,10 @@ class ApproximateLeaveOneOut(Criterion):
         E_h = dE * a / denom**2
         # dz/dpen_j = -B_j w_j and, with t = l''' (third derivative),
         # dh_i/dpen_j = -B_ij^2 + w_j sum_k Hm_ik^2 s_k t_k B_kj
-        # (Hm = X1 H^{-1} X1^T). With G = H^{-1} X1^T diag(E_h) X1 H^{-1}:
-        # sum_i E_h_i B_ij^2 = G_jj and v_k = sum_i E_h_i Hm_ik^2 = x_k^T G x_k.
-        G = H_inv @ weighted_gram(X1, E_h) @ H_inv
+        # (Hm = X1 H^{-1} X1^T). With G = H^{-1} X1^T diag(E_h) X1 H^{-1}
+        # = B^T diag(E_h) B: sum_i E_h_i B_ij^2 = G_jj and
+        # v_k = sum_i E_h_i Hm_ik^2 = x_k^T G x_k.
+        G = B.T @ (E_h[:, None] * B)
         v = _row_dots(X1, np.asarray(X1 @ G))
         through_z = B.T @ np.column_stack([E_z, v * s * d3])
         grad_pen = state.coef * (through_z[:, 1] - through_z[:, 0]) - np.diag(G)
