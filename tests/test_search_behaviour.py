@@ -28,6 +28,7 @@ from skhypergrad import (
     GradientPoissonRegressorCV,
     GradientRidgeCV,
 )
+from skhypergrad._glm.newton import NewtonSolver
 
 # --------------------------------------------------------------------------
 # Data and helpers
@@ -267,6 +268,51 @@ def test_a_constant_target_stalls_the_search_and_says_so_once(estimator):
     assert len(caught) == 1, describe(caught)
     assert issubclass(caught[0].category, ConvergenceWarning)
     assert "stalled" in str(caught[0].message)
+
+
+@pytest.mark.parametrize("cv", [3, "alo"])
+@pytest.mark.parametrize(
+    "make, estimator",
+    [
+        (classes, GradientLogisticRegressionCV),
+        (counts, GradientPoissonRegressorCV),
+    ],
+    ids=["logistic", "poisson"],
+)
+def test_no_newton_solve_is_repeated(make, estimator, cv, monkeypatch):
+    """Every training set is solved at most once at given penalties: the
+    group search does not evaluate again the one-penalty start that the
+    one-penalty search evaluated, and the refit reuses the search's last
+    solve (ALO, where they share the training set)."""
+    X, y = make(80)
+    solves = []
+    full_penalty = NewtonSolver.full_penalty  # the first step of every solve
+
+    def recording(solver, lam):
+        solves.append((id(solver), np.asarray(lam).tobytes()))
+        return full_penalty(solver, lam)
+
+    monkeypatch.setattr(NewtonSolver, "full_penalty", recording)
+    groups = [0, 0, 1, 1, 2][: X.shape[1]]
+    fit_quietly(estimator(cv=cv, feature_groups=groups), X, y)
+    assert len(solves) > 10
+    assert len(set(solves)) == len(solves)
+
+
+@pytest.mark.parametrize("cv", [None, 5])
+def test_ridge_group_search_starts_from_the_one_alpha_search(cv):
+    """The group search's candidate starts are the one-alpha search's
+    evaluations (its "scan" rows), plus the start from standardised groups;
+    the initial alpha, the same in every group, lies on the one-alpha path
+    and is not evaluated again."""
+    X, y = friedman(60)
+    one_alpha = fit_quietly(GradientRidgeCV(cv=cv), X, y)
+    groups = fit_quietly(
+        GradientRidgeCV(cv=cv, feature_groups=np.arange(10) // 2), X, y
+    )
+    n_scan = np.count_nonzero(groups.history_["phase"] == "scan")
+    assert n_scan == len(one_alpha.history_["score"]) + 1
+    assert groups.best_score_ >= one_alpha.best_score_
 
 
 # --------------------------------------------------------------------------

@@ -63,7 +63,6 @@ class SmoothState:
     coef: np.ndarray  # beta = (w, b), shape (n_params,)
     z: np.ndarray  # linear predictor on the training rows
     hessian: object  # DenseHessian or IterativeHessian at coef
-    lam: np.ndarray  # penalty of each coefficient (0 for the intercept)
     derivatives: tuple  # the loss's (l, l', l'', l''') at z
 
     def solve(self, g):
@@ -127,6 +126,7 @@ class NewtonSolver:
         if curvature == "auto":
             curvature = choose_curvature(X.shape[0], self._coef.size)
         self.curvature = curvature  # its name
+        self._last = None  # (lam, SmoothState) of the last solve
         self._curvature = {
             "exact": LaggedPreconditioner,
             "dense": DenseCurvature,
@@ -247,6 +247,8 @@ class NewtonSolver:
         -------
         SmoothState
         """
+        if self._last is not None and np.array_equal(lam, self._last[0]):
+            return self._last[1]  # e.g. the refit at the last penalties searched
         pen = self.full_penalty(lam)
         coef = self._coef.copy()
         if guess is not None and self.objective(guess, pen) < self.objective(coef, pen):
@@ -312,9 +314,8 @@ class NewtonSolver:
             f"{self.curvature} curvature"
         )
         self._coef = coef
-        return SmoothState(
-            coef=coef, z=z, hessian=hessian, lam=pen, derivatives=derivatives
-        )
+        self._last = lam.copy(), SmoothState(coef, z, hessian, derivatives)
+        return self._last[1]
 
     def _line_search(self, coef, step, objective, decrement, pen):
         """Backtracking (Armijo) line search along the Newton step.

@@ -108,7 +108,8 @@ class SmoothProblem:
         for value, score in zip(history[hyper.name], history["score"], strict=True):
             theta = np.full(self.layout.n_groups, np.log(value))
             search.add(theta, -score, "scan", echo=False)
-        search.evaluate(self._groups, theta0, "scan")
+        if np.ptp(theta0) > 0:  # one penalty in every group: searched already
+            search.evaluate(self._groups, theta0, "scan")
         start, _ = search.record.best()
         result = search.minimize(self._groups, start)
         return replace(result, n_iter=result.n_iter + scalar.n_iter)

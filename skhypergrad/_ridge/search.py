@@ -233,14 +233,16 @@ def _search_groups(criterion, space, options, seeds, starts, report):
 
     The candidates are ``starts`` and the one-alpha search's evaluations,
     which join the record: the result is never worse than the best single
-    alpha.
+    alpha. A start with one alpha in every group lies on the one-alpha
+    search's path, which that search has minimised: it is not evaluated.
     """
     with reporting_into(report):
         search = Search(space, options)
         for log_alpha, value in seeds:
             search.add(np.full(space.size, log_alpha), value, "scan", echo=False)
         for start in starts:
-            search.evaluate(criterion, start, "scan")
+            if np.ptp(start) > 0:  # one alpha in every group: searched already
+                search.evaluate(criterion, start, "scan")
         best, _ = search.record.best()
         return search.minimize(criterion, best)
 
