@@ -93,12 +93,8 @@ class FitReport:
 @contextmanager
 def reporting(name, verbose=0):
     """Make a new :class:`FitReport` current while the block runs."""
-    report = FitReport(name, verbose)
-    token = _CURRENT.set(report)
-    try:
+    with reporting_into(FitReport(name, verbose)) as report:
         yield report
-    finally:
-        _CURRENT.reset(token)
 
 
 @contextmanager

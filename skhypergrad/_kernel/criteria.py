@@ -119,11 +119,17 @@ def projected_inverse(solution):
     return P
 
 
+def weight_both_sides(M, w, unit_weights):
+    """``W M W``, in place in ``M``."""
+    if not unit_weights:
+        M *= w[:, None]
+        M *= w[None, :]
+    return M
+
+
 def rescaled_system(K, alpha, w, unit_weights):
     """``W K W + alpha I``, in place in ``K``."""
-    if not unit_weights:
-        K *= w[:, None]
-        K *= w[None, :]
+    K = weight_both_sides(K, w, unit_weights)
     K.flat[:: K.shape[0] + 1] += alpha
     return K
 
@@ -158,14 +164,6 @@ def selection_terms(P, coef, alpha, data, gcv):
         -0.5 * alpha, P_residual_bar, coef, beta=1.0, c=M, lower=1, overwrite_c=1
     )
     return float(values.mean()), explicit, symmetrize_lower(M)
-
-
-def weight_kernel_side(M, w, unit_weights):
-    """``W M W`` in place: ``<M, dG> = <W M W, dK> + tr(M) dalpha``."""
-    if not unit_weights:
-        M *= w[:, None]
-        M *= w[None, :]
-    return M
 
 
 def kfold_terms(K, alpha, data, splits):
@@ -224,8 +222,6 @@ class KernelCriterion(Criterion):
         self.kernel = kernel
         self.kind = kind
         self.splits = splits
-        n_targets = data.y.shape[1]
-        self.scale = data.weight_sum * n_targets
         # (theta, (dual_coef, intercept)) of the last leave-one-out or GCV
         # evaluation: the optimum is usually the last point evaluated.
         self._last_fit = None
@@ -265,7 +261,8 @@ class KernelCriterion(Criterion):
             )
             del P
             d_alpha += float(np.trace(M))
-            M = weight_kernel_side(M, data.sqrt_sw, data.unit_weights)
+            # <M, dG> = <W M W, dK> + tr(M) dalpha
+            M = weight_both_sides(M, data.sqrt_sw, data.unit_weights)
         grad = np.empty(theta.size)
         grad[0] = alpha * d_alpha
         grad[1:] = contract_kernel_gradient(kernel, data.X, M)

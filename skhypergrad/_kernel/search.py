@@ -34,7 +34,7 @@ from .._core.report import notify
 from .._core.search import Search, scan_grid
 from .._core.space import Hyperparameter, SearchSpace
 from .._core.spectral import SpectralPath, eigh_on_complement
-from .criteria import KernelData, rescaled_system
+from .criteria import KernelData, weight_both_sides
 from .gradients import contains_white, training_kernel, white_leaves
 
 _SCAN_PER_DECADE = 4
@@ -325,7 +325,7 @@ class AlphaPath(Criterion):
 
     def __init__(self, data, kernel, gcv):
         w = data.sqrt_sw
-        K = rescaled_system(training_kernel(kernel, data.X), 0.0, w, data.unit_weights)
+        K = weight_both_sides(training_kernel(kernel, data.X), w, data.unit_weights)
         y = data.y
         q = np.zeros_like(w)
         if data.fit_intercept:
