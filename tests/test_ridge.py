@@ -22,6 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skhypergrad import GradientRidgeCV
+from skhypergrad._ridge import spectral
 
 GRID = np.logspace(-6, 6, 100)
 
@@ -358,3 +359,26 @@ def test_scan_grid_does_not_repeat_the_initial_value():
     assert np.all(np.diff(grid) > 1e-6)
     assert grid.size == 9
     assert scan_grid(np.log([1e-4, 1e4]), 1, extra=0.5).size == 10
+
+
+@pytest.mark.parametrize("cv, expected", [(5, 10), (None, 2)])
+def test_group_search_builds_no_eigendecomposition_it_does_not_use(
+    diabetes, monkeypatch, cv, expected
+):
+    # The one-alpha searches that give the group search its starts run on
+    # eigendecompositions: one per fold (k-fold) or of all the data (LOO), for
+    # the raw and for the standardised groups. The refit is a Cholesky solve
+    # at the group penalties: no eigendecomposition of all the data for it.
+    built = []
+    init = spectral.SpectralBasis.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(spectral.SpectralBasis, "__init__", counting)
+    X, y = diabetes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        GradientRidgeCV(cv=cv, feature_groups=[0] * 5 + [1] * 5).fit(X, y)
+    assert len(built) == expected

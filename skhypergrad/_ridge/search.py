@@ -88,11 +88,12 @@ class RidgeProblem:
         RidgeFit
         """
         self.layout, self.space = layout, space
-        if self.layout.n_groups == 1 and not per_target:
-            return self._shared_scalar(theta0, options, self.space)
-        if self.layout.n_groups == 1:
-            return self._per_target_scalar(theta0, options, self.space)
-        return self._groups(theta0, options, per_target, n_jobs)
+        if self.layout.n_groups > 1:
+            return self._groups(theta0, options, per_target, n_jobs)
+        search = self._per_target_scalar if per_target else self._shared_scalar
+        result = search(theta0, options, self.space)
+        alphas = np.exp(result.theta if per_target else result.theta[:1])
+        return RidgeFit(result, self._spectral_basis().coef(alphas), self.design)
 
     # -- the criteria, built here and only here -----------------------------
     def _spectral(self):
@@ -142,20 +143,16 @@ class RidgeProblem:
             self.layout.log_bounds, _SHARED_SCAN_PER_DECADE, extra=np.mean(theta0)
         )
         start = search.scan(criterion, grid)
-        result = search.minimize(
+        return search.minimize(
             criterion, start, first_step=grid[1] - grid[0], phase=phase
         )
-        coef = self._spectral_basis().coef(np.exp(result.theta[:1]))
-        return RidgeFit(result, coef, self.design)
 
     def _per_target_scalar(self, theta0, options, space, phase="search", report=None):
         search = Search(space, options, report)
         grid = scan_grid(
             self.layout.log_bounds, _PER_TARGET_SCAN_PER_DECADE, extra=np.mean(theta0)
         )
-        result = search.minimize_per_target(self._spectral(), grid, phase=phase)
-        coef = self._spectral_basis().coef(np.exp(result.theta))
-        return RidgeFit(result, coef, self.design)
+        return search.minimize_per_target(self._spectral(), grid, phase=phase)
 
     def _standardised_scalar(self, theta0, options, per_target):
         """Best single alpha on groups rescaled to unit mean squared column norm.
@@ -179,18 +176,18 @@ class RidgeProblem:
         problem = RidgeProblem(X_scaled, y, sample_weight, fit_intercept, kind, splits)
         problem.layout, problem.space = scalar_layout, space
         search = problem._per_target_scalar if per_target else problem._shared_scalar
-        fit = search(np.atleast_1d(np.mean(theta0)), options, space, report=False)
-        theta = np.reshape(fit.result.theta, (-1, 1)) + np.log(group_scale)
-        return np.clip(theta, *self.layout.log_bounds), fit.result.n_iter
+        result = search(np.atleast_1d(np.mean(theta0)), options, space, report=False)
+        theta = np.reshape(result.theta, (-1, 1)) + np.log(group_scale)
+        return np.clip(theta, *self.layout.log_bounds), result.n_iter
 
     def _groups(self, theta0, options, per_target, n_jobs):
         """L-BFGS-B over group penalties (per target in parallel, if asked)."""
         search_scalar = self._per_target_scalar if per_target else self._shared_scalar
         scalar = search_scalar(theta0, options, self._scalar_space(), phase="scan")
         standardised, n_iter = self._standardised_scalar(theta0, options, per_target)
-        n_iter += scalar.result.n_iter
+        n_iter += scalar.n_iter
         n_targets = self.design.y.shape[1] if per_target else 1
-        history = scalar.result.history
+        history = scalar.history
         report = current_report()
         results = Parallel(n_jobs=n_jobs)(
             delayed(_search_groups)(
