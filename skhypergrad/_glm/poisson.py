@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
+from sklearn.model_selection import LeaveOneOut
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -195,7 +196,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("alo",))
         if kind == "loo":
-            splits = [(np.delete(np.arange(len(y)), i), [i]) for i in range(len(y))]
+            splits = list(LeaveOneOut().split(X))
             kind = "splits"
         if X.shape[0] < 2:
             raise ValueError(
