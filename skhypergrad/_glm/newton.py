@@ -157,10 +157,16 @@ class NewtonSolver:
         return np.asarray(X1.T @ slope).T.ravel()
 
     def objective(self, coef, pen):
-        value = self.sample_weight @ self.loss.value(
-            self.y, self.predictor(self.X1, coef)
+        """The training criterion at ``coef``."""
+        z = self.predictor(self.X1, coef)
+        return self._penalised(
+            self.sample_weight @ self.loss.value(self.y, z), coef, pen
         )
-        return value + 0.5 * pen @ coef**2 + 0.5 * self._intercept_sum(coef) ** 2
+
+    def _penalised(self, data_term, coef, pen):
+        """The training criterion from its data term: the ridge penalty, and
+        the penalty on the sum of the intercepts (several outputs)."""
+        return data_term + 0.5 * pen @ coef**2 + 0.5 * self._intercept_sum(coef) ** 2
 
     def _intercept_sum(self, coef):
         if not self._centre_intercepts:
@@ -178,12 +184,11 @@ class NewtonSolver:
         derivatives = self.loss.derivatives(self.y, z)
         value, d1 = derivatives[:2]
         s = self.sample_weight
-        objective = s @ value + 0.5 * pen @ coef**2
+        objective = self._penalised(s @ value, coef, pen)
         grad = self.input_gradient(self.X1, s[:, None] * d1.reshape(len(s), -1))
         grad += pen * coef
         if self._centre_intercepts:
             total = self._intercept_sum(coef)
-            objective += 0.5 * total**2
             grad[self._intercept_index()] += total / np.sqrt(self.n_outputs)
         return objective, z, grad, derivatives
 
