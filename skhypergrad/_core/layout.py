@@ -213,6 +213,7 @@ def build_layout(
     unit=1.0,
     power=1.0,
     offset=0.0,
+    feature_names=None,
 ):
     """Validate an estimator's hyperparameter settings and lay them out.
 
@@ -233,6 +234,8 @@ def build_layout(
         -1 for an inverse penalty such as ``C``.
     offset : float, default=0.0
         The log of the user's units over the search's (:func:`resolve_bounds`).
+    feature_names : ndarray of str or None, default=None
+        ``feature_names_in_`` of the estimator, when ``X`` had column names.
 
     Returns
     -------

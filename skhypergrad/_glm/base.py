@@ -55,6 +55,7 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             unit=self._penalty_unit(X_search, y, sample_weight),
             power=power,
             offset=offset,
+            feature_names=getattr(self, "feature_names_in_", None),
         )
         space = penalty_space(
             name,

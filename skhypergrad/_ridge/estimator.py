@@ -257,6 +257,7 @@ class GradientRidgeCV(
                 default=DEFAULT_ALPHA_BOUNDS,
                 unit=problem.alpha_unit(),
                 offset=offset,
+                feature_names=getattr(self, "feature_names_in_", None),
             )
             space = penalty_space(
                 "alpha",
