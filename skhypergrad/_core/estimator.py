@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .layout import default_feature_names
 from .report import reporting
 from .search import SearchOptions
 from .threads import shared_blas_threads
@@ -58,10 +59,15 @@ class HyperparameterSearchMixin:
         report.emit()
 
     def _entry_labels(self, labels):
-        """What each alpha stands for, in warnings: feature names (or
-        indices) for one alpha per feature, else the group labels."""
+        """What each alpha stands for, in warnings: feature names for one
+        alpha per feature (``x0, x1, ...`` without column names, as
+        scikit-learn's ``get_feature_names_out``), else the group labels
+        (whose features the search space adds)."""
         if isinstance(self.feature_groups, str):  # "each"
-            return getattr(self, "feature_names_in_", labels), "feature"
+            names = getattr(self, "feature_names_in_", None)
+            if names is None:
+                names = default_feature_names(len(labels))
+            return names, "feature"
         return labels, "group"
 
     def _set_search_attributes(self, result, space, report):

@@ -5,6 +5,8 @@ user's ``alpha`` / ``alpha_bounds`` / ``feature_groups`` into a :class:`PenaltyL
 that maps ``theta`` to one penalty per feature and chains gradients back.
 """
 
+import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,16 +44,26 @@ def check_bounds(bounds, name):
     return np.log([low, high])
 
 
-def resolve_groups(feature_groups, n_features):
+def default_feature_names(n_features):
+    """scikit-learn's names of unnamed columns: ``x0, x1, ...``."""
+    return np.array([f"x{j}" for j in range(n_features)], dtype=object)
+
+
+def resolve_groups(feature_groups, n_features, feature_names=None):
     """Map ``feature_groups`` to one group index per feature.
 
     Parameters
     ----------
-    feature_groups : None, "each" or array-like of shape (n_features,)
+    feature_groups : None, "each", array-like of shape (n_features,), \
+            mapping or callable
         None: one group; ``"each"``: one group per feature; labels: one group
-        per distinct label.
+        per distinct label, in sorted order; a mapping from group label to
+        column names or indices: its groups, in its order; a callable from
+        feature name to group label: one group per distinct label, sorted.
     n_features : int
         Number of features of the training data.
+    feature_names : array-like of str or None, default=None
+        The names of the features; None means ``x0, x1, ...``.
 
     Returns
     -------
@@ -65,11 +77,20 @@ def resolve_groups(feature_groups, n_features):
     if isinstance(feature_groups, str):
         if feature_groups != "each":
             raise ValueError(
-                "feature_groups must be None, 'each' or an array of n_features "
-                f"labels, got {feature_groups!r}."
+                "feature_groups must be None, 'each', an array of n_features "
+                f"labels, a mapping or a callable, got {feature_groups!r}."
             )
         return np.arange(n_features), np.arange(n_features)
-    labels_per_feature = _check_label_types(feature_groups)
+    named = feature_names is not None
+    if not named:
+        feature_names = default_feature_names(n_features)
+    if isinstance(feature_groups, Mapping):
+        names = [str(name) for name in feature_names]
+        return _mapped_groups(feature_groups, names, named)
+    if callable(feature_groups):
+        labels_per_feature = _called_labels(feature_groups, feature_names, named)
+    else:
+        labels_per_feature = _check_label_types(feature_groups)
     if labels_per_feature.ndim != 1 or labels_per_feature.shape[0] != n_features:
         raise ValueError(
             f"feature_groups must have one label per feature ({n_features}), "
@@ -85,13 +106,156 @@ def _check_label_types(feature_groups):
     labels = np.asarray(feature_groups)
     listed = isinstance(feature_groups, list | tuple)
     elements = list(feature_groups) if listed else labels.ravel().tolist()
-    kinds = {isinstance(label, str) for label in elements}
-    if (listed or labels.dtype == object) and labels.ndim == 1 and len(kinds) > 1:
+    if (listed or labels.dtype == object) and labels.ndim == 1:
+        _check_one_kind(elements)
+    return labels
+
+
+def _check_one_kind(labels):
+    """Refuse group labels of both kinds, strings and numbers."""
+    kinds = {isinstance(label, str) for label in labels}
+    if len(kinds) > 1:
+        mixed = _listed([_first_of(labels, True), _first_of(labels, False)], repr)
         raise ValueError(
             "feature_groups labels must be all strings or all numbers, got a "
-            "mix of both."
+            f"mix of both ({mixed})."
         )
-    return labels
+
+
+def _first_of(labels, is_str):
+    return next(label for label in labels if isinstance(label, str) == is_str)
+
+
+def _is_label(label):
+    """A group label is a string or a number (and not NaN)."""
+    if isinstance(label, np.generic):
+        label = label.item()
+    return isinstance(label, str) or (
+        isinstance(label, numbers.Real) and label == label
+    )
+
+
+def _called_labels(function, feature_names, named):
+    """The label the callable ``feature_groups`` gives each feature name."""
+    labels, bad = [], []
+    unnamed = "" if named else " (X has no column names: x0, x1, ... stand in)"
+    for name in feature_names:
+        try:
+            label = function(str(name))
+        except Exception as exc:
+            raise ValueError(
+                f"feature_groups raised {type(exc).__name__} on the feature "
+                f"{str(name)!r}{unnamed}: {exc}"
+            ) from exc
+        if not _is_label(label):
+            bad.append(f"{label!r} for {str(name)!r}")
+        labels.append(label)
+    if bad:
+        raise TypeError(
+            "feature_groups must map each feature name to a group label (a "
+            f"string or a number); it returned {_listed(bad)}{unnamed}."
+        )
+    _check_one_kind(labels)
+    return np.asarray(labels)
+
+
+def _mapped_groups(mapping, names, named):
+    """Group index and labels of a mapping from label to columns, checked:
+    every column known, in one group, no group empty."""
+    n_features, labels = len(names), list(mapping)
+    bad_labels = [label for label in labels if not _is_label(label)]
+    if bad_labels:
+        raise TypeError(
+            "feature_groups group labels must be strings or numbers, got "
+            f"{_listed(bad_labels, repr)}."
+        )
+    _check_one_kind(labels)
+    position = {name: j for j, name in enumerate(names)}
+    members = [_columns(mapping[g], g, position, n_features) for g in labels]
+    if unknown := _unknown(labels, members):
+        raise ValueError(
+            "feature_groups names columns that are not features of X: "
+            f"{_listed(unknown)}. {_known_columns(names, named)}"
+        )
+    empty = [g for g, columns in zip(labels, members, strict=True) if not columns]
+    if empty:
+        raise ValueError(
+            f"feature_groups has groups with no features: {_listed(empty, repr)}."
+        )
+    group_index = np.full(n_features, -1, dtype=np.intp)
+    owners = [[] for _ in range(n_features)]
+    for g, (label, columns) in enumerate(zip(labels, members, strict=True)):
+        group_index[columns] = g
+        for j in set(columns):
+            owners[j].append(label)
+    twice = [
+        f"{names[j]} ({_listed(groups, repr)})"
+        for j, groups in enumerate(owners)
+        if len(groups) > 1
+    ]
+    if twice:
+        raise ValueError(
+            f"feature_groups puts features in more than one group: {_listed(twice)}."
+        )
+    if missing := [names[j] for j in np.flatnonzero(group_index < 0)]:
+        raise ValueError(
+            f"feature_groups leaves features in no group: {_listed(missing)}. "
+            "Every feature needs a penalty: add them to a group."
+        )
+    return group_index, np.asarray(labels)
+
+
+def _columns(spec, label, position, n_features):
+    """Positions of the columns of one group, ``(None, item)`` for an unknown
+    name or an index out of range."""
+    items = [spec] if isinstance(spec, str | numbers.Integral) else spec
+    try:
+        items = list(items)
+    except TypeError:
+        raise TypeError(
+            f"feature_groups[{label!r}] must be a list of column names or "
+            f"indices, got {spec!r}."
+        ) from None
+    columns = []
+    for item in items:
+        if isinstance(item, str):
+            columns.append(position.get(item, (None, item)))
+        elif isinstance(item, numbers.Integral) and not isinstance(item, bool):
+            inside = -n_features <= item < n_features
+            columns.append(int(item) % n_features if inside else (None, item))
+        else:
+            raise TypeError(
+                f"feature_groups[{label!r}] must list column names (strings) "
+                f"or indices (integers), got {item!r}."
+            )
+    return columns
+
+
+def _unknown(labels, members):
+    """``'name' (group 'label')`` of every unknown column of a mapping."""
+    return [
+        f"{column[1]!r} (group {label!r})"
+        for label, columns in zip(labels, members, strict=True)
+        for column in columns
+        if isinstance(column, tuple)
+    ]
+
+
+def _known_columns(names, named):
+    where = (
+        "The features are "
+        if named
+        else "X has no column names (fit on a DataFrame to name them), so its "
+        "features are called "
+    )
+    return f"{where}{_listed(names)} (or use indices 0 .. {len(names) - 1})."
+
+
+def _listed(items, show=str, limit=10):
+    """``a, b, c`` or ``a, b, ... (25 in all)``."""
+    items = list(items)
+    text = ", ".join(show(item) for item in items[:limit])
+    return text if len(items) <= limit else f"{text}, ... ({len(items)} in all)"
 
 
 @dataclass(frozen=True)
@@ -109,6 +273,8 @@ class PenaltyLayout:
     scale, power : float, default=1.0
         The penalty of a feature is ``scale * exp(power * theta)`` of its group:
         ``power=-1`` for an inverse penalty such as logistic regression's ``C``.
+    feature_names : ndarray of shape (n_features,) or None, default=None
+        The name of each feature, for warnings.
     """
 
     group_index: np.ndarray
@@ -116,6 +282,16 @@ class PenaltyLayout:
     log_bounds: np.ndarray
     scale: float = 1.0
     power: float = 1.0
+    feature_names: np.ndarray = None
+
+    def group_members(self):
+        """The names of the features of each group (None without names)."""
+        if self.feature_names is None:
+            return None
+        order = np.argsort(self.group_index, kind="stable")
+        sizes = np.bincount(self.group_index, minlength=self.n_groups)
+        names = np.asarray(self.feature_names, dtype=object)[order]
+        return tuple(np.split(names, np.cumsum(sizes)[:-1]))
 
     def feature_penalties(self, theta):
         """Penalty of each feature, ``scale * exp(power * theta)[group_index]``."""
@@ -219,7 +395,9 @@ def build_layout(
 
     Parameters
     ----------
-    feature_groups : None, "each" or array-like of shape (n_features,)
+    feature_groups : None, "each", array-like of shape (n_features,), \
+            mapping or callable
+        See :func:`resolve_groups`.
     n_features : int
     value : None, float or array-like
         Initial value of the hyperparameter called ``name``.
@@ -235,7 +413,9 @@ def build_layout(
     offset : float, default=0.0
         The log of the user's units over the search's (:func:`resolve_bounds`).
     feature_names : ndarray of str or None, default=None
-        ``feature_names_in_`` of the estimator, when ``X`` had column names.
+        ``feature_names_in_`` of the estimator, when ``X`` had column names:
+        what a mapping or a callable ``feature_groups`` is resolved against
+        (``x0, x1, ...`` when None), and the names warnings give.
 
     Returns
     -------
@@ -244,10 +424,16 @@ def build_layout(
     labels : ndarray or None
         The group labels.
     """
-    group_index, labels = resolve_groups(feature_groups, n_features)
+    group_index, labels = resolve_groups(feature_groups, n_features, feature_names)
     log_bounds = resolve_bounds(bounds, f"{name}_bounds", default, unit, offset)
+    if feature_names is None:
+        feature_names = default_feature_names(n_features)
     layout = PenaltyLayout(
-        group_index, int(group_index.max()) + 1, log_bounds, power=power
+        group_index,
+        int(group_index.max()) + 1,
+        log_bounds,
+        power=power,
+        feature_names=np.asarray(feature_names, dtype=object),
     )
     theta0 = initial_theta(value, layout.n_groups, log_bounds, name, unit, offset)
     return layout, theta0, labels
@@ -266,7 +452,8 @@ def penalty_space(
     labels : ndarray or None
         What each group stands for (feature names for one group per feature).
     label_kind : str
-        ``"feature"`` or ``"group"``.
+        ``"feature"`` or ``"group"``; warnings also name the features of
+        each group (from ``layout.feature_names``).
     off_side : {"upper", "lower"}
         The bound at which a group's features are switched off.
     offset, value_scale : float
@@ -277,6 +464,8 @@ def penalty_space(
     -------
     SearchSpace
     """
+    grouped = label_kind == "group" and labels is not None
+    members = layout.group_members() if grouped else None
     return SearchSpace(
         (
             Hyperparameter(
@@ -285,6 +474,7 @@ def penalty_space(
                 f"{name}_bounds",
                 labels=labels,
                 label_kind=label_kind,
+                members=members,
                 off_side=off_side,
                 offset=offset,
             ),

@@ -34,6 +34,9 @@ class Hyperparameter:
         indices), for warnings; None for a single entry.
     label_kind : str, default="value"
         The noun for the entries: ``"feature"``, ``"group"``, ``"target"``...
+    members : tuple of arrays of str or None, default=None
+        For groups of features, the names of each entry's features, which
+        warnings list after its label.
     off_side : {"upper", "lower"} or None, default=None
         The bound at which an entry switches its features off (a penalty's
         upper bound, ``C``'s lower one), where a warning says so.
@@ -49,6 +52,7 @@ class Hyperparameter:
     bounds_parameter: str
     labels: np.ndarray = None
     label_kind: str = "value"
+    members: tuple = None
     off_side: str = None
     offset: float = 0.0
 
@@ -178,17 +182,20 @@ class SearchSpace:
 
 
 def _bound_sentence(hyper, side, advice, hits, n_rows):
-    """``The optimal alpha sits on its upper bound 1e+06 for 2 of 10 features
-    (['x3', 'x7']). Consider increasing the upper bound of alpha_bounds.``"""
+    """``The optimal alpha sits on its upper bound 1e+06 for 2 of 10 features:
+    'x3', 'x7'. Consider increasing the upper bound of alpha_bounds.``, and
+    for groups ``... for 1 of 3 groups: 'cat' (features cat__a, cat__b)``."""
     column = 0 if side == "lower" else 1
     bound = np.exp(hyper.log_bounds[hits.any(axis=0).argmax(), column] + hyper.offset)
-    kind, labels = _entries(hyper, n_rows)
+    kind, entries = _entries(hyper, n_rows)
     which = ""
     if hits.size > 1:
         where = np.flatnonzero(hits.ravel())
-        shown = [labels[k] for k in where[:10]]
-        more = " ..." if where.size > 10 else ""
-        which = f" for {where.size} of {hits.size} {kind}s ({shown}{more})"
+        shown = ", ".join(entries[k] for k in where[:_SHOWN_ENTRIES])
+        more = f", ... ({where.size} in all)" if where.size > _SHOWN_ENTRIES else ""
+        which = f" for {where.size} of {hits.size} {kind}s: {shown}{more}"
+    elif hyper.labels is not None and n_rows == 1:
+        which = f" for the {kind} {entries[0]}"
     sentence = (
         f"The optimal {hyper.name} sits on its {side} bound {bound:.3g}{which}. "
         f"Consider {advice} the {side} bound of {hyper.bounds_parameter}"
@@ -198,17 +205,35 @@ def _bound_sentence(hyper, side, advice, hits, n_rows):
     return sentence + "."
 
 
+# Entries, and features of a group, named in a warning before "...".
+_SHOWN_ENTRIES, _SHOWN_MEMBERS = 10, 5
+
+
 def _entries(hyper, n_rows):
-    """The noun and the label of every entry of ``theta`` rows (one row per
-    target when the search ran per target)."""
+    """The noun and the description of every entry of ``theta`` rows (one
+    row per target when the search ran per target): its label, and for a
+    group its features."""
     labels = range(hyper.size) if hyper.labels is None else hyper.labels
-    labels = [_plain(label) for label in labels]
+    entries = [repr(_plain(label)) for label in labels]
+    if hyper.members is not None:
+        entries = [
+            f"{entry} ({_features(names)})"
+            for entry, names in zip(entries, hyper.members, strict=True)
+        ]
     if n_rows == 1:
-        return hyper.label_kind, labels
+        return hyper.label_kind, entries
     if hyper.size == 1:
-        return "target", list(range(n_rows))
-    pairs = [(target, label) for target in range(n_rows) for label in labels]
+        return "target", [str(target) for target in range(n_rows)]
+    pairs = [f"({target}, {entry})" for target in range(n_rows) for entry in entries]
     return f"(target, {hyper.label_kind}) pair", pairs
+
+
+def _features(names):
+    """``features a, b`` or ``features a, b, c, d, e and 7 more``."""
+    shown = ", ".join(str(name) for name in names[:_SHOWN_MEMBERS])
+    more = len(names) - _SHOWN_MEMBERS
+    noun = "feature" if len(names) == 1 else "features"
+    return f"{noun} {shown}" + (f" and {more} more" if more > 0 else "")
 
 
 def _plain(label):

@@ -82,6 +82,8 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
         setattr(self, f"{name}_", float(values[0]) if layout.n_groups == 1 else values)
         if labels is not None:
             self.groups_ = labels
+        elif hasattr(self, "groups_"):  # from a fit with other feature_groups
+            del self.groups_
         coef = fit.coef.reshape(loss.n_outputs, -1).copy()
         coef[:, : X.shape[1]] /= x_scale
         return coef.ravel()
