@@ -41,9 +41,24 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         Bounds of every alpha. None means ``(1e-6, 1e4)`` times the scale of
         the data (see ``alpha``), so that the search, and its result, do not
         depend on the units of ``X`` or ``y``.
-    feature_groups : None, "each" or array-like of shape (n_features,), \
-            default=None
-        None: one alpha; ``"each"``: one per feature; labels: one per group.
+    feature_groups : None, "each", array-like of shape (n_features,), dict or \
+            callable, default=None
+        None: one alpha. ``"each"``: one per feature. Otherwise one per group
+        of features, the groups given by an array of one label per feature;
+        by a dict from group label to the group's columns (names in
+        ``feature_names_in_`` or indices), such as
+        ``{"num": ["age", "bmi"], "cat": ["sex"]}``, with every feature in
+        exactly one group; or by a callable from a feature name to its group
+        label, such as ``lambda name: name.split("__")[0]`` for the prefixes
+        a :class:`~sklearn.compose.ColumnTransformer` adds. Names are
+        resolved at each fit, so groups follow encoders whose number of
+        columns changes between folds; without column names (a NumPy array)
+        the features are called ``"x0"``, ``"x1"``, ... as by
+        ``get_feature_names_out``. Labels are all strings or all numbers.
+        ``groups_`` gives the label of each entry of ``alpha_`` (and of
+        ``alpha`` given per group): the dict's order for a dict, sorted
+        labels otherwise. An estimator holding a lambda cannot be pickled:
+        pass a function defined with ``def`` at module level instead.
     cv : int, "alo", None, cross-validation generator or iterable, default=5
         An int, a splitter or an iterable of (train, test) index arrays: k-fold
         or held-out deviance (:class:`~sklearn.model_selection.KFold` for an
