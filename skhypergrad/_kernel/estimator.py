@@ -2,7 +2,6 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
-from sklearn.gaussian_process.kernels import RBF, Kernel
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.estimator import HyperparameterSearchMixin
@@ -16,6 +15,13 @@ from .._core.validation import (
 )
 from .criteria import KernelCriterion, KernelData
 from .search import hold_redundant_fixed, kernel_space, search
+from .strings import (
+    accepts_sparse,
+    check_kernel_spec,
+    check_sparse,
+    fitted_gamma,
+    resolve_kernel,
+)
 
 DEFAULT_ALPHA_BOUNDS = (1e-8, 1e5)
 
@@ -27,21 +33,50 @@ class GradientKernelRidgeCV(
 
     Replaces ``GridSearchCV(KernelRidge(...))``: instead of trying a grid, it
     minimises the selection criterion (exact leave-one-out error by default)
-    over ``alpha`` and all free hyperparameters of a scikit-learn kernel at
-    once (Bengio, 2000), e.g. one length scale per feature. Unlike
-    :class:`~sklearn.kernel_ridge.KernelRidge`, it can fit an unpenalised
-    intercept.
+    over ``alpha`` and all free hyperparameters of the kernel at once
+    (Bengio, 2000), e.g. ``gamma`` or one length scale per feature.
+    :class:`~sklearn.kernel_ridge.KernelRidge`'s constructor arguments
+    (``kernel="rbf"``, ``gamma``, ``degree``, ``coef0``, ``kernel_params``)
+    keep their meaning; ``alpha`` and ``gamma`` are where the search starts.
+
+    .. important::
+
+       Unlike :class:`~sklearn.kernel_ridge.KernelRidge`, the model has an
+       unpenalised intercept by default (``fit_intercept=True``): predictions
+       are ``K(x, X) dual_coef_ + intercept_``. With ``fit_intercept=False``
+       the fitted model is ``KernelRidge``'s at ``alpha_`` and ``kernel_``
+       (or ``gamma_``).
 
     Parameters
     ----------
-    kernel : sklearn.gaussian_process.kernels.Kernel or None, default=None
-        The kernel; its free hyperparameters are tuned within its own bounds
-        (``"fixed"`` ones stay fixed). None means ``RBF(1.0)``. Hyperparameters
-        that cannot change the predictions beyond what alpha does are held
-        fixed with a ``UserWarning``: the noise level of a ``WhiteKernel``
-        (zero in the ``K(X, X)`` that ``KernelRidge`` evaluates), an additive
-        ``ConstantKernel`` when ``fit_intercept=True``, and a ``ConstantKernel``
-        amplitude that multiplies the whole kernel.
+    kernel : str, callable, sklearn.gaussian_process.kernels.Kernel or None, \
+            default=None
+        The kernel. None means ``RBF(1.0)``.
+
+        - A scikit-learn kernel object: its free hyperparameters are tuned
+          within its own bounds (``"fixed"`` ones stay fixed). Hyperparameters
+          that cannot change the predictions beyond what alpha and the
+          intercept do are held fixed, with one ``UserWarning`` per fit: the
+          noise level of a ``WhiteKernel`` (zero in the ``K(X, X)`` that
+          ``KernelRidge`` evaluates), an additive ``ConstantKernel`` when
+          ``fit_intercept=True``, and a ``ConstantKernel`` amplitude that
+          multiplies the whole kernel.
+        - A string, as in ``KernelRidge``: the matrix is
+          :func:`~sklearn.metrics.pairwise.pairwise_kernels`'s with
+          ``gamma``, ``degree`` and ``coef0``, and ``gamma`` is tuned.
+          ``"rbf"`` is ``RBF(length_scale=1 / sqrt(2 gamma))``;
+          ``"laplacian"``, ``"polynomial"`` (or ``"poly"``), ``"sigmoid"``
+          and ``"chi2"`` are kernels with ``gamma`` as their hyperparameter;
+          ``"linear"``, ``"cosine"`` and ``"precomputed"`` (``X`` is the
+          kernel matrix, and ``predict`` takes the kernel between the new and
+          the training samples) have none: only alpha is tuned.
+          ``"additive_chi2"`` is refused (not positive definite).
+        - A callable on two samples, as in ``KernelRidge``, with
+          ``kernel_params``: only alpha is tuned.
+
+        Sparse ``X`` is accepted by ``"linear"``, ``"cosine"``,
+        ``"polynomial"``, ``"sigmoid"`` and ``"laplacian"``; other kernels
+        raise a ``TypeError``.
     alpha : float or None, default=None
         Initial value of the penalty, in ``KernelRidge``'s convention; None
         starts at the scale of the data, the (sample-weighted) mean of the
@@ -52,9 +87,34 @@ class GradientKernelRidgeCV(
     alpha_bounds : tuple of (float, float) or None, default=None
         Lower and upper bounds of alpha. None means ``(1e-8, 1e5)`` times the
         scale of the data (see ``alpha``).
+    gamma : float or None, default=None
+        Initial value of the string kernels' ``gamma``, in ``KernelRidge``'s
+        meaning. None means ``1 / n_features``, as in ``KernelRidge``, except
+        for ``"chi2"``, where it means 1.0 (``chi2_kernel``'s default).
+        Ignored by other kernels.
+    degree : float, default=3
+        Degree of the polynomial kernel, fixed. Ignored by other kernels.
+    coef0 : float, default=1
+        Zero coefficient of the polynomial and sigmoid kernels, fixed (for the
+        polynomial kernel, scaling ``gamma`` and ``coef0`` together only
+        scales the kernel, which alpha does: ``gamma`` covers every model).
+        With ``coef0=0`` the polynomial kernel's ``gamma`` only scales the
+        kernel and is held fixed. Ignored by other kernels.
+    kernel_params : dict or None, default=None
+        Keyword arguments of a callable ``kernel``, as in ``KernelRidge``.
+        Ignored by other kernels.
+    gamma_bounds : tuple of (float, float), "fixed" or None, default=None
+        Bounds of ``gamma`` for the string kernels that have one; ``"fixed"``
+        keeps ``gamma`` at its initial value. None means ``(1e-5, 1e5)``
+        times one over the typical size of what gamma multiplies on the
+        training data (the mean squared distance between samples for
+        ``"rbf"``, the mean L1 distance for ``"laplacian"``, the mean
+        chi-squared distance for ``"chi2"``, the mean squared norm of the
+        samples for ``"polynomial"`` and ``"sigmoid"``), widened to hold the
+        initial ``gamma``.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept, refit inside every leave-one-out sample
-        and every fold.
+        and every fold. ``KernelRidge`` has none: ``False`` fits its model.
     cv : None, "gcv", int, cross-validation generator or iterable, default=None
         Selection criterion. None: exact leave-one-out; ``"gcv"``: generalised
         cross-validation; an int, a splitter or an iterable of (train, test)
@@ -95,14 +155,23 @@ class GradientKernelRidgeCV(
     alpha_ : float
         The chosen penalty.
     kernel_ : sklearn.gaussian_process.kernels.Kernel
-        The kernel with the chosen hyperparameters (redundant ones fixed).
+        The kernel with the chosen hyperparameters (redundant ones fixed);
+        for a string ``kernel``, the kernel it maps to.
+    gamma_ : float
+        The chosen ``gamma`` in ``KernelRidge``'s meaning:
+        ``KernelRidge(kernel=kernel, gamma=gamma_, degree=degree,
+        coef0=coef0, alpha=alpha_)`` is the fitted model when
+        ``fit_intercept=False``. Only for the string kernels with a
+        ``gamma`` (``"rbf"``, ``"laplacian"``, ``"polynomial"``,
+        ``"sigmoid"``, ``"chi2"``).
     dual_coef_ : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Dual coefficients: ``predict(X) = kernel_(X, X_fit_) @ dual_coef_ +
         intercept_``.
     intercept_ : float or ndarray of shape (n_targets,)
         The intercept (zero without ``fit_intercept``).
-    X_fit_ : ndarray of shape (n_samples, n_features)
-        A copy of the training data.
+    X_fit_ : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        A copy of the training data (the training kernel matrix for
+        ``kernel="precomputed"``).
     best_score_ : float
         Minus the selection criterion at the optimum: the sample-weighted mean
         squared out-of-sample error, averaged over targets, whatever ``cv`` is.
@@ -166,6 +235,12 @@ class GradientKernelRidgeCV(
     >>> model = GradientKernelRidgeCV().fit(X, y)
     >>> bool(model.score(X, y) > 0.9)
     True
+
+    A ``KernelRidge`` call, with ``alpha`` and ``gamma`` as starting values:
+
+    >>> model = GradientKernelRidgeCV(alpha=1.0, kernel="rbf", gamma=0.1)
+    >>> bool(model.fit(X, y).gamma_ > 0)
+    True
     """
 
     def __init__(
@@ -174,6 +249,11 @@ class GradientKernelRidgeCV(
         *,
         alpha=None,
         alpha_bounds=None,
+        gamma=None,
+        degree=3,
+        coef0=1,
+        kernel_params=None,
+        gamma_bounds=None,
         fit_intercept=True,
         cv=None,
         max_iter=100,
@@ -186,6 +266,11 @@ class GradientKernelRidgeCV(
         self.kernel = kernel
         self.alpha = alpha
         self.alpha_bounds = alpha_bounds
+        self.gamma = gamma
+        self.degree = degree
+        self.coef0 = coef0
+        self.kernel_params = kernel_params
+        self.gamma_bounds = gamma_bounds
         self.fit_intercept = fit_intercept
         self.cv = cv
         self.max_iter = max_iter
@@ -195,23 +280,30 @@ class GradientKernelRidgeCV(
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_kernel(self):
-        if self.kernel is None:
-            return RBF(1.0)
-        if not isinstance(self.kernel, Kernel):
-            raise TypeError(
-                "kernel must be None or a sklearn.gaussian_process.kernels.Kernel, "
-                f"got {type(self.kernel).__name__}."
-            )
-        return self.kernel
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = accepts_sparse(self.kernel)
+        tags.input_tags.pairwise = self.kernel == "precomputed"
+        return tags
+
+    def _check_kernel_spec(self):
+        return check_kernel_spec(
+            self.kernel,
+            self.gamma,
+            self.degree,
+            self.coef0,
+            self.kernel_params,
+            self.gamma_bounds,
+        )
 
     def fit(self, X, y, sample_weight=None):
         """Tune alpha and the kernel on ``(X, y)`` and fit kernel ridge at the optimum.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; the kernel matrix, of shape (n_samples, n_samples),
+            for ``kernel="precomputed"``.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values; several targets share the hyperparameters.
         sample_weight : float or array-like of shape (n_samples,), default=None
@@ -223,10 +315,26 @@ class GradientKernelRidgeCV(
             Fitted estimator.
         """
         self._check_params()
-        kernel = self._check_kernel()
+        name = self._check_kernel_spec()
+        check_sparse(X, name, self.kernel)
         check_regression_target(y)
         X, y = validate_data(
-            self, X, y, dtype=np.float64, multi_output=True, y_numeric=True
+            self,
+            X,
+            y,
+            dtype=np.float64,
+            accept_sparse=("csr", "csc"),
+            multi_output=True,
+            y_numeric=True,
+        )
+        kernel = resolve_kernel(
+            self.kernel,
+            X,
+            self.gamma,
+            self.degree,
+            self.coef0,
+            self.kernel_params,
+            self.gamma_bounds,
         )
         check_magnitude(X, "X")
         check_magnitude(y, "y")
@@ -262,6 +370,9 @@ class GradientKernelRidgeCV(
             self._set_search_attributes(result, space, report)
         self.alpha_ = float(space.values(theta)[0])
         self.kernel_ = criterion.kernel_at(theta)
+        gamma = fitted_gamma(self.kernel, self.kernel_)
+        if gamma is not None:
+            self.gamma_ = gamma
         self.X_fit_ = data.X
         if y.ndim == 1:
             self.dual_coef_, self.intercept_ = dual_coef[:, 0], float(intercept[0])
@@ -274,8 +385,9 @@ class GradientKernelRidgeCV(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples to predict.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples to predict; for ``kernel="precomputed"``, their kernel
+            with the training samples, of shape (n_samples, n_samples_fitted).
 
         Returns
         -------
@@ -283,5 +395,8 @@ class GradientKernelRidgeCV(
             Predicted values.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        check_sparse(X, self._check_kernel_spec(), self.kernel)
+        X = validate_data(
+            self, X, dtype=np.float64, accept_sparse=("csr", "csc"), reset=False
+        )
         return self.kernel_(X, self.X_fit_) @ self.dual_coef_ + self.intercept_

@@ -10,6 +10,8 @@ building it, by recursion over the kernel tree:
 - ``Product``: the product rule, ``<M, dK1 * K2> = <M * K2, dK1>``;
 - ``ConstantKernel``: ``dK/dlog c = K``; ``DotProduct``:
   ``dK/dlog sigma_0 = 2 sigma_0^2``;
+- KernelRidge's string kernels (laplacian, chi2, polynomial, sigmoid): their
+  one ``n x n`` gradient in ``log(gamma)``, contracted;
 - ``WhiteKernel``: zero, since kernel ridge evaluates ``K(X, X)``, where
   scikit-learn's white kernel vanishes (:func:`training_kernel`);
 - stationary kernels ``K = F(s)`` of the scaled squared distance
@@ -36,6 +38,8 @@ from sklearn.gaussian_process.kernels import (
     Sum,
     WhiteKernel,
 )
+
+from .pairwise import Chi2, Laplacian, Polynomial, Sigmoid
 
 _BLOCK_ELEMENTS = 2**21  # entries of one block of rows of an n x n matrix
 
@@ -155,6 +159,11 @@ def _white(kernel, X, M):
 
 def _dot_product(kernel, X, M):
     return [2.0 * kernel.sigma_0**2 * M.sum()]
+
+
+def _gamma(kernel, X, M):
+    """KernelRidge's string kernels: ``<M, dK/dlog gamma>`` from ``K``."""
+    return [np.vdot(M, kernel.gamma_gradient(X, kernel(X)))]
 
 
 def _rbf(kernel, X, M):
@@ -303,4 +312,8 @@ _RULES = {
     RBF: _rbf,
     Matern: _matern,
     RationalQuadratic: _rational_quadratic,
+    Laplacian: _gamma,
+    Chi2: _gamma,
+    Polynomial: _gamma,
+    Sigmoid: _gamma,
 }

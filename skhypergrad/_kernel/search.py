@@ -36,6 +36,7 @@ from .._core.space import Hyperparameter, SearchSpace
 from .._core.spectral import SpectralPath, eigh_on_complement
 from .criteria import KernelData, weight_both_sides
 from .gradients import contains_white, training_kernel, white_leaves
+from .pairwise import GammaKernel, PairwiseKernelMatrix
 
 _SCAN_PER_DECADE = 4
 _SUBSAMPLE = 400
@@ -112,16 +113,34 @@ def redundant_hyperparameters(kernel, fit_intercept):
 
 
 def hold_redundant_fixed(kernel, fit_intercept):
-    """Clone ``kernel`` with its redundant hyperparameters fixed, and warn."""
+    """Clone ``kernel`` with its redundant hyperparameters fixed, and warn
+    once for all of them."""
     kernel = clone(kernel)
-    for name, reason in redundant_hyperparameters(kernel, fit_intercept):
-        notify(
-            UserWarning,
-            f"The kernel hyperparameter {name} is held fixed at its initial value "
-            f"{kernel.get_params()[name]!r}: {reason}.",
-        )
-        kernel.set_params(**{name + "_bounds": "fixed"})
+    redundant = redundant_hyperparameters(kernel, fit_intercept)
+    if not redundant:
+        return kernel
+    params = kernel.get_params()
+    reasons = "; ".join(
+        f"{name}={params[name]!r}: {reason}" for name, reason in redundant
+    )
+    many = len(redundant) > 1
+    notify(
+        UserWarning,
+        f"Kernel hyperparameter{'s' if many else ''} held fixed at "
+        f"{'their initial values' if many else 'its initial value'}, as "
+        f"{'they' if many else 'it'} cannot change the predictions beyond what "
+        f"alpha and the intercept do: {reasons}. Give "
+        f"{'them' if many else 'it'} bounds='fixed' in the kernel to silence "
+        "this warning.",
+        key="redundant kernel hyperparameters",
+    )
+    kernel.set_params(**{name + "_bounds": "fixed" for name, _ in redundant})
     return kernel
+
+
+def is_precomputed(kernel):
+    """Whether ``X`` is the kernel matrix itself."""
+    return isinstance(kernel, PairwiseKernelMatrix) and kernel.metric == "precomputed"
 
 
 def start_length_scales(criterion, theta0, bounds):
@@ -134,7 +153,7 @@ def start_length_scales(criterion, theta0, bounds):
     for k-fold). Returns the start, with the best alpha of the best
     candidate.
     """
-    sub = _subsample(criterion.data)
+    sub = _subsample(criterion.data, is_precomputed(criterion.kernel))
     if sub.n_effective < 2:
         return theta0
     grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=theta0[0])
@@ -148,47 +167,65 @@ def start_length_scales(criterion, theta0, bounds):
     return best
 
 
-def _subsample(data):
+def _subsample(data, precomputed=False):
     """At most ``_SUBSAMPLE`` rows of the training data (fixed seed)."""
     n = data.X.shape[0]
     rows = np.arange(n)
     if n > _SUBSAMPLE:
         rows = np.sort(np.random.RandomState(0).choice(n, _SUBSAMPLE, replace=False))
-    return KernelData(
-        data.X[rows], data.y[rows], data.sample_weight[rows], data.fit_intercept
-    )
+    # A precomputed kernel matrix is subsampled on both sides.
+    X = data.X[np.ix_(rows, rows)] if precomputed else data.X[rows]
+    return KernelData(X, data.y[rows], data.sample_weight[rows], data.fit_intercept)
 
 
 def _candidates(kernel, theta0, bounds, data):
-    """Starting points: every length scale times each factor, from the
-    initial values; and from the data's scale (:func:`data_length_scales`)
-    too when the factors do not reach it from the initial values (features in
+    """Starting points: every length scale (or gamma) times each factor, from
+    the initial values; and from the data's scale (:func:`_data_scale`) too
+    when the factors do not reach it from the initial values (features in
     other units than the kernel's initial length scales)."""
-    blocks = [
-        (hyper, block)
-        for hyper, block in free_blocks(kernel)
-        if hyper.name.endswith("length_scale")
-    ]
+    blocks = _scale_blocks(kernel)
     if not blocks:
         return [theta0]
     scaled = theta0.copy()
-    for hyper, block in blocks:
-        scaled[block] = np.log(data_length_scales(data, hyper.n_elements))
+    for hyper, block, _ in blocks:
+        scaled[block] = _data_scale(kernel, data, hyper)
     factors = np.log(np.r_[1.0, _LENGTH_FACTORS[_LENGTH_FACTORS != 1.0]])
     origins = [theta0]
-    columns = np.concatenate([np.arange(b.start, b.stop) for _, b in blocks])
-    # The log of the data's scale over the initial one.
-    offset = np.mean(scaled[columns] - theta0[columns])
+    # The log of the data's length scale over the initial one.
+    offset = np.mean(
+        np.concatenate([(scaled[b] - theta0[b]) / power for _, b, power in blocks])
+    )
     if not factors.min() <= offset <= factors.max():
         origins.append(scaled)
     candidates = []
     for origin in origins:
         for shift in factors:
             theta = origin.copy()
-            for _, block in blocks:
-                theta[block] = np.clip(theta[block] + shift, *bounds[block].T)
+            for _, block, power in blocks:
+                theta[block] = np.clip(theta[block] + power * shift, *bounds[block].T)
             candidates.append(theta)
     return candidates
+
+
+def _scale_blocks(kernel):
+    """The free hyperparameters that set the scale at which the kernel sees
+    the data, with the power of a length they scale as: length scales (1),
+    and the gamma of KernelRidge's string kernels (minus one or two)."""
+    blocks = []
+    for hyper, block in free_blocks(kernel):
+        if hyper.name.endswith("length_scale"):
+            blocks.append((hyper, block, 1.0))
+        elif hyper.name == "gamma" and isinstance(kernel, GammaKernel):
+            blocks.append((hyper, block, -float(kernel.gamma_power)))
+    return blocks
+
+
+def _data_scale(kernel, data, hyper):
+    """The log of the hyperparameter at which the kernel sees the data at
+    unit scale."""
+    if hyper.name == "gamma":
+        return np.log(kernel.gamma_unit(data.X))
+    return np.log(data_length_scales(data, hyper.n_elements))
 
 
 def data_length_scales(data, n_elements):
