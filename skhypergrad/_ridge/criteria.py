@@ -36,7 +36,7 @@ class Fold:
         )
 
 
-def make_folds(X, y, sample_weight, splits, fit_intercept):
+def make_folds(X, y, sample_weight, splits, fit_intercept, scales=None):
     """Build the centred training design and validation data of each split.
 
     Parameters
@@ -46,19 +46,25 @@ def make_folds(X, y, sample_weight, splits, fit_intercept):
     sample_weight : ndarray of shape (n_samples,)
     splits : list of (train, test) index arrays
     fit_intercept : bool
+    scales : ndarray of shape (n_splits, n_targets) or None
+        Multipliers of each split's targets (a scorer's weights, see
+        :mod:`skhypergrad._ridge.scoring`): ridge commutes with them.
 
     Returns
     -------
     folds : list of Fold
     """
     folds = []
-    for train, test in splits:
-        design = CentredDesign(X[train], y[train], sample_weight[train], fit_intercept)
+    for k, (train, test) in enumerate(splits):
+        y_split = y if scales is None else y * scales[k]
+        design = CentredDesign(
+            X[train], y_split[train], sample_weight[train], fit_intercept
+        )
         folds.append(
             Fold(
                 design=design,
                 val_X=design.centre(X[test]),
-                val_y=y[test] - design.y_offset,
+                val_y=y_split[test] - design.y_offset,
                 val_weight=sample_weight[test],
             )
         )

@@ -7,12 +7,23 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import build_layout, penalty_space
+from .._core.routing import split_params, splitter_router
 from .._core.validation import (
     check_criterion_weights,
     check_magnitude,
     check_regression_target,
     check_sample_weight,
     resolve_cv,
+)
+from .cv_results import leave_one_out_results
+from .params import check_alphas, check_gcv_mode
+from .scoring import (
+    check_scoring,
+    check_scoring_setting,
+    constant_fraction,
+    scores_from_criterion,
+    split_scales,
+    target_scale,
 )
 from .search import RidgeProblem
 
@@ -32,36 +43,63 @@ class GradientRidgeCV(
 
     Parameters
     ----------
+    alphas : array-like of shape (n_alphas,), float or None, default=None
+        As in :class:`~sklearn.linear_model.RidgeCV`, positive penalties to
+        try: here they are the points of the first scan, and (unless
+        ``alpha_bounds`` is given) their range bounds the continuous search
+        that follows. None (unlike ``RidgeCV``'s ``(0.1, 1.0, 10.0)``) scans
+        two points per decade over ``alpha_bounds``.
     alpha : float, array-like of shape (n_groups,) or None, default=None
         Initial value of the penalty, in :class:`~sklearn.linear_model.Ridge`'s
         convention; None starts at the scale of the data, the mean
         (sample-weighted) variance of the features (their mean square with
         ``fit_intercept=False``). A single alpha is first
-        scanned over the bounds (two points per decade, one with
-        ``alpha_per_target``, plus this value) along the eigendecomposition
-        path. Several alphas start from the best of this value, the best
-        single alpha and the best single alpha on groups rescaled to unit
-        variance.
+        scanned (at ``alphas``, or two points per decade over the bounds, one
+        with ``alpha_per_target``, plus this value) along the
+        eigendecomposition path. Several alphas start from the best of this
+        value, the best single alpha and the best single alpha on groups
+        rescaled to unit variance.
     alpha_bounds : tuple of (float, float) or None, default=None
-        Lower and upper bounds of every alpha. None means ``(1e-6, 1e6)``
-        times the mean (sample-weighted) variance of the features, so that
-        the search, and its result, do not depend on the units of ``X``.
+        Lower and upper bounds of every alpha. None means the range of
+        ``alphas`` if given, else ``(1e-6, 1e6)`` times the mean
+        (sample-weighted) variance of the features, so that the search, and
+        its result, do not depend on the units of ``X``.
     feature_groups : None, "each" or array-like of shape (n_features,), \
             default=None
         None: one alpha for all features. ``"each"``: one alpha per feature
         (Bengio's input decay). An array of labels: one alpha per distinct label
         (banded ridge).
-    alpha_per_target : bool, default=False
-        With a 2-D ``y``, tune the alpha (or the alphas of the groups)
-        separately for each target.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept; it is refit inside every leave-one-out
+        sample and every fold.
+    scoring : {None, "neg_mean_squared_error", "neg_root_mean_squared_error", \
+            "r2"}, default=None
+        The score the search maximises. Only scores that are differentiable
+        functions of the squared errors can be followed by their gradient;
+        any other raises a ``ValueError``. None is the (sample-weighted) mean
+        squared out-of-sample error over all samples; with ``cv`` splits, a
+        named scorer is averaged over the splits with equal weights, as
+        :class:`~sklearn.model_selection.GridSearchCV` does (``"r2"``: the
+        mean of the splits' R², as ``RidgeCV(cv=k)`` ranks alphas by
+        default). ``"neg_root_mean_squared_error"`` needs one error to rank:
+        leave-one-out or GCV on one target or with ``alpha_per_target``.
     cv : None, "gcv", int, cross-validation generator or iterable, default=None
         Selection criterion. None: exact leave-one-out; ``"gcv"``: generalised
         cross-validation; an int, a splitter or an iterable of (train, test)
         index arrays: k-fold or held-out error (:class:`~sklearn.model_selection.KFold`
-        for an int).
-    fit_intercept : bool, default=True
-        Fit an unpenalised intercept; it is refit inside every leave-one-out
-        sample and every fold.
+        for an int). ``fit(X, y, groups=groups)`` passes ``groups`` to the
+        splitter.
+    gcv_mode : {None, "auto", "svd", "eigen"}, default=None
+        Accepted for compatibility with ``RidgeCV``: the decomposition is
+        chosen by the shape of ``X`` (an eigendecomposition of ``X^T X``
+        when ``n_samples >= n_features``, of ``X X^T`` otherwise), which
+        gives the same result as every ``gcv_mode``.
+    store_cv_results : bool, default=False
+        Keep, in ``cv_results_``, the leave-one-out result of every sample at
+        every alpha the search evaluated (``cv=None`` only).
+    alpha_per_target : bool, default=False
+        With a 2-D ``y``, tune the alpha (or the alphas of the groups)
+        separately for each target.
     max_iter : int, default=100
         Maximum number of iterations of each search: L-BFGS-B iterations for
         several hyperparameters; for one, steps of the one-dimensional search,
@@ -101,13 +139,21 @@ class GradientRidgeCV(
         The chosen penalty: a float; shape (n_groups,) with feature groups;
         (n_targets,) per target; (n_targets, n_groups) per target with groups.
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Coefficients at ``alpha_``.
-    intercept_ : float or ndarray of shape (n_targets,)
-        Intercept at ``alpha_``.
-    best_score_ : float or ndarray of shape (n_targets,)
-        Minus the selection criterion at ``alpha_``: the sample-weighted mean
-        squared out-of-sample error, averaged over targets (per target when
-        ``alpha_per_target=True``). It is the same loss whatever ``cv`` is.
+        Coefficients at ``alpha_`` (``(n_features,)`` also for ``y`` of shape
+        (n_samples, 1), as ``RidgeCV``), in the floating dtype of ``X``.
+    intercept_ : numpy scalar or ndarray of shape (n_targets,)
+        Intercept at ``alpha_`` (shape (1,) for ``y`` of shape (n_samples, 1)).
+    best_score_ : numpy scalar or ndarray of shape (n_targets,)
+        The score (see ``scoring``) at ``alpha_``; per target when
+        ``alpha_per_target=True``. With ``scoring=None``, minus the
+        sample-weighted mean squared out-of-sample error, averaged over
+        targets: the same loss whatever ``cv`` is.
+    cv_results_ : ndarray of shape (n_samples, n_evaluations) or \
+            (n_samples, n_targets, n_evaluations)
+        With ``store_cv_results=True``: at each alpha of ``history_["alpha"]``
+        (in its order), the weighted squared leave-one-out error of every
+        sample (``scoring=None``) or its leave-one-out prediction, as
+        ``RidgeCV``'s.
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
     n_iter_ : int or ndarray of shape (n_targets,)
@@ -172,17 +218,21 @@ class GradientRidgeCV(
     True
     """
 
-    _bool_params = ("fit_intercept", "alpha_per_target")
+    _bool_params = ("fit_intercept", "alpha_per_target", "store_cv_results")
 
     def __init__(
         self,
-        alpha=None,
+        alphas=None,
         *,
+        alpha=None,
         alpha_bounds=None,
         feature_groups=None,
-        alpha_per_target=False,
-        cv=None,
         fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
         max_iter=100,
         tol=1e-6,
         n_restarts=0,
@@ -191,12 +241,16 @@ class GradientRidgeCV(
         verbose=0,
         n_jobs=None,
     ):
+        self.alphas = alphas
         self.alpha = alpha
         self.alpha_bounds = alpha_bounds
         self.feature_groups = feature_groups
-        self.alpha_per_target = alpha_per_target
-        self.cv = cv
         self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
         self.max_iter = max_iter
         self.tol = tol
         self.n_restarts = n_restarts
@@ -205,17 +259,22 @@ class GradientRidgeCV(
         self.verbose = verbose
         self.n_jobs = n_jobs
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Tune the penalties on ``(X, y)`` and fit the ridge model at the optimum.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. Sparse input is never densified.
+            Training data. Sparse input is never densified; float32 input is
+            not copied to float64.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Weights of the training criterion and of the selection criterion.
+        **params : dict
+            ``groups`` for the ``cv`` splitter (e.g.
+            :class:`~sklearn.model_selection.GroupKFold`); with metadata
+            routing enabled, whatever the splitter requests.
 
         Returns
         -------
@@ -223,36 +282,67 @@ class GradientRidgeCV(
             Fitted estimator.
         """
         self._check_params()
+        scoring = check_scoring(self.scoring)
+        check_gcv_mode(self.gcv_mode)
         check_regression_target(y)
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse="csr",
-            dtype=np.float64,
+            dtype=[np.float64, np.float32],
             multi_output=True,
             y_numeric=True,
         )
+        y = y.astype(np.float64, copy=False)
         x_scale, y_scale = check_magnitude(X, "X"), check_magnitude(y, "y")
         n_samples, n_features = X.shape
         sample_weight = check_sample_weight(sample_weight, n_samples)
-        kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
+        kind, splits = resolve_cv(
+            self.cv,
+            X,
+            y,
+            allowed_strings=("gcv",),
+            split_params=split_params(self, params),
+        )
+        if self.store_cv_results and kind != "loo":
+            raise ValueError(
+                "store_cv_results=True needs cv=None (exact leave-one-out), "
+                f"got cv={self.cv!r}."
+            )
         check_criterion_weights(kind, splits, sample_weight)
-        per_target = self.alpha_per_target and y.ndim == 2 and y.shape[1] > 1
+        y2 = y.reshape(n_samples, -1)
+        per_target = self.alpha_per_target and y2.shape[1] > 1
+        check_scoring_setting(scoring, kind, y2.shape[1], per_target)
+        alphas = check_alphas(self.alphas)
         # Data of extreme magnitude are searched in other units (exactly):
-        # alpha scales with the square of X's, the criterion with y's.
+        # alpha scales with the square of X's, the criterion with y's. A
+        # scorer may also rescale each target (``"r2"``).
         X_search = X if x_scale == 1.0 else X * (1.0 / x_scale)
-        y_search = y.reshape(n_samples, -1) / y_scale
+        y_search = y2 / y_scale
+        scale = np.ones(y2.shape[1])
+        if kind != "splits":
+            scale = target_scale(scoring, y_search, sample_weight)
+            y_search = y_search * scale
         offset = 2.0 * np.log(x_scale)
         with self._fitting() as report:
             problem = RidgeProblem(
-                X_search, y_search, sample_weight, self.fit_intercept, kind, splits
+                X_search,
+                y_search,
+                sample_weight,
+                self.fit_intercept,
+                kind,
+                splits,
+                split_scales=split_scales(scoring, y_search, sample_weight, splits)
+                if kind == "splits"
+                else None,
+                scan_points=None if alphas is None else np.log(alphas) - offset,
             )
             layout, theta0, labels = build_layout(
                 self.feature_groups,
                 n_features,
                 self.alpha,
-                self.alpha_bounds,
+                self._alpha_bounds(alphas),
                 "alpha",
                 default=DEFAULT_ALPHA_BOUNDS,
                 unit=problem.alpha_unit(),
@@ -276,25 +366,68 @@ class GradientRidgeCV(
                 n_jobs=self.n_jobs,
             )
             self._set_search_attributes(fit.result, space, report)
+        constant = constant_fraction(
+            scoring, y_search, sample_weight, splits, self.fit_intercept
+        )
+        self._set_scores(scoring, space, constant if per_target else constant.mean())
         alpha = space.values(fit.result.theta)
         self.alpha_ = (
             float(alpha.ravel()[0]) if alpha.size == 1 and not per_target else alpha
         )
         if labels is not None:
             self.groups_ = labels
-        self._set_coefficients(fit, x_scale, y_scale, y.ndim)
+        y_unit = y_scale / scale
+        self._set_coefficients(fit, x_scale, y_unit, y.ndim, X.dtype)
+        if self.store_cv_results:
+            self._set_cv_results(problem, X_search, y2, layout, offset, y_unit, X.dtype)
+            if y.ndim == 1:
+                self.cv_results_ = self.cv_results_[:, 0]
         return self
 
-    def _set_coefficients(self, fit, x_scale, y_scale, y_ndim):
-        """``coef_`` and ``intercept_`` in the user's units, from the refit
-        in the search's (``X / x_scale``, ``y / y_scale``)."""
+    def _alpha_bounds(self, alphas):
+        """The user's ``alpha_bounds``, else the range of ``alphas``."""
+        if self.alpha_bounds is not None or alphas is None:
+            return self.alpha_bounds
+        return (alphas.min(), alphas.max())
+
+    def _set_scores(self, scoring, space, constant):
+        """``best_score_`` and the history's scores in the scorer's terms."""
+        value_scale = space.value_scale
+        criterion = -self.best_score_ / value_scale
+        self.best_score_ = scores_from_criterion(
+            scoring, criterion, value_scale, constant
+        )[()]
+        history_criterion = -self.history_["score"] / value_scale
+        if "target" in self.history_ and np.ndim(constant) > 0:
+            constant = constant[self.history_["target"]]
+        self.history_["score"] = scores_from_criterion(
+            scoring, history_criterion, value_scale, constant
+        )
+
+    def _set_coefficients(self, fit, x_scale, y_unit, y_ndim, dtype):
+        """``coef_`` and ``intercept_`` in the user's units and dtype, from
+        the refit in the search's (``X / x_scale``, ``y / y_unit``)."""
         design = fit.design
-        intercept = y_scale * (design.y_offset - design.x_offset @ fit.coef)
-        coef = fit.coef * (y_scale / x_scale)  # (n_features, n_targets)
+        intercept = y_unit * (design.y_offset - design.x_offset @ fit.coef)
+        coef = fit.coef * (y_unit / x_scale)  # (n_features, n_targets)
+        intercept = intercept.astype(dtype, copy=False)
+        coef = coef.astype(dtype, copy=False)
         if y_ndim == 1:
-            self.coef_, self.intercept_ = coef[:, 0], float(intercept[0])
+            self.coef_, self.intercept_ = coef[:, 0], intercept[0]
+        elif coef.shape[1] == 1:  # y of shape (n, 1): RidgeCV's shapes
+            self.coef_, self.intercept_ = coef[:, 0], intercept
         else:
             self.coef_, self.intercept_ = coef.T.copy(), intercept
+
+    def _set_cv_results(self, problem, X_search, y, layout, offset, y_unit, dtype):
+        """``cv_results_`` at every alpha of ``history_``."""
+        log_alpha = np.log(np.asarray(self.history_["alpha"], dtype=float)) - offset
+        log_alpha = log_alpha.reshape(log_alpha.shape[0], -1)
+        penalties = np.array([layout.feature_penalties(theta) for theta in log_alpha])
+        results = leave_one_out_results(
+            problem, X_search, y, penalties, self.scoring, y_unit
+        )
+        self.cv_results_ = results.astype(dtype, copy=False)
 
     def predict(self, X):
         """Predict with the ridge model fitted at ``alpha_``.
@@ -306,11 +439,22 @@ class GradientRidgeCV(
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted values.
+            Predicted values, in the floating dtype of ``coef_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
         return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+
+    def get_metadata_routing(self):
+        """Metadata routing of ``fit``: to the ``cv`` splitter's ``split``.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return splitter_router(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

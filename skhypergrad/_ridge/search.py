@@ -57,17 +57,45 @@ class RidgeProblem:
         Validated training data (``y`` 2-D).
     kind : {"loo", "gcv", "splits"}
     splits : list of (train, test) or None
+    split_scales : ndarray of shape (n_splits, n_targets) or None
+        Multipliers of each split's targets (:func:`make_folds`).
+    scan_points : ndarray or None
+        The log-alphas of the one-alpha scan (default: a grid over the
+        bounds).
     """
 
-    def __init__(self, X, y, sample_weight, fit_intercept, kind, splits):
-        self._data = (X, y, sample_weight, fit_intercept, kind, splits)
+    def __init__(
+        self,
+        X,
+        y,
+        sample_weight,
+        fit_intercept,
+        kind,
+        splits,
+        split_scales=None,
+        scan_points=None,
+    ):
+        self._data = (
+            X,
+            y,
+            sample_weight,
+            fit_intercept,
+            kind,
+            splits,
+            split_scales,
+            scan_points,
+        )
         self.design = CentredDesign(X, y, sample_weight, fit_intercept)
+        self.search_targets = y
         self.kind = kind
+        self.scan_points = scan_points
         self.layout = None
         self.space = None
         self.folds = None
         if kind == "splits":
-            self.folds = make_folds(X, y, sample_weight, splits, fit_intercept)
+            self.folds = make_folds(
+                X, y, sample_weight, splits, fit_intercept, split_scales
+            )
         self._basis = None
         self._solver = None
         self._fold_solvers = None
@@ -139,19 +167,21 @@ class RidgeProblem:
     def _shared_scalar(self, theta0, options, space, phase="search", report=None):
         search = Search(space, options, report)
         criterion = SharedAlphaCriterion(self._spectral())
-        grid = scan_grid(
-            self.layout.log_bounds, _SHARED_SCAN_PER_DECADE, extra=np.mean(theta0)
-        )
+        grid = self._scan_grid(theta0, _SHARED_SCAN_PER_DECADE)
         start = search.scan(criterion, grid)
-        return search.minimize(
-            criterion, start, first_step=grid[1] - grid[0], phase=phase
-        )
+        step = grid[1] - grid[0] if grid.size > 1 else np.log(10.0)
+        return search.minimize(criterion, start, first_step=step, phase=phase)
+
+    def _scan_grid(self, theta0, per_decade):
+        """The user's scan points (``alphas``) with the start, or a grid of
+        ``per_decade`` points per decade over the bounds."""
+        if self.scan_points is None:
+            return scan_grid(self.layout.log_bounds, per_decade, extra=np.mean(theta0))
+        return np.unique(np.append(self.scan_points, np.mean(theta0)))
 
     def _per_target_scalar(self, theta0, options, space, phase="search", report=None):
         search = Search(space, options, report)
-        grid = scan_grid(
-            self.layout.log_bounds, _PER_TARGET_SCAN_PER_DECADE, extra=np.mean(theta0)
-        )
+        grid = self._scan_grid(theta0, _PER_TARGET_SCAN_PER_DECADE)
         return search.minimize_per_target(self._spectral(), grid, phase=phase)
 
     def _standardised_scalar(self, theta0, options, per_target):
@@ -163,7 +193,7 @@ class RidgeProblem:
         matters; a single alpha on the raw scale may leave some groups where the
         criterion is flat.
         """
-        X, y, sample_weight, fit_intercept, kind, splits = self._data
+        X, y, sample_weight, fit_intercept, kind, splits, scales, _ = self._data
         index = self.layout.group_index
         norms = self.design.column_norms_squared() / self.design.weight_sum
         counts = np.bincount(index, minlength=self.layout.n_groups)
@@ -173,7 +203,10 @@ class RidgeProblem:
         X_scaled = X @ sp.diags(column_scale) if sp.issparse(X) else X * column_scale
         scalar_layout = PenaltyLayout(np.zeros_like(index), 1, self.layout.log_bounds)
         space = self._scalar_space()
-        problem = RidgeProblem(X_scaled, y, sample_weight, fit_intercept, kind, splits)
+        # The user's scan points are alphas of the raw features: a grid here.
+        problem = RidgeProblem(
+            X_scaled, y, sample_weight, fit_intercept, kind, splits, scales
+        )
         problem.layout, problem.space = scalar_layout, space
         search = problem._per_target_scalar if per_target else problem._shared_scalar
         result = search(np.atleast_1d(np.mean(theta0)), options, space, report=False)
