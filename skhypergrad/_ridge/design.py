@@ -11,7 +11,8 @@ maths page, "The ridge model"). The hat matrix of the full problem is
 to the columns of ``X~``.
 
 Sparse ``X`` is never densified: ``X~`` stays implicit and only its products are
-formed.
+formed. Dense float32 ``X`` is not copied either: its products are formed in
+float64 block by block (:mod:`skhypergrad._ridge.rows`).
 """
 
 import copy
@@ -19,6 +20,8 @@ import copy
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
+
+from .rows import centred_rows, weighted_column_sum
 
 
 class CentredDesign:
@@ -41,7 +44,12 @@ class CentredDesign:
         self.sqrt_sw = np.sqrt(sample_weight)
         self.fit_intercept = fit_intercept
         if fit_intercept:
-            self.x_offset = np.asarray(X.T @ sample_weight).ravel() / self.weight_sum
+            column_sum = (
+                np.asarray(X.T @ sample_weight).ravel()
+                if self.sparse
+                else weighted_column_sum(X, sample_weight)
+            )
+            self.x_offset = column_sum / self.weight_sum
             self.y_offset = sample_weight @ y / self.weight_sum
             self.q = self.sqrt_sw / np.sqrt(self.weight_sum)
         else:
@@ -51,14 +59,23 @@ class CentredDesign:
         self.y = self.sqrt_sw[:, None] * (y - self.y_offset)
         self._gram = None
         unit_weights = bool(np.all(sample_weight == 1.0))
-        if self.sparse:
-            self._X = sp.csr_matrix(X)
-        elif fit_intercept:
-            self._X = X - self.x_offset  # a new array: scaled in place below
-            if not unit_weights:
-                self._X *= self.sqrt_sw[:, None]
+        if self.sparse:  # float64: its products take float64 weights
+            self._X = sp.csr_matrix(X, dtype=np.float64)
         else:
-            self._X = X if unit_weights else self.sqrt_sw[:, None] * X
+            self._X = centred_rows(
+                X,
+                self.x_offset if fit_intercept else None,
+                None if unit_weights else self.sqrt_sw,
+            )
+
+    @property
+    def primal(self):
+        """Whether to solve in feature space (``p x p``) rather than sample
+        space: when the features are no more than the rank the rows can
+        have, ``n_eff - 1`` with an intercept (centring removes one). A
+        square design with an intercept is rank-deficient in feature space,
+        where tiny penalties would make the primal system singular."""
+        return self.n_features <= self.n_effective - int(self.fit_intercept)
 
     def with_targets(self, columns):
         """Return a shallow copy restricted to some target columns."""
@@ -70,14 +87,14 @@ class CentredDesign:
     def matmul(self, V):
         """Return ``X~ @ V`` for a dense ``V`` of shape (n_features, k)."""
         if not self.sparse:
-            return self._X @ V
+            return self._X.matmul(V)
         XV = np.asarray(self._X @ V) - self.x_offset @ V
         return self.sqrt_sw.reshape(-1, *([1] * (XV.ndim - 1))) * XV
 
     def rmatmul(self, U):
         """Return ``X~.T @ U`` for a dense ``U`` of shape (n_samples, k)."""
         if not self.sparse:
-            return self._X.T @ U
+            return self._X.rmatmul(U)
         scaled = self.sqrt_sw.reshape(-1, *([1] * (U.ndim - 1))) * U
         XtU = np.asarray(self._X.T @ scaled)
         return XtU - np.multiply.outer(self.x_offset, scaled.sum(axis=0))
@@ -90,7 +107,7 @@ class CentredDesign:
         """
         if self._gram is None:
             if not self.sparse:
-                self._gram = self._X.T @ self._X
+                self._gram = self._X.gram()
             else:
                 XtSX = (self._X.T @ sp.diags(self.sample_weight) @ self._X).toarray()
                 outer = np.outer(self.x_offset, self.x_offset)
@@ -100,8 +117,7 @@ class CentredDesign:
     def kernel(self, feature_scale=None):
         """Return ``X~ diag(feature_scale) X~.T``, of shape (n_samples, n_samples)."""
         if not self.sparse:
-            left = self._X if feature_scale is None else self._X * feature_scale
-            return left @ self._X.T
+            return self._X.outer(feature_scale)
         scale = np.ones(self.n_features) if feature_scale is None else feature_scale
         scaled = self._X @ sp.diags(scale)
         K = (scaled @ self._X.T).toarray()
@@ -113,7 +129,7 @@ class CentredDesign:
     def column_norms_squared(self):
         """Return the squared norm of each column of ``X~``."""
         if not self.sparse:
-            return np.einsum("ij,ij->j", self._X, self._X)
+            return self._X.column_squares()
         if self.fit_intercept:  # centred per column: no cancellation
             _, variance = mean_variance_axis(self._X, 0, weights=self.sample_weight)
             return variance * self.weight_sum
@@ -126,13 +142,13 @@ class CentredDesign:
         if self.sparse:
             total = self.column_norms_squared().sum()
         else:
-            total = np.vdot(self._X, self._X)
+            total = self._X.column_squares().sum()
         return float(total) / (self.weight_sum * self.n_features)
 
     def row_dots(self, B):
         """Return ``rowsum(X~ * B)`` for a dense ``B`` of the shape of ``X``."""
         if not self.sparse:
-            return np.einsum("ij,ij->i", self._X, B)
+            return self._X.row_dots(B)
         XB = np.asarray(self._X.multiply(B).sum(axis=1)).ravel()
         return self.sqrt_sw * (XB - B @ self.x_offset)
 
@@ -152,17 +168,17 @@ class CentredRows:
 
     def __init__(self, X, offset):
         self.sparse = sp.issparse(X)
-        self._X = sp.csr_matrix(X) if self.sparse else X - offset
+        self._X = sp.csr_matrix(X) if self.sparse else centred_rows(X, offset)
         self.offset = offset
 
     def matmul(self, V):
         """Return ``(X - 1 offset^T) @ V``."""
         if not self.sparse:
-            return self._X @ V
+            return self._X.matmul(V)
         return np.asarray(self._X @ V) - self.offset @ V
 
     def rmatmul(self, U):
         """Return ``(X - 1 offset^T).T @ U``."""
         if not self.sparse:
-            return self._X.T @ U
+            return self._X.rmatmul(U)
         return np.asarray(self._X.T @ U) - np.multiply.outer(self.offset, U.sum(axis=0))

@@ -200,7 +200,11 @@ class RidgeProblem:
         group_scale = np.bincount(index, weights=norms) / counts
         group_scale = np.where(group_scale > 0, group_scale, 1.0)
         column_scale = 1.0 / np.sqrt(group_scale[index])
-        X_scaled = X @ sp.diags(column_scale) if sp.issparse(X) else X * column_scale
+        X_scaled = (
+            X @ sp.diags(column_scale)
+            if sp.issparse(X)
+            else X * column_scale.astype(X.dtype)
+        )
         scalar_layout = PenaltyLayout(np.zeros_like(index), 1, self.layout.log_bounds)
         space = self._scalar_space()
         # The user's scan points are alphas of the raw features: a grid here.

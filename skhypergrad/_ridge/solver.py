@@ -34,7 +34,7 @@ class RidgeSolver:
 
     def __init__(self, design: CentredDesign):
         self.design = design
-        self.primal = design.n_features <= design.n_samples
+        self.primal = design.primal
         if self.primal:
             self._gram = design.gram()
             self._Xty = design.rmatmul(design.y)

@@ -42,11 +42,14 @@ class SpectralBasis:
 
     def __init__(self, design: CentredDesign):
         self.design = design
-        self.primal = design.n_features <= design.n_samples
+        self.primal = design.primal
         if self.primal:
-            sigma_all, self._V, keep, self.U = _primal_eigh(design)
+            sigma_all, V, keep, self.U = _primal_eigh(design)
             self.sigma = sigma_all[keep]
-            self._sigma_all = sigma_all
+            # The coefficients live in the kept eigenvectors: the dropped
+            # ones are the null space of X~ (to rounding), where the ridge
+            # solution has no component at any alpha.
+            self._V = V[:, keep]
             self._VtXty = self._V.T @ design.rmatmul(design.y)
         else:
             q = design.q if design.fit_intercept else None
@@ -65,7 +68,7 @@ class SpectralBasis:
         coef : ndarray of shape (n_features, n_targets)
         """
         if self.primal:
-            return self._V @ (self._VtXty / (self._sigma_all[:, None] + alpha))
+            return self._V @ (self._VtXty / (self.sigma[:, None] + alpha))
         return self.design.rmatmul(self.U @ (self.Uty / (self.sigma[:, None] + alpha)))
 
 
