@@ -14,7 +14,7 @@ from .._core.validation import (
     resolve_cv,
 )
 from .criteria import KernelCriterion, KernelData
-from .search import hold_redundant_fixed, kernel_space, search
+from .search import hold_redundant_fixed, kernel_space, search_indefinite_aware
 from .strings import (
     accepts_sparse,
     check_kernel_spec,
@@ -89,9 +89,13 @@ class GradientKernelRidgeCV(
         scale of the data (see ``alpha``).
     gamma : float or None, default=None
         Initial value of the string kernels' ``gamma``, in ``KernelRidge``'s
-        meaning. None means ``1 / n_features``, as in ``KernelRidge``, except
-        for ``"chi2"``, where it means 1.0 (``chi2_kernel``'s default).
-        Ignored by other kernels.
+        meaning. None starts at the scale of the data (one over the typical
+        size of what gamma multiplies, see ``gamma_bounds``; for standardised
+        features, about ``1 / n_features``, ``KernelRidge``'s default), so
+        that the fit does not depend on the units of ``X``. When gamma is not
+        tuned (``gamma_bounds="fixed"``), None means ``KernelRidge``'s value:
+        ``1 / n_features``, or 1.0 for ``"chi2"`` (``chi2_kernel``'s
+        default). Ignored by other kernels.
     degree : float, default=3
         Degree of the polynomial kernel, fixed. Ignored by other kernels.
     coef0 : float, default=1
@@ -106,8 +110,9 @@ class GradientKernelRidgeCV(
     gamma_bounds : tuple of (float, float), "fixed" or None, default=None
         Bounds of ``gamma`` for the string kernels that have one; ``"fixed"``
         keeps ``gamma`` at its initial value. None means ``(1e-5, 1e5)``
-        times one over the typical size of what gamma multiplies on the
-        training data (the mean squared distance between samples for
+        (``(1e-4, 1e2)`` for ``"polynomial"``, whose magnitude grows as
+        ``gamma^degree``) times one over the typical size of what gamma
+        multiplies on the training data (the mean squared distance between samples for
         ``"rbf"``, the mean L1 distance for ``"laplacian"``, the mean
         chi-squared distance for ``"chi2"``, the mean squared norm of the
         samples for ``"polynomial"`` and ``"sigmoid"``), widened to hold the
@@ -324,6 +329,7 @@ class GradientKernelRidgeCV(
             y,
             dtype=np.float64,
             accept_sparse=("csr", "csc"),
+            accept_large_sparse=self.kernel != "laplacian",
             multi_output=True,
             y_numeric=True,
         )
@@ -359,7 +365,7 @@ class GradientKernelRidgeCV(
                 X.copy(), y.reshape(n_samples, -1), sample_weight, self.fit_intercept
             )
             criterion = KernelCriterion(data, kernel, kind, splits)
-            result = search(
+            result = search_indefinite_aware(
                 criterion,
                 space,
                 np.r_[log_alpha0, kernel.theta],
@@ -397,6 +403,11 @@ class GradientKernelRidgeCV(
         check_is_fitted(self)
         check_sparse(X, self._check_kernel_spec(), self.kernel)
         X = validate_data(
-            self, X, dtype=np.float64, accept_sparse=("csr", "csc"), reset=False
+            self,
+            X,
+            dtype=np.float64,
+            accept_sparse=("csr", "csc"),
+            accept_large_sparse=self.kernel != "laplacian",
+            reset=False,
         )
         return self.kernel_(X, self.X_fit_) @ self.dual_coef_ + self.intercept_

@@ -45,6 +45,8 @@ class GammaKernel(Kernel):
     """
 
     gamma_power = 1
+    # Default bounds, times ``gamma_unit``.
+    default_bounds = (1e-5, 1e5)
 
     @property
     def hyperparameter_gamma(self):
@@ -97,10 +99,9 @@ class GammaKernel(Kernel):
 def _log_gradient(K):
     """``K log K`` (zero where ``K`` underflowed to zero): ``dK/dlog gamma``
     of ``K = exp(-gamma D)``."""
-    with np.errstate(divide="ignore"):
-        gradient = np.log(K)
-    gradient *= K
-    gradient[K == 0.0] = 0.0
+    gradient = np.zeros_like(K)
+    positive = K > 0.0
+    gradient[positive] = K[positive] * np.log(K[positive])
     return gradient
 
 
@@ -216,10 +217,15 @@ class Polynomial(_DotProductKernel):
     coef0 : float, default=1.0
         Fixed: ``(t gamma, t coef0)`` gives the kernel times ``t^degree``,
         which alpha absorbs, so only ``gamma / coef0`` matters.
-    gamma_bounds : pair of floats or "fixed", default=(1e-5, 1e5)
+    gamma_bounds : pair of floats or "fixed", default=(1e-4, 1e2)
+        Narrower than the other kernels' by default: the kernel's magnitude
+        grows as ``gamma^degree``, and beyond these bounds (times the data's
+        scale) it is homogeneous or affine, its limits at any ``coef0``.
     """
 
-    def __init__(self, gamma=1.0, degree=3, coef0=1.0, gamma_bounds=(1e-5, 1e5)):
+    default_bounds = (1e-4, 1e2)
+
+    def __init__(self, gamma=1.0, degree=3, coef0=1.0, gamma_bounds=(1e-4, 1e2)):
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
@@ -244,7 +250,8 @@ class Polynomial(_DotProductKernel):
 
 
 class Sigmoid(_DotProductKernel):
-    """``tanh(gamma <x, y> + coef0)``, as ``sigmoid_kernel``.
+    """``tanh(gamma <x, y> + coef0)``, as ``sigmoid_kernel``; not positive
+    semi-definite in general.
 
     Parameters
     ----------
@@ -253,6 +260,8 @@ class Sigmoid(_DotProductKernel):
         Fixed.
     gamma_bounds : pair of floats or "fixed", default=(1e-5, 1e5)
     """
+
+    positive_definite = False
 
     def __init__(self, gamma=1.0, coef0=1.0, gamma_bounds=(1e-5, 1e5)):
         self.gamma = gamma

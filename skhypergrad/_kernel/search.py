@@ -15,8 +15,8 @@ search.
   For leave-one-out and GCV, one eigendecomposition of ``W K W`` at that
   kernel then gives the criterion at every alpha on all the data: a scan over
   the alpha bounds picks the start of the search over
-  ``[log alpha, kernel.theta]``. For k-fold the subsample's best alpha starts
-  it.
+  ``[log alpha, kernel.theta]``. For k-fold (and the sigmoid kernel, which
+  is not positive semi-definite) the subsample's best alpha starts it.
 """
 
 from dataclasses import replace
@@ -326,7 +326,10 @@ def search(criterion, space, theta0, options):
     search = Search(space, options)
     first_step = np.log(10.0)
     start = space.clip(start_length_scales(criterion, start, bounds))
-    if bounds[0, 0] < bounds[0, 1] and criterion.kind != "splits":
+    # The scan's eigendecomposition clips negative eigenvalues: it is the
+    # criterion only for a positive semi-definite kernel (not the sigmoid).
+    positive = getattr(criterion.kernel, "positive_definite", True)
+    if bounds[0, 0] < bounds[0, 1] and criterion.kind != "splits" and positive:
         grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=start[0])
         kernel_theta = start[1:]
         start = search.scan(
@@ -336,6 +339,23 @@ def search(criterion, space, theta0, options):
         )
         first_step = grid[1] - grid[0]
     return search.minimize(criterion, start, first_step=first_step)
+
+
+def search_indefinite_aware(criterion, space, theta0, options):
+    """:func:`search`; for a kernel that is not positive semi-definite (the
+    sigmoid), a failed factorisation says which kernel and what to change."""
+    if getattr(criterion.kernel, "positive_definite", True):
+        return search(criterion, space, theta0, options)
+    try:
+        return search(criterion, space, theta0, options)
+    except np.linalg.LinAlgError as error:
+        raise np.linalg.LinAlgError(
+            f"{criterion.kernel!r} is not positive semi-definite on these data: "
+            "the search reached hyperparameters where the kernel matrix plus "
+            "alpha has no Cholesky factor. Raise the lower bound of alpha_bounds, "
+            "lower the upper bound of gamma_bounds (or fix a small gamma), or use "
+            "a positive definite kernel."
+        ) from error
 
 
 def alpha_path(criterion, kernel_theta, data=None):

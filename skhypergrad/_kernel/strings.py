@@ -14,7 +14,8 @@ precomputed,
 a callable
 ==================  ============================================  ==========
 
-The default bounds of gamma follow the data: ``(1e-5, 1e5)`` times one over
+The default bounds of gamma follow the data: ``(1e-5, 1e5)`` (polynomial:
+``(1e-4, 1e2)``) times one over
 the typical value of what gamma multiplies (the mean squared distance between
 samples for rbf, the mean L1 or chi-squared distance for laplacian and chi2,
 the mean squared norm of the samples for polynomial and sigmoid), widened to
@@ -152,29 +153,36 @@ def resolve_kernel(kernel, X, gamma, degree, coef0, kernel_params, gamma_bounds)
 def build_kernel(kernel, X, gamma, degree, coef0, kernel_params, gamma_bounds):
     """The tunable kernel for a ``kernel`` string (or callable) on ``X``.
 
+    ``gamma=None`` is ``KernelRidge``'s value (``1 / n_features``, 1.0 for
+    chi2) when gamma is fixed, and the data's scale when it is tuned.
+
     Returns
     -------
     sklearn.gaussian_process.kernels.Kernel
     """
     if kernel in FIXED_KERNELS or callable(kernel):
         return PairwiseKernelMatrix(kernel, kernel_params)
-    if kernel == "chi2":
-        start = 1.0 if gamma is None else float(gamma)
+    cls = GAMMA_KERNELS.get(kernel)
+    # With coef0 = 0, the polynomial kernel's gamma only scales the kernel:
+    # alpha does that.
+    fixed = isinstance(gamma_bounds, str) or (cls is Polynomial and coef0 == 0)
+    unit = _rbf_gamma_unit(X) if cls is None else cls.gamma_unit(X)
+    if gamma is not None:
+        start = float(gamma)
+    elif fixed:
+        start = 1.0 if kernel == "chi2" else 1.0 / X.shape[1]
     else:
-        start = 1.0 / X.shape[1] if gamma is None else float(gamma)
-    if kernel == "rbf":
-        low, high = _gamma_bounds(gamma_bounds, start, _rbf_gamma_unit(X))
+        start = unit
+    default = DEFAULT_GAMMA_BOUNDS if cls is None else cls.default_bounds
+    bounds = "fixed" if fixed else _gamma_bounds(gamma_bounds, start, unit, default)
+    if cls is None:  # rbf
         scale = 1.0 / np.sqrt(2.0 * start)
-        if isinstance(low, str):
+        if fixed:
             return RBF(scale, length_scale_bounds="fixed")
+        low, high = bounds
         return RBF(scale, (1.0 / np.sqrt(2.0 * high), 1.0 / np.sqrt(2.0 * low)))
-    cls = GAMMA_KERNELS[kernel]
-    bounds = _gamma_bounds(gamma_bounds, start, cls.gamma_unit(X))
-    if isinstance(bounds[0], str):
-        bounds = "fixed"
     if cls is Polynomial:
-        # With coef0 = 0, gamma only scales the kernel: alpha does that.
-        return cls(start, degree, coef0, "fixed" if coef0 == 0 else bounds)
+        return cls(start, degree, coef0, bounds)
     if cls is Sigmoid:
         return cls(start, coef0, bounds)
     return cls(start, bounds)
@@ -188,13 +196,11 @@ def _rbf_gamma_unit(X):
     return 1.0 / total if np.isfinite(total) and total > 0 else 1.0
 
 
-def _gamma_bounds(gamma_bounds, start, unit):
-    """``(low, high)``, or ``("fixed", "fixed")``; default bounds follow the
-    data's ``unit`` and hold ``start``."""
-    if isinstance(gamma_bounds, str):
-        return "fixed", "fixed"
+def _gamma_bounds(gamma_bounds, start, unit, default):
+    """``(low, high)``: the user's, or ``default`` times the data's
+    ``unit``, widened to hold ``start``."""
     if gamma_bounds is None:
-        low, high = np.multiply(DEFAULT_GAMMA_BOUNDS, unit)
+        low, high = np.multiply(default, unit)
         return min(low, start), max(high, start)
     return tuple(float(b) for b in gamma_bounds)
 
