@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks over every estimator of the package."""
 
+import numpy as np
 from sklearn.gaussian_process.kernels import Matern
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -14,6 +15,8 @@ ESTIMATORS = [
     GradientRidgeCV(),
     GradientRidgeCV(feature_groups="each", cv="gcv"),
     GradientRidgeCV(cv=3),
+    GradientRidgeCV(np.logspace(-3, 3, 7), scoring="r2"),
+    GradientRidgeCV(scoring="neg_mean_squared_error", cv=3, gcv_mode="svd"),
     GradientKernelRidgeCV(),
     GradientKernelRidgeCV(Matern(nu=1.5), cv=3, fit_intercept=False, max_iter=20),
     GradientPoissonRegressorCV(),

@@ -421,8 +421,8 @@ class GradientRidgeCV(
 
     def _set_cv_results(self, problem, X_search, y, layout, offset, y_unit, dtype):
         """``cv_results_`` at every alpha of ``history_``."""
-        log_alpha = np.log(np.asarray(self.history_["alpha"], dtype=float)) - offset
-        log_alpha = log_alpha.reshape(log_alpha.shape[0], -1)
+        alphas = [np.atleast_1d(alpha) for alpha in self.history_["alpha"]]
+        log_alpha = np.log(np.array(alphas, dtype=float)) - offset
         penalties = np.array([layout.feature_penalties(theta) for theta in log_alpha])
         results = leave_one_out_results(
             problem, X_search, y, penalties, self.scoring, y_unit
