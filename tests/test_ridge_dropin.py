@@ -189,13 +189,15 @@ def test_fit_parameters_nothing_uses_are_refused():
         GradientRidgeCV(cv=3).fit(X, y, colour=np.zeros(X.shape[0]))
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("n_targets", [None, 1, 2])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_shapes_and_dtypes_are_ridgecvs(n_targets, dtype):
+def test_shapes_and_dtypes_are_ridgecvs(n_targets, dtype, fit_intercept):
     X, y = regression(n_targets=n_targets)
     X, y = X.astype(dtype), y.astype(dtype)
-    model = GradientRidgeCV(store_cv_results=True).fit(X, y)
-    reference = RidgeCV(store_cv_results=True).fit(X, y)
+    settings = {"store_cv_results": True, "fit_intercept": fit_intercept}
+    model = GradientRidgeCV(**settings).fit(X, y)
+    reference = RidgeCV(**settings).fit(X, y)
     for name in ("coef_", "intercept_", "best_score_"):
         ours, theirs = getattr(model, name), getattr(reference, name)
         assert type(ours) is type(theirs), name

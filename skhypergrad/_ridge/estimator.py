@@ -141,8 +141,9 @@ class GradientRidgeCV(
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients at ``alpha_`` (``(n_features,)`` also for ``y`` of shape
         (n_samples, 1), as ``RidgeCV``), in the floating dtype of ``X``.
-    intercept_ : numpy scalar or ndarray of shape (n_targets,)
-        Intercept at ``alpha_`` (shape (1,) for ``y`` of shape (n_samples, 1)).
+    intercept_ : numpy scalar, ndarray of shape (n_targets,) or float
+        Intercept at ``alpha_`` (shape (1,) for ``y`` of shape (n_samples, 1));
+        ``0.0`` with ``fit_intercept=False``, as ``RidgeCV``.
     best_score_ : numpy scalar or ndarray of shape (n_targets,)
         The score (see ``scoring``) at ``alpha_``; per target when
         ``alpha_per_target=True``. With ``scoring=None``, minus the
@@ -418,6 +419,8 @@ class GradientRidgeCV(
             self.coef_, self.intercept_ = coef[:, 0], intercept
         else:
             self.coef_, self.intercept_ = coef.T.copy(), intercept
+        if not self.fit_intercept:  # as scikit-learn's linear models
+            self.intercept_ = 0.0
 
     def _set_cv_results(self, problem, X_search, y, layout, offset, y_unit, dtype):
         """``cv_results_`` at every alpha of ``history_``."""
