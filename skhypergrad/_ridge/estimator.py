@@ -64,11 +64,26 @@ class GradientRidgeCV(
         ``alphas`` if given, else ``(1e-6, 1e6)`` times the mean
         (sample-weighted) variance of the features, so that the search, and
         its result, do not depend on the units of ``X``.
-    feature_groups : None, "each" or array-like of shape (n_features,), \
-            default=None
+    feature_groups : None, "each", array-like of shape (n_features,), dict or \
+            callable, default=None
         None: one alpha for all features. ``"each"``: one alpha per feature
-        (Bengio's input decay). An array of labels: one alpha per distinct label
-        (banded ridge).
+        (Bengio's input decay). Otherwise one alpha per group of features
+        (banded ridge), the groups given by an array of one label per
+        feature; by a dict from group label to the group's columns (names in
+        ``feature_names_in_`` or indices), such as
+        ``{"num": ["age", "bmi"], "cat": ["sex"]}``, with every feature in
+        exactly one group; or by a callable from a feature name to its group
+        label, such as ``lambda name: name.split("__")[0]`` for the prefixes
+        a :class:`~sklearn.compose.ColumnTransformer` adds. Names are
+        resolved at each fit, so groups follow encoders whose number of
+        columns changes between folds; without column names (a NumPy array)
+        the features are called ``"x0"``, ``"x1"``, ... as by
+        ``get_feature_names_out``. Labels are all strings or all numbers.
+        ``groups_`` gives the label of each group, in the order of the last
+        axis of ``alpha_`` (and of ``alpha`` given per group): the dict's
+        order for a dict, sorted labels otherwise. An estimator holding a
+        lambda cannot be pickled: pass a function defined with ``def`` at
+        module level instead.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept; it is refit inside every leave-one-out
         sample and every fold.
@@ -377,6 +392,8 @@ class GradientRidgeCV(
         )
         if labels is not None:
             self.groups_ = labels
+        elif hasattr(self, "groups_"):  # from an earlier fit with groups
+            del self.groups_
         y_unit = y_scale / scale
         self._set_coefficients(fit, x_scale, y_unit, y.ndim, X.dtype)
         if self.store_cv_results:
