@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .layout import default_feature_names
+from .groups import default_feature_names
 from .report import reporting
 from .search import SearchOptions
 from .threads import shared_blas_threads
