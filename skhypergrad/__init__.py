@@ -9,6 +9,7 @@ cross-validation, k-fold or held-out error), as in Bengio (2000),
 from ._glm.logistic import GradientLogisticRegressionCV
 from ._glm.poisson import GradientPoissonRegressorCV
 from ._kernel.estimator import GradientKernelRidgeCV
+from ._ridge.classifier import GradientRidgeClassifierCV
 from ._ridge.estimator import GradientRidgeCV
 
 __version__ = "0.1.0.dev0"
@@ -17,6 +18,7 @@ __all__ = [
     "GradientKernelRidgeCV",
     "GradientLogisticRegressionCV",
     "GradientPoissonRegressorCV",
+    "GradientRidgeClassifierCV",
     "GradientRidgeCV",
     "__version__",
 ]
