@@ -153,8 +153,6 @@ def test_cv_results_are_ridge_classifier_cv_s_at_the_evaluated_alphas(
     kind, class_weight, weighted
 ):
     X, y = problem(kind)
-    if kind == "multilabel" and class_weight:
-        pytest.skip("class_weight is per output for multilabel y")
     weights = np.random.default_rng(3).uniform(0.2, 3, len(y)) if weighted else None
     model = GradientRidgeClassifierCV(store_cv_results=True, class_weight=class_weight)
     model.fit(X, y, sample_weight=weights)
@@ -310,6 +308,22 @@ def test_ridge_classifier_cv_documentation_call_runs_unchanged():
     X, y = load_breast_cancer(return_X_y=True)
     clf = GradientRidgeClassifierCV(alphas=[1e-3, 1e-2, 1e-1, 1]).fit(X, y)
     assert clf.score(X, y) > 0.95
+
+
+def test_every_ridge_classifier_cv_parameter_is_accepted():
+    theirs = RidgeClassifierCV().get_params()
+    ours = GradientRidgeClassifierCV().get_params()
+    assert set(theirs) <= set(ours)
+    X, y = imbalanced()
+    model = GradientRidgeClassifierCV(
+        np.logspace(-3, 3, 7),  # alphas, positional as in RidgeClassifierCV
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        class_weight="balanced",
+        store_cv_results=True,
+    ).fit(X, y)
+    assert model.cv_results_.shape[:2] == (len(y), 3)
 
 
 def test_pandas_input_keeps_feature_names_and_string_labels():
