@@ -333,6 +333,10 @@ def test_pandas_input_keeps_feature_names_and_string_labels():
     model = GradientRidgeClassifierCV().fit(frame, pd.Series(y))
     np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
     assert set(model.predict(frame)) <= {"cat", "dog"}
+    groups = {"low": ["f0", "f1", "f2"], "high": list(frame.columns[3:])}
+    grouped = GradientRidgeClassifierCV(feature_groups=groups).fit(frame, y)
+    np.testing.assert_array_equal(grouped.groups_, ["low", "high"])
+    assert grouped.alpha_.shape == (2,)
 
 
 @pytest.mark.parametrize(

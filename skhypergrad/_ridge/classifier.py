@@ -139,7 +139,10 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
         Minus the selection criterion at ``alpha_``: the sample-weighted mean
         squared out-of-sample error of the decision function against the
         +1/-1 targets, averaged over the classes (per class with
-        ``alpha_per_target=True``), whatever ``cv`` is.
+        ``alpha_per_target=True``), whatever ``cv`` is. With ``cv=None``,
+        ``RidgeClassifierCV``'s is the same times the mean weight (it divides
+        by the number of samples, not the sum of the weights); with ``cv``
+        set, it is the accuracy.
     cv_results_ : ndarray of shape (n_samples, n_targets, n_alphas)
         Leave-one-out squared errors at each evaluated alpha, ``n_targets``
         being 1 for two classes (only with ``store_cv_results=True`` and
