@@ -215,11 +215,6 @@ def test_int_cv_is_stratified_and_a_splitter_gets_groups():
     assert -routed.best_score_ == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="GradientRidgeCV.fit does not return under metadata routing when fit "
-    "gets no metadata (split_params tests `in` on process_routing's EmptyRequest)",
-)
 def test_groups_are_routed_with_metadata_routing():
     X, y = imbalanced(n=120)
     groups = np.arange(len(y)) % 4

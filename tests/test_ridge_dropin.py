@@ -178,7 +178,12 @@ def test_groups_reach_the_splitter():
     assert model.alpha_ == expected.alpha_
     with sklearn.config_context(enable_metadata_routing=True):
         routed = GradientRidgeCV(cv=GroupKFold(3)).fit(X, y, groups=groups)
+        # No metadata: a splitter that needs none, and leave-one-out.
+        kfold = GradientRidgeCV(cv=KFold(3)).fit(X, y)
+        loo = GradientRidgeCV().fit(X, y)
     assert routed.alpha_ == expected.alpha_
+    assert kfold.alpha_ == GradientRidgeCV(cv=KFold(3)).fit(X, y).alpha_
+    assert loo.alpha_ == GradientRidgeCV().fit(X, y).alpha_
 
 
 def test_fit_parameters_nothing_uses_are_refused():

@@ -51,8 +51,10 @@ def split_params(estimator, params):
         ``groups``, and ``groups`` when ``cv`` is not a splitter.
     """
     if _routing_enabled():
+        if not params:
+            return {}
         routed = process_routing(estimator, "fit", **params)
-        return dict(routed.splitter.split) if "splitter" in routed else {}
+        return dict(routed.splitter.split) if hasattr(routed, "splitter") else {}
     unknown = sorted(set(params) - {"groups"})
     if unknown:
         raise ValueError(
