@@ -271,7 +271,7 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
         self._check_classifier_params()
         y, Y = self._binarize(y)
         sample_weight = self._combined_weights(sample_weight, y)
-        cv = self.cv
+        cv, splitter_params = self.cv, split_params(self, params)
         if uses_splitter(cv):
             # Split on the class labels (stratified for an int), as
             # RidgeClassifierCV does, not on the +1/-1 columns.
@@ -279,20 +279,10 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
                 X, accept_sparse=True, dtype=None, ensure_all_finite=False
             )
             _, cv = resolve_cv(
-                cv,
-                X_split,
-                y,
-                ("gcv",),
-                classifier=True,
-                split_params=split_params(self, params) if params else None,
+                cv, X_split, y, ("gcv",), classifier=True, split_params=splitter_params
             )
-            params = {}
-        user_cv, self.cv = self.cv, cv  # the parent fit reads self.cv
-        try:
-            super().fit(X, Y, sample_weight=sample_weight, **params)
-        finally:
-            self.cv = user_cv
-        return self
+            splitter_params = {}
+        return self._fit(X, Y, sample_weight, cv, splitter_params)
 
     def _check_classifier_params(self):
         if self.scoring is not None:

@@ -297,6 +297,11 @@ class GradientRidgeCV(
         self : object
             Fitted estimator.
         """
+        return self._fit(X, y, sample_weight, self.cv, split_params(self, params))
+
+    def _fit(self, X, y, sample_weight, cv, splitter_params):
+        """:meth:`fit` with ``cv`` (the parameter, or splits a subclass made)
+        and the keyword arguments of its ``split``."""
         self._check_params()
         scoring = check_scoring(self.scoring)
         check_gcv_mode(self.gcv_mode)
@@ -315,16 +320,12 @@ class GradientRidgeCV(
         n_samples, n_features = X.shape
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(
-            self.cv,
-            X,
-            y,
-            allowed_strings=("gcv",),
-            split_params=split_params(self, params),
+            cv, X, y, allowed_strings=("gcv",), split_params=splitter_params
         )
         if self.store_cv_results and kind != "loo":
             raise ValueError(
                 "store_cv_results=True needs cv=None (exact leave-one-out), "
-                f"got cv={self.cv!r}."
+                f"got cv={cv!r}."
             )
         check_criterion_weights(kind, splits, sample_weight)
         y2 = y.reshape(n_samples, -1)
