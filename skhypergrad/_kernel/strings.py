@@ -1,25 +1,24 @@
 """KernelRidge's constructor (``kernel`` as a string, ``gamma``, ``degree``,
 ``coef0``, ``kernel_params``) mapped to a tunable kernel.
 
-==================  ============================================  ==========
-``kernel``          tunable kernel (``theta``)                    fitted
-==================  ============================================  ==========
-``"rbf"``           ``RBF(1 / sqrt(2 gamma))`` (its length scale)  ``gamma_``
-``"laplacian"``     :class:`~.pairwise.Laplacian` (gamma)          ``gamma_``
-``"polynomial"``    :class:`~.pairwise.Polynomial` (gamma)         ``gamma_``
-``"sigmoid"``       :class:`~.pairwise.Sigmoid` (gamma)            ``gamma_``
-``"chi2"``          :class:`~.pairwise.Chi2` (gamma)               ``gamma_``
-linear, cosine,     :class:`~.pairwise.PairwiseKernelMatrix`       alpha only
-precomputed,
+==================  ==========================================  ==========
+``kernel``          tunable kernel (its ``theta``)              fitted
+==================  ==========================================  ==========
+``"rbf"``           ``RBF(1 / sqrt(2 gamma))`` (length scale)   ``gamma_``
+``"laplacian"``     :class:`~.pairwise.Laplacian` (gamma)       ``gamma_``
+``"polynomial"``    :class:`~.pairwise.Polynomial` (gamma)      ``gamma_``
+``"sigmoid"``       :class:`~.pairwise.Sigmoid` (gamma)         ``gamma_``
+``"chi2"``          :class:`~.pairwise.Chi2` (gamma)            ``gamma_``
+linear, cosine,     :class:`~.pairwise.PairwiseKernelMatrix`    alpha only
+precomputed,        (none)
 a callable
-==================  ============================================  ==========
+==================  ==========================================  ==========
 
 The default bounds of gamma follow the data: ``(1e-5, 1e5)`` (polynomial:
-``(1e-4, 1e2)``) times one over
-the typical value of what gamma multiplies (the mean squared distance between
-samples for rbf, the mean L1 or chi-squared distance for laplacian and chi2,
-the mean squared norm of the samples for polynomial and sigmoid), widened to
-hold the initial gamma.
+``(1e-4, 1e2)``) times one over the typical value of what gamma multiplies
+(the mean squared distance between samples for rbf, the mean L1 or
+chi-squared distance for laplacian and chi2, the mean squared norm of the
+samples for polynomial and sigmoid), widened to hold the initial gamma.
 """
 
 from numbers import Real
