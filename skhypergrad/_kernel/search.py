@@ -75,8 +75,8 @@ def redundant_hyperparameters(kernel, fit_intercept):
     found = [
         (
             prefix + "noise_level",
-            "WhiteKernel is zero in K(X, X), the matrix KernelRidge uses; alpha "
-            "plays its role",
+            "WhiteKernel is zero in K(X, X), the matrix KernelRidge uses, and "
+            "alpha plays its role",
         )
         for prefix, white in white_leaves(kernel)
         if not white.hyperparameter_noise_level.fixed
@@ -111,7 +111,7 @@ def redundant_hyperparameters(kernel, fit_intercept):
             (
                 scales[0][0],
                 "a ConstantKernel amplitude that scales the whole kernel is "
-                "redundant with alpha (predictions depend on K / alpha only)",
+                "redundant with alpha, as predictions depend on K / alpha only",
             )
         )
     return found
@@ -126,7 +126,7 @@ def hold_redundant_fixed(kernel, fit_intercept):
         return kernel
     params = kernel.get_params()
     reasons = "; ".join(
-        f"{name}={params[name]!r}: {reason}" for name, reason in redundant
+        f"{name}={params[name]!r} ({reason})" for name, reason in redundant
     )
     many = len(redundant) > 1
     notify(
