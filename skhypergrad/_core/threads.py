@@ -90,11 +90,24 @@ class _SharedLimits:
 _SHARED = _SharedLimits()
 
 
+_CONTROLLER = []
+
+
+def _controller():
+    """One :class:`~threadpoolctl.ThreadpoolController` for the process:
+    finding the loaded libraries takes milliseconds, a fifth of a small fit.
+    NumPy's and SciPy's BLAS are loaded when the package is imported, so the
+    first fit sees every pool it caps; pools' thread counts are read live."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
 def _limit_pools():
     """Cap the BLAS pools (see the module docstring); the returned stack
     restores them when closed."""
     stack = ExitStack()
-    controller = ThreadpoolController()
+    controller = _controller()
     pools = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
     pools.sort(key=lambda pool: not _is_numpys(pool))  # NumPy's pool first
     if len(pools) < 2:
