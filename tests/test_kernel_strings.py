@@ -366,3 +366,35 @@ def expected_failed_checks(estimator):
 )
 def test_sklearn_compatible_with_string_kernels(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "laplacian", "linear"])
+@pytest.mark.parametrize("n_targets", [None, 2])
+def test_float32_is_kept_as_kernel_ridge_keeps_it(kernel, n_targets):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 3))
+    y = np.column_stack([np.sin(2 * X[:, 0]), X[:, 1]]) + 0.3 * rng.normal(size=(40, 2))
+    y = y[:, 0] if n_targets is None else y
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    X64, y64 = X32.astype(np.float64), y32.astype(np.float64)
+    model = GradientKernelRidgeCV(kernel=kernel, fit_intercept=False).fit(X32, y32)
+    # The fit runs in float64: the same as on a float64 copy of the values.
+    model64 = GradientKernelRidgeCV(kernel=kernel, fit_intercept=False).fit(X64, y64)
+    assert model.alpha_ == pytest.approx(model64.alpha_, rel=1e-12)
+    assert model.dual_coef_.dtype == model.X_fit_.dtype == np.float32
+    assert model.dual_coef_.shape == model64.dual_coef_.shape
+    # KernelRidge's dtypes (rbf and linear keep float32; its laplacian, through
+    # manhattan_distances, returns float64: ours keeps float32 for every kernel).
+    settings = {"kernel": kernel, "alpha": model.alpha_}
+    if hasattr(model, "gamma_"):
+        settings["gamma"] = model.gamma_
+    reference32 = KernelRidge(**settings).fit(X32, y32)
+    reference64 = KernelRidge(**settings).fit(X64, y64)
+    for X_new in (X32, X64):
+        ours = model.predict(X_new)
+        assert ours.dtype == np.result_type(X_new.dtype, np.float32)
+        if kernel != "laplacian":
+            assert ours.dtype == reference32.predict(X_new).dtype
+        # float32 dual coefficients: float32's precision on the predictions.
+        expected = reference64.predict(X64)
+        np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5)

@@ -171,8 +171,9 @@ class GradientKernelRidgeCV(
         ``"sigmoid"``, ``"chi2"``).
     dual_coef_ : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Dual coefficients: ``predict(X) = kernel_(X, X_fit_) @ dual_coef_ +
-        intercept_``.
-    intercept_ : float or ndarray of shape (n_targets,)
+        intercept_``, in the floating dtype of ``X`` (float32 kept, as
+        ``KernelRidge``; the fit itself runs in float64).
+    intercept_ : numpy scalar or ndarray of shape (n_targets,)
         The intercept (zero without ``fit_intercept``).
     X_fit_ : {ndarray, sparse matrix} of shape (n_samples, n_features)
         A copy of the training data (the training kernel matrix for
@@ -327,12 +328,16 @@ class GradientKernelRidgeCV(
             self,
             X,
             y,
-            dtype=np.float64,
+            dtype=[np.float64, np.float32],
             accept_sparse=("csr", "csc"),
             accept_large_sparse=self.kernel != "laplacian",
             multi_output=True,
             y_numeric=True,
         )
+        # The kernel and the criterion are computed in float64; float32 data
+        # get float32 coefficients, as KernelRidge's.
+        dtype = X.dtype
+        X, y = X.astype(np.float64), y.astype(np.float64, copy=False)
         kernel = resolve_kernel(
             self.kernel,
             X,
@@ -379,9 +384,11 @@ class GradientKernelRidgeCV(
         gamma = fitted_gamma(self.kernel, self.kernel_)
         if gamma is not None:
             self.gamma_ = gamma
-        self.X_fit_ = data.X
+        self.X_fit_ = data.X.astype(dtype, copy=False)
+        dual_coef = dual_coef.astype(dtype, copy=False)
+        intercept = intercept.astype(dtype, copy=False)
         if y.ndim == 1:
-            self.dual_coef_, self.intercept_ = dual_coef[:, 0], float(intercept[0])
+            self.dual_coef_, self.intercept_ = dual_coef[:, 0], intercept[0]
         else:
             self.dual_coef_, self.intercept_ = dual_coef, intercept
         return self
@@ -405,9 +412,15 @@ class GradientKernelRidgeCV(
         X = validate_data(
             self,
             X,
-            dtype=np.float64,
+            dtype=[np.float64, np.float32],
             accept_sparse=("csr", "csc"),
             accept_large_sparse=self.kernel != "laplacian",
             reset=False,
         )
-        return self.kernel_(X, self.X_fit_) @ self.dual_coef_ + self.intercept_
+        dtype = np.result_type(X.dtype, self.dual_coef_.dtype)
+        K = self.kernel_(
+            X.astype(np.float64, copy=False), self.X_fit_.astype(np.float64, copy=False)
+        )
+        prediction = K @ self.dual_coef_.astype(np.float64, copy=False)
+        prediction += self.intercept_
+        return prediction.astype(dtype, copy=False)
