@@ -205,10 +205,6 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
     True
     """
 
-    # RidgeClassifierCV has no gcv_mode: the eigendecomposition is chosen from
-    # the shape of X.
-    gcv_mode = None
-
     def __init__(
         self,
         alphas=None,
@@ -353,8 +349,9 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
         return scores + self.intercept_
 
     def predict(self, X):
-        """Predict class labels (every label with positive decision for
-        multilabel ``y``).
+        """Predict class labels.
+
+        For a multilabel ``y``, every label whose decision is positive.
 
         Parameters
         ----------

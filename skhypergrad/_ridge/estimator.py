@@ -297,6 +297,7 @@ class GradientRidgeCV(
         self : object
             Fitted estimator.
         """
+        check_gcv_mode(self.gcv_mode)
         return self._fit(X, y, sample_weight, self.cv, split_params(self, params))
 
     def _fit(self, X, y, sample_weight, cv, splitter_params):
@@ -304,7 +305,6 @@ class GradientRidgeCV(
         and the keyword arguments of its ``split``."""
         self._check_params()
         scoring = check_scoring(self.scoring)
-        check_gcv_mode(self.gcv_mode)
         check_regression_target(y)
         X, y = validate_data(
             self,
