@@ -348,21 +348,27 @@ class Search:
     def _lbfgs(self, criterion, start, phase):
         obj_func = self._objective(criterion, start, phase)
         tol = self.options.tol
+        step = self._first_step_scale(obj_func, start)
+
+        def scaled(theta):
+            value, grad = obj_func(theta)
+            return step * value, step * grad
+
         result = scipy_minimize(
-            obj_func,
+            scaled,
             as_point(start),
             jac=True,
             method="L-BFGS-B",
             bounds=self.space.bounds,
             options={
                 "maxiter": self.options.max_iter,
-                "gtol": tol,
+                "gtol": step * tol,
                 "ftol": self.options.ftol_factor * tol,
                 "maxls": self.options.max_line_search,
             },
         )
         self.n_iter += int(result.nit)
-        projected = _projected_gradient(result.x, result.jac, self.space.bounds)
+        projected = _projected_gradient(result.x, result.jac / step, self.space.bounds)
         if result.status == 1 or (result.status != 0 and projected > np.sqrt(tol)):
             self._not_converged(
                 f"L-BFGS-B stopped without converging ({result.message}); the "
@@ -370,6 +376,18 @@ class Search:
             )
         if not phase.startswith("restart") and result.nit == 0 and projected <= tol:
             self._leave_flat_start(criterion, start)
+
+    def _first_step_scale(self, obj_func, start):
+        """The factor of the objective that makes L-BFGS-B's first step one
+        unit of log-hyperparameter. With every variable bounded, its first
+        step is minus the gradient itself: from a start near the optimum of
+        a one-alpha search (small gradient) the step was too small to gain
+        more than ``ftol``, and the search stopped there (three groups on
+        5-fold diabetes: 0.1% of the criterion left). Scaling the objective
+        by ``c`` scales the step and the gradient by ``c``; ``gtol`` follows."""
+        _, grad = obj_func(as_point(start))
+        largest = _projected_gradient(as_point(start), grad, self.space.bounds)
+        return 1.0 / min(max(largest, self.options.tol), 1.0)
 
     def _leave_flat_start(self, criterion, start):
         """L-BFGS-B did not move from a start where the gradient is zero to
