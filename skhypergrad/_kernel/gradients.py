@@ -162,8 +162,8 @@ def _dot_product(kernel, X, M):
 
 
 def _gamma(kernel, X, M):
-    """KernelRidge's string kernels: ``<M, dK/dlog gamma>`` from ``K``."""
-    return [np.vdot(M, kernel.gamma_gradient(X, kernel(X)))]
+    """KernelRidge's string kernels: ``<M, dK/dlog gamma>``."""
+    return [np.vdot(M, kernel.gamma_gradient(X))]
 
 
 def _rbf(kernel, X, M):

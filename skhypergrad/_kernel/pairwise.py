@@ -40,7 +40,7 @@ class GammaKernel(Kernel):
     """A KernelRidge string kernel whose ``gamma`` is tuned.
 
     Subclasses set ``gamma_power`` (gamma scales as the data's units to this
-    power, negated) and implement ``_matrix``, ``_gamma_gradient``, ``diag``
+    power, negated) and implement ``_matrix``, ``gamma_gradient``, ``diag``
     and ``gamma_unit``.
     """
 
@@ -79,9 +79,9 @@ class GammaKernel(Kernel):
             return K, np.empty(K.shape + (0,))
         return K, self.gamma_gradient(X, K)[:, :, None]
 
-    def gamma_gradient(self, X, K):
-        """``dK/dlog(gamma)`` on ``X``, given ``K = k(X)``."""
-        return self._gamma_gradient(X, K)
+    def gamma_gradient(self, X, K=None):
+        """``dK/dlog(gamma)`` on ``X`` (from ``K = k(X)`` if given)."""
+        raise NotImplementedError
 
     def is_stationary(self):
         """Whether the kernel depends on ``x - y`` only."""
@@ -123,8 +123,10 @@ def _inverse(value):
     return 1.0 / value if np.isfinite(value) and value > 0 else 1.0
 
 
-class Laplacian(GammaKernel):
-    """``exp(-gamma ||x - y||_1)``, as ``laplacian_kernel``.
+class _DistanceKernel(GammaKernel):
+    """``exp(-gamma D(x, y))`` for a distance ``D``, as the scikit-learn
+    function ``_function`` computes it: ``dK/dlog gamma = K log K``, and
+    ``k(x, x) = 1``.
 
     Parameters
     ----------
@@ -137,14 +139,27 @@ class Laplacian(GammaKernel):
         self.gamma_bounds = gamma_bounds
 
     def _matrix(self, X, Y):
-        return laplacian_kernel(X, Y, gamma=self.gamma)
+        return type(self)._function(X, Y, gamma=self.gamma)
 
-    def _gamma_gradient(self, X, K):
-        return _log_gradient(K)
+    def gamma_gradient(self, X, K=None):
+        """``K log K``."""
+        return _log_gradient(self._matrix(X, None) if K is None else K)
 
     def diag(self, X):
         """Ones: ``k(x, x) = 1``."""
         return np.ones(X.shape[0])
+
+
+class Laplacian(_DistanceKernel):
+    """``exp(-gamma ||x - y||_1)``, as ``laplacian_kernel``.
+
+    Parameters
+    ----------
+    gamma : float, default=1.0
+    gamma_bounds : pair of floats or "fixed", default=(1e-5, 1e5)
+    """
+
+    _function = laplacian_kernel
 
     def is_stationary(self):
         """True: the kernel depends on ``x - y`` only."""
@@ -156,7 +171,7 @@ class Laplacian(GammaKernel):
         return _inverse(_mean_off_diagonal(manhattan_distances(_unit_rows(X))))
 
 
-class Chi2(GammaKernel):
+class Chi2(_DistanceKernel):
     """``exp(-gamma sum_k (x_k - y_k)^2 / (x_k + y_k))``, as ``chi2_kernel``
     (non-negative dense data).
 
@@ -166,19 +181,7 @@ class Chi2(GammaKernel):
     gamma_bounds : pair of floats or "fixed", default=(1e-5, 1e5)
     """
 
-    def __init__(self, gamma=1.0, gamma_bounds=(1e-5, 1e5)):
-        self.gamma = gamma
-        self.gamma_bounds = gamma_bounds
-
-    def _matrix(self, X, Y):
-        return chi2_kernel(X, Y, gamma=self.gamma)
-
-    def _gamma_gradient(self, X, K):
-        return _log_gradient(K)
-
-    def diag(self, X):
-        """Ones: ``k(x, x) = 1``."""
-        return np.ones(X.shape[0])
+    _function = chi2_kernel
 
     @staticmethod
     def gamma_unit(X):
@@ -236,7 +239,9 @@ class Polynomial(_DotProductKernel):
             X, Y, degree=self.degree, gamma=self.gamma, coef0=self.coef0
         )
 
-    def _gamma_gradient(self, X, K):
+    def gamma_gradient(self, X, K=None):
+        """``degree (gamma <x, y> + coef0)^(degree - 1) gamma <x, y>``: one
+        product ``X X^T``, whether or not ``K`` is given."""
         scaled = self._scaled_products(X)
         base = scaled + self.coef0
         np.power(base, self.degree - 1, out=base)
@@ -271,10 +276,14 @@ class Sigmoid(_DotProductKernel):
     def _matrix(self, X, Y):
         return sigmoid_kernel(X, Y, gamma=self.gamma, coef0=self.coef0)
 
-    def _gamma_gradient(self, X, K):
+    def gamma_gradient(self, X, K=None):
+        """``(1 - K^2) gamma <x, y>``: one product ``X X^T``."""
+        scaled = self._scaled_products(X)
+        if K is None:
+            K = np.tanh(scaled + self.coef0)
         gradient = K * K
         np.subtract(1.0, gradient, out=gradient)
-        gradient *= self._scaled_products(X)
+        gradient *= scaled
         return gradient
 
     def diag(self, X):
