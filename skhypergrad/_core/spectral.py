@@ -124,7 +124,7 @@ class SpectralPath:
         F, Uty, y_perp = self._path(log_alpha, columns)
         residual = self.U @ (F * Uty)
         residual += y_perp
-        om = self.base[:, None] + self.U2 @ F
+        om = self._one_minus_hat(F)
         values, residual_bar, om_bar = leave_one_out(residual, om, self.weight_sum)
         if not with_grad:
             return values, None
@@ -147,6 +147,14 @@ class SpectralPath:
             return values, None
         # d rss = 2 sum_k F_k Uty_k^2 dF_k, dT = sum_k dF_k.
         return values, self._chain(F, 2.0 * rss_bar * F * Uty2 + trace_bar)
+
+    def _one_minus_hat(self, F):
+        return self.base[:, None] + self.U2 @ F
+
+    def one_minus_hat(self, log_alpha):
+        """``om = 1 - h`` of every sample at one alpha, shape (n_samples,)."""
+        F, _, _ = self._path(np.atleast_1d(log_alpha), None)
+        return self._one_minus_hat(F)[:, 0]
 
     @staticmethod
     def _chain(F, adjoint):

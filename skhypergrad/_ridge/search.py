@@ -97,6 +97,7 @@ class RidgeProblem:
                 X, y, sample_weight, splits, fit_intercept, split_scales
             )
         self._basis = None
+        self._spectral_loo = None
         self._solver = None
         self._fold_solvers = None
 
@@ -121,15 +122,24 @@ class RidgeProblem:
         search = self._per_target_scalar if per_target else self._shared_scalar
         result = search(theta0, options, self.space)
         alphas = np.exp(result.theta if per_target else result.theta[:1])
-        return RidgeFit(result, self._spectral_basis().coef(alphas), self.design)
+        return RidgeFit(result, self.spectral_basis().coef(alphas), self.design)
 
     # -- the criteria, built here and only here -----------------------------
     def _spectral(self):
         if self.kind == "splits":
             return SpectralKFold(self.folds)
-        return SpectralLeaveOneOut(self._spectral_basis(), gcv=self.kind == "gcv")
+        if self._spectral_loo is None:
+            self._spectral_loo = SpectralLeaveOneOut(
+                self.spectral_basis(), gcv=self.kind == "gcv"
+            )
+        return self._spectral_loo
 
-    def _spectral_basis(self):
+    def spectral_path(self):
+        """The leave-one-out path along alpha (``kind`` "loo" or "gcv")."""
+        return self._spectral().path
+
+    def spectral_basis(self):
+        """The eigendecomposition of the centred design (made once)."""
         if self._basis is None:
             self._basis = SpectralBasis(self.design)
         return self._basis

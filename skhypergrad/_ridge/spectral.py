@@ -87,7 +87,7 @@ class SpectralLeaveOneOut(PerTargetCriterion):
         self.gcv = gcv
         design = basis.design
         self.n_targets = design.y.shape[1]
-        self._path = SpectralPath(
+        self.path = SpectralPath(
             basis.U,
             basis.sigma,
             design.y,
@@ -116,7 +116,7 @@ class SpectralLeaveOneOut(PerTargetCriterion):
             Derivative of ``values.sum()`` in the shared ``log(alpha)``, or of
             each target's value in its own ``log(alpha)``.
         """
-        path = self._path
+        path = self.path
         criterion = (
             path.generalized_cross_validation if self.gcv else path.leave_one_out
         )
