@@ -277,3 +277,27 @@ def test_gcv_mode_is_accepted_and_changes_nothing(gcv_mode):
 def test_bad_gcv_mode():
     with pytest.raises(ValueError, match="gcv_mode"):
         GradientRidgeCV(gcv_mode="qr").fit(*regression())
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_r2_of_a_constant_target_is_scikit_learns(fit_intercept):
+    # r2_score of a constant target is 1 for exact predictions, else 0: with
+    # an intercept, leave-one-out and split predictions of a target constant
+    # everywhere are exact; without one they are not.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.c_[X @ [1.0, 2.0, 3.0] + rng.normal(size=40), np.full(40, 2.0)]
+    cv = KFold(4)
+    model = GradientRidgeCV(scoring="r2", cv=cv, fit_intercept=fit_intercept)
+    model.fit(X, y)
+    reference = RidgeCV(
+        alphas=[model.alpha_], scoring="r2", cv=cv, fit_intercept=fit_intercept
+    ).fit(X, y)
+    assert model.best_score_ == pytest.approx(reference.best_score_, rel=1e-9)
+    if fit_intercept:
+        model = GradientRidgeCV(scoring="r2").fit(X, y)
+        reference = RidgeCV(alphas=[model.alpha_], scoring="r2").fit(X, y)
+        assert model.best_score_ == pytest.approx(reference.best_score_, rel=1e-10)
+    else:
+        with pytest.raises(ValueError, match="constant target"):
+            GradientRidgeCV(scoring="r2", fit_intercept=False).fit(X, y)

@@ -18,6 +18,7 @@ from .._core.validation import (
 from .cv_results import leave_one_out_results
 from .params import check_alphas, check_gcv_mode
 from .scoring import (
+    check_constant_targets,
     check_scoring,
     check_scoring_setting,
     constant_fraction,
@@ -339,6 +340,9 @@ class GradientRidgeCV(
         y_search = y2 / y_scale
         scale = np.ones(y2.shape[1])
         if kind != "splits":
+            check_constant_targets(
+                scoring, y_search, sample_weight, kind, self.fit_intercept
+            )
             scale = target_scale(scoring, y_search, sample_weight)
             y_search = y_search * scale
         offset = 2.0 * np.log(x_scale)

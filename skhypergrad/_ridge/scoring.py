@@ -70,7 +70,7 @@ def target_scale(scoring, y, sample_weight, constant_scale=1.0):
     """Multipliers of the target columns that turn the squared error into the
     scorer's criterion: 1, except for ``"r2"``: ``1 / sqrt(V_t)``, and
     ``constant_scale`` for a constant target (whose ``r2_score`` does not
-    follow its error).
+    follow its error; with an intercept, its leave-one-out error is 0).
 
     Parameters
     ----------
@@ -109,21 +109,35 @@ def split_scales(scoring, y, sample_weight, splits):
 
 
 def constant_fraction(scoring, y, sample_weight, splits, fit_intercept):
-    """For ``"r2"``: ``1 - r2`` of the constant targets, which their error
-    does not give, shape (n_targets,). scikit-learn's ``r2_score`` of a
-    constant target is 1 for a perfect prediction and 0 otherwise: the
-    leave-one-out predictions of a constant target are perfect with an
-    intercept; a split's are taken as imperfect when its validation rows
-    are constant (and the target is not)."""
-    if scoring != "r2":
+    """For ``"r2"`` with ``cv`` splits: ``1 - r2`` of the constant cells,
+    which their error does not give, shape (n_targets,). scikit-learn's
+    ``r2_score`` of a constant target is 1 for a perfect prediction and 0
+    otherwise: a split whose validation rows are constant counts 0, unless
+    the target is constant everywhere and fitted with an intercept (then its
+    predictions are exact)."""
+    if scoring != "r2" or splits is None:
         return np.zeros(y.shape[1])
-    everywhere = _weighted_variance(y, sample_weight) <= 0
-    if splits is None:
-        return (everywhere & (not fit_intercept)).astype(float)
+    exact = (_weighted_variance(y, sample_weight) <= 0) & fit_intercept
     constant = [
         _weighted_variance(y[test], sample_weight[test]) <= 0 for _, test in splits
     ]
-    return np.mean(constant, axis=0) * ~everywhere
+    return np.mean(constant, axis=0) * ~exact
+
+
+def check_constant_targets(scoring, y, sample_weight, kind, fit_intercept):
+    """Refuse ``"r2"`` on leave-one-out or GCV for a constant target without
+    an intercept: its score is 0 whatever alpha, and its error, which the
+    rescaling of :func:`target_scale` cannot remove without losing its
+    coefficients, would weigh in the criterion."""
+    if scoring != "r2" or kind == "splits" or fit_intercept:
+        return
+    constant = np.flatnonzero(_weighted_variance(y, sample_weight) <= 0)
+    if constant.size:
+        raise ValueError(
+            "scoring='r2' is undefined for a constant target without an "
+            f"intercept (target columns {constant.tolist()}): fit them with "
+            "fit_intercept=True, or use scoring='neg_mean_squared_error'."
+        )
 
 
 def scores_from_criterion(scoring, values, value_scale, constant=0.0):
