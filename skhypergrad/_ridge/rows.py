@@ -107,13 +107,17 @@ class BlockRows:
         return out
 
     def outer(self, scale=None):
-        """``A diag(scale) A.T``."""
+        """``A diag(scale) A.T``, block by block of its upper triangle
+        (mirrored: the product is symmetric)."""
         n = self.X.shape[0]
         out = np.empty((n, n))
         for rows, block in self._blocks():
             left = block if scale is None else block * scale
-            for other_rows, other in self._blocks():
+            for start in range(rows.start, n, _BLOCK_ROWS):
+                other_rows = slice(start, start + _BLOCK_ROWS)
+                other = block if start == rows.start else self._block(other_rows)
                 out[rows, other_rows] = left @ other.T
+                out[other_rows, rows] = out[rows, other_rows].T
         return out
 
     def column_squares(self):
