@@ -266,8 +266,6 @@ class Sigmoid(_DotProductKernel):
     gamma_bounds : pair of floats or "fixed", default=(1e-5, 1e5)
     """
 
-    positive_definite = False
-
     def __init__(self, gamma=1.0, coef0=1.0, gamma_bounds=(1e-5, 1e5)):
         self.gamma = gamma
         self.coef0 = coef0

@@ -36,7 +36,7 @@ from .._core.space import Hyperparameter, SearchSpace
 from .._core.spectral import SpectralPath, eigh_on_complement
 from .criteria import KernelData, weight_both_sides
 from .gradients import contains_white, training_kernel, white_leaves
-from .pairwise import GammaKernel, PairwiseKernelMatrix
+from .pairwise import GammaKernel, PairwiseKernelMatrix, Sigmoid
 
 _SCAN_PER_DECADE = 4
 # Rows on which the start's candidates are scored. A small subsample favours
@@ -141,6 +141,12 @@ def hold_redundant_fixed(kernel, fit_intercept):
     )
     kernel.set_params(**{name + "_bounds": "fixed" for name, _ in redundant})
     return kernel
+
+
+def is_positive_semidefinite(kernel):
+    """False for the sigmoid string kernel, True for every other kernel
+    (scikit-learn's kernels do not say)."""
+    return not isinstance(kernel, Sigmoid)
 
 
 def is_precomputed(kernel):
@@ -333,7 +339,7 @@ def search(criterion, space, theta0, options):
     start = space.clip(start_length_scales(criterion, start, bounds))
     # The scan's eigendecomposition clips negative eigenvalues: it is the
     # criterion only for a positive semi-definite kernel (not the sigmoid).
-    positive = getattr(criterion.kernel, "positive_definite", True)
+    positive = is_positive_semidefinite(criterion.kernel)
     if bounds[0, 0] < bounds[0, 1] and criterion.kind != "splits" and positive:
         grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=start[0])
         kernel_theta = start[1:]
@@ -349,11 +355,11 @@ def search(criterion, space, theta0, options):
 def search_indefinite_aware(criterion, space, theta0, options):
     """:func:`search`; for a kernel that is not positive semi-definite (the
     sigmoid), a failed factorisation says which kernel and what to change."""
-    if getattr(criterion.kernel, "positive_definite", True):
-        return search(criterion, space, theta0, options)
     try:
         return search(criterion, space, theta0, options)
     except np.linalg.LinAlgError as error:
+        if is_positive_semidefinite(criterion.kernel):
+            raise
         raise np.linalg.LinAlgError(
             f"{criterion.kernel!r} is not positive semi-definite on these data: "
             "the search reached hyperparameters where the kernel matrix plus "
