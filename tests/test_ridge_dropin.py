@@ -301,3 +301,11 @@ def test_r2_of_a_constant_target_is_scikit_learns(fit_intercept):
     else:
         with pytest.raises(ValueError, match="constant target"):
             GradientRidgeCV(scoring="r2", fit_intercept=False).fit(X, y)
+
+
+def test_verbose_reports_the_scorers_best_score(capsys):
+    X, y = regression()
+    model = GradientRidgeCV(scoring="r2", verbose=1).fit(X, y)
+    refit = [line for line in capsys.readouterr().out.splitlines() if "refit" in line]
+    assert f"best_score_={model.best_score_:.10g}" in refit[0]
+    assert 0 < model.best_score_ < 1

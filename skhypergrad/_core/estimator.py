@@ -70,14 +70,25 @@ class HyperparameterSearchMixin:
             return names, "feature"
         return labels, "group"
 
-    def _set_search_attributes(self, result, space, report):
+    def _set_search_attributes(self, result, space, report, score=None):
         """``best_score_``, ``n_iter_`` and ``history_`` from a search's
         result (a :class:`~skhypergrad._core.search.SearchResult` over
-        ``space``), and its warnings kept for the end of the fit."""
-        score = -space.value_scale * np.asarray(result.value, dtype=float)
-        self.best_score_ = score[()] if score.ndim == 0 else score
+        ``space``), and its warnings kept for the end of the fit.
+
+        ``score(values, targets)`` maps criterion values (in the search's
+        units; ``targets`` the target of each, or None) to the reported
+        scores; by default minus the criterion in the user's units."""
+        values = np.asarray(result.value, dtype=float)
         self.n_iter_ = result.n_iter
         self.history_ = result.history
+        if score is None:
+            self.best_score_ = (-space.value_scale * values)[()]
+        else:
+            targets = np.arange(values.size) if values.ndim else None
+            self.best_score_ = score(values, targets)[()]
+            # The history holds minus the criterion in the user's units.
+            recorded = -self.history_["score"] / space.value_scale
+            self.history_["score"] = score(recorded, self.history_.get("target"))
         report.say(
             f"refit at {space.describe(result.theta)}  best_score_="
             f"{np.mean(self.best_score_):.10g}  {report.elapsed():.2f} s"

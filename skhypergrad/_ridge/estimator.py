@@ -386,11 +386,17 @@ class GradientRidgeCV(
                 options=self._search_options(),
                 n_jobs=self.n_jobs,
             )
-            self._set_search_attributes(fit.result, space, report)
-        constant = constant_fraction(
-            scoring, y_search, sample_weight, splits, self.fit_intercept
-        )
-        self._set_scores(scoring, space, constant if per_target else constant.mean())
+            constant = constant_fraction(
+                scoring, y_search, sample_weight, splits, self.fit_intercept
+            )
+            if not per_target:
+                constant = constant.mean()
+
+            def score(values, targets):
+                shift = constant if np.ndim(constant) == 0 else constant[targets]
+                return scores_from_criterion(scoring, values, space.value_scale, shift)
+
+            self._set_search_attributes(fit.result, space, report, score)
         alpha = space.values(fit.result.theta)
         self.alpha_ = (
             float(alpha.ravel()[0]) if alpha.size == 1 and not per_target else alpha
@@ -412,20 +418,6 @@ class GradientRidgeCV(
         if self.alpha_bounds is not None or alphas is None:
             return self.alpha_bounds
         return (alphas.min(), alphas.max())
-
-    def _set_scores(self, scoring, space, constant):
-        """``best_score_`` and the history's scores in the scorer's terms."""
-        value_scale = space.value_scale
-        criterion = -self.best_score_ / value_scale
-        self.best_score_ = scores_from_criterion(
-            scoring, criterion, value_scale, constant
-        )[()]
-        history_criterion = -self.history_["score"] / value_scale
-        if "target" in self.history_ and np.ndim(constant) > 0:
-            constant = constant[self.history_["target"]]
-        self.history_["score"] = scores_from_criterion(
-            scoring, history_criterion, value_scale, constant
-        )
 
     def _set_coefficients(self, fit, x_scale, y_unit, y_ndim, dtype):
         """``coef_`` and ``intercept_`` in the user's units and dtype, from
