@@ -216,8 +216,12 @@ def max_iter_cases():
     X_c, y_c = make_classification(n_samples=60, n_features=4, random_state=0)
     X_p, y_p = counts(60)
     return [
-        pytest.param(GradientLogisticRegressionCV(max_iter=1), X_c, y_c, id="logistic"),
-        pytest.param(GradientPoissonRegressorCV(max_iter=1), X_p, y_p, id="poisson"),
+        pytest.param(
+            GradientLogisticRegressionCV(search_max_iter=1), X_c, y_c, id="logistic"
+        ),
+        pytest.param(
+            GradientPoissonRegressorCV(search_max_iter=1), X_p, y_p, id="poisson"
+        ),
         pytest.param(
             GradientRidgeCV(max_iter=1, feature_groups="each"), X, y, id="ridge-each"
         ),

@@ -17,16 +17,22 @@ class HyperparameterSearchMixin:
     """Validation of the search parameters, and what a fit does around its
     search.
 
-    Expects the attributes ``max_iter``, ``tol``, ``n_restarts``, ``verbose``,
+    Expects the attributes named in ``_search_limits`` (the search's
+    iteration cap and relative tolerance), ``n_restarts``, ``verbose``,
     ``optimizer``, ``random_state`` and the booleans named in
     ``_bool_params``.
     """
 
     _bool_params = ("fit_intercept",)
+    # The names of the search's iteration cap and tolerance. Estimators whose
+    # scikit-learn counterpart means max_iter and tol for its inner solver
+    # call the search's ("search_max_iter", "search_tol").
+    _search_limits = ("max_iter", "tol")
 
     def _check_params(self):
-        check_scalar_param(self.max_iter, "max_iter", "int", low=1)
-        check_scalar_param(self.tol, "tol", "real", low=0)
+        max_iter_name, tol_name = self._search_limits
+        check_scalar_param(getattr(self, max_iter_name), max_iter_name, "int", low=1)
+        check_scalar_param(getattr(self, tol_name), tol_name, "real", low=0)
         check_scalar_param(self.n_restarts, "n_restarts", "int", low=0)
         check_scalar_param(self.verbose, "verbose", "int", low=0)
         if not callable(self.optimizer) and self.optimizer != "l-bfgs-b":
@@ -38,9 +44,10 @@ class HyperparameterSearchMixin:
                 raise TypeError(f"{name} must be a bool.")
 
     def _search_options(self):
+        max_iter_name, tol_name = self._search_limits
         return SearchOptions(
-            max_iter=self.max_iter,
-            tol=float(self.tol),
+            max_iter=getattr(self, max_iter_name),
+            tol=float(getattr(self, tol_name)),
             n_restarts=self.n_restarts,
             optimizer=self.optimizer,
             random_state=self.random_state,
@@ -93,10 +100,10 @@ class HyperparameterSearchMixin:
             f"refit at {space.describe(result.theta)}  best_score_="
             f"{np.mean(self.best_score_):.10g}  {report.elapsed():.2f} s"
         )
-        note_search_warnings(report, result)
+        note_search_warnings(report, result, self._search_limits[0])
 
 
-def note_search_warnings(report, result):
+def note_search_warnings(report, result, max_iter_name="max_iter"):
     """One ``ConvergenceWarning`` for each way a search can fail silently:
     ``max_iter`` ran out, the criterion was flat at the start, the optimum
     sits on a bound."""
@@ -104,7 +111,7 @@ def note_search_warnings(report, result):
         report.note(
             ConvergenceWarning,
             f"The search stopped before converging: {result.message}. Increase "
-            "max_iter, or check the scale of the data.",
+            f"{max_iter_name}, or check the scale of the data.",
             key="max_iter",
         )
     if result.stalled:

@@ -24,17 +24,23 @@ def uses_splitter(cv):
     return cv is not None and not isinstance(cv, str)
 
 
+def _cv_of(estimator):
+    """The estimator's ``cv`` as a splitter understands it (an estimator whose
+    ``cv=None`` means k-fold says so by ``_splitter_cv``)."""
+    resolve = getattr(estimator, "_splitter_cv", None)
+    return estimator.cv if resolve is None else resolve()
+
+
 def splitter_router(estimator, classifier=False):
     """The estimator's :class:`~sklearn.utils.metadata_routing.MetadataRouter`:
     ``fit`` routes to the splitter's ``split``."""
     router = MetadataRouter(owner=type(estimator).__name__)
-    if uses_splitter(estimator.cv) and not (
-        isinstance(estimator.cv, Integral)
-        and not isinstance(estimator.cv, bool)
-        and estimator.cv < 2
+    cv = _cv_of(estimator)
+    if uses_splitter(cv) and not (
+        isinstance(cv, Integral) and not isinstance(cv, bool) and cv < 2
     ):
         router.add(
-            splitter=check_cv(estimator.cv, classifier=classifier),
+            splitter=check_cv(cv, classifier=classifier),
             method_mapping=MethodMapping().add(caller="fit", callee="split"),
         )
     return router
@@ -63,7 +69,7 @@ def split_params(estimator, params):
             "splitter); see sklearn.set_config(enable_metadata_routing=True)."
         )
     if "groups" in params and params["groups"] is not None:
-        if not uses_splitter(estimator.cv):
+        if not uses_splitter(_cv_of(estimator)):
             raise ValueError(
                 f"groups is used by a cv splitter, but cv={estimator.cv!r} "
                 "does not split the data; pass e.g. cv=GroupKFold(5)."

@@ -268,8 +268,8 @@ class Search:
         self.n_iter += steps
         if outcome.reason == "max_iter":
             self._not_converged(
-                "the one-dimensional search used its "
-                f"max_iter={self.options.max_iter} steps"
+                "the one-dimensional search used all its "
+                f"{self.options.max_iter} steps"
             )
 
     def _run_line(self, criterion, start, phase, first_step):
@@ -437,7 +437,7 @@ class Search:
         self._check_stalled()
         if n_unconverged:
             self._not_converged(
-                f"the per-target search used its max_iter={self.options.max_iter} "
+                f"the per-target search used all its {self.options.max_iter} "
                 f"steps with {n_unconverged} target(s) still refining"
             )
         return self.result()

@@ -68,23 +68,27 @@ class ApproximateLeaveOneOut(Criterion):
     solver : NewtonSolver
         On the full training data.
     layout : PenaltyLayout
+    iterations : list or None, default=None
+        If given, each evaluation appends to it ``[n]``, the Newton
+        iterations of its solve.
     """
 
-    def __init__(self, solver, layout):
+    def __init__(self, solver, layout, iterations=None):
         self.solver = solver
         self.layout = layout
+        self.iterations = iterations
 
     def value_and_grad(self, theta):
         """The ALO criterion and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
         state = self.solver.solve(lam)
+        if self.iterations is not None:
+            self.iterations.append([state.n_iter])
         if self.solver.n_outputs == 1:
             value, grad_pen = self._single_output(state)
         else:
             value, grad_pen = self._several_outputs(state)
-        K, p = self.solver.n_outputs, lam.shape[0]
-        grad_lam = grad_pen.reshape(K, -1)[:, :p].sum(axis=0)
-        grad_lam *= self.solver.penalty_scale
+        grad_lam = self.solver.lam_gradient(grad_pen)
         return value, self.layout.theta_gradient(grad_lam, lam)
 
     def _single_output(self, state):

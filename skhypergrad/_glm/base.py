@@ -1,10 +1,12 @@
 """What the smooth-loss estimators share: the fit of their penalties."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import build_layout, penalty_space
-from .._core.validation import check_magnitude
+from .._core.validation import check_magnitude, check_scalar_param
 from .search import SmoothProblem
 
 
@@ -12,17 +14,25 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
     """The search of the penalties of a smooth-loss estimator.
 
     Expects, beyond :class:`HyperparameterSearchMixin`'s, the attributes
-    ``feature_groups``, ``fit_intercept`` and the hyperparameter's initial
-    value and bounds (``C`` and ``C_bounds``, or ``alpha`` and
-    ``alpha_bounds``), and a method ``_penalty_unit(X, y, sample_weight)``:
-    the hyperparameter's scale on the data, so that default bounds and start
-    follow the units of ``X`` and ``y``.
+    ``feature_groups``, ``fit_intercept``, the inner solver's ``max_iter`` and
+    ``tol`` (the search's are ``search_max_iter`` and ``search_tol``), and a
+    method ``_penalty_unit(X, y, sample_weight)``: the hyperparameter's scale
+    on the data, so that default bounds and start follow the units of ``X``
+    and ``y``.
     """
+
+    _search_limits = ("search_max_iter", "search_tol")
+
+    def _check_params(self):
+        super()._check_params()
+        check_scalar_param(self.max_iter, "max_iter", "int", low=1)
+        check_scalar_param(self.tol, "tol", "real", low=0)
 
     def _fit_penalties(self, X, y, sample_weight, loss, kind, splits, hyper):
         """Search the penalties, set ``<name>_``, ``groups_``,
-        ``best_score_``, ``n_iter_`` and ``history_``, and return the
-        coefficients refit at the optimum (class-major ``(w, b)``).
+        ``best_score_``, ``search_n_iter_`` and ``history_``, and return the
+        search's :class:`~skhypergrad._glm.search.SmoothFit`, its coefficients
+        (class-major ``(w, b)``) in the units of ``X``.
 
         Parameters
         ----------
@@ -37,7 +47,9 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             :func:`~skhypergrad._core.layout.build_layout`),
             ``scale_by_weight`` (penalties scaled by the training weights, as
             PoissonRegressor) and ``off_side`` (the bound that switches
-            features off).
+            features off); optionally ``value`` and ``bounds``, the start and
+            bounds of the search, when they are not the attributes ``name``
+            and ``name + "_bounds"``.
         """
         name, power = hyper["name"], hyper["power"]
         # Features of extreme magnitude are searched in other units (exactly):
@@ -48,8 +60,8 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
         layout, theta0, labels = build_layout(
             self.feature_groups,
             X.shape[1],
-            getattr(self, name),
-            getattr(self, f"{name}_bounds"),
+            hyper.get("value", getattr(self, name)),
+            hyper.get("bounds", getattr(self, f"{name}_bounds")),
             name,
             default=hyper["default"],
             unit=self._penalty_unit(X_search, y, sample_weight),
@@ -75,15 +87,34 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
                 splits,
                 layout,
                 hyper["scale_by_weight"],
+                max_iter=self.max_iter,
+                tol=self.tol,
             )
             fit = problem.search(space, theta0, self._search_options())
             self._set_search_attributes(fit.result, space, report)
+        self.search_n_iter_ = self.n_iter_
         values = space.values(fit.result.theta)
         setattr(self, f"{name}_", float(values[0]) if layout.n_groups == 1 else values)
         if labels is not None:
             self.groups_ = labels
         elif hasattr(self, "groups_"):  # from a fit with other feature_groups
             del self.groups_
-        coef = fit.coef.reshape(loss.n_outputs, -1).copy()
-        coef[:, : X.shape[1]] /= x_scale
-        return coef.ravel()
+        n_features = X.shape[1]
+        fold_coefs = fit.fold_coefs
+        if fold_coefs is not None:
+
+            def fold_coefs(raw=fit.fold_coefs):
+                return [_in_units_of_x(c, loss, n_features, x_scale) for c in raw()]
+
+        return replace(
+            fit,
+            coef=_in_units_of_x(fit.coef, loss, n_features, x_scale),
+            fold_coefs=fold_coefs,
+        )
+
+
+def _in_units_of_x(coef, loss, n_features, x_scale):
+    """Coefficients of the search's rescaled ``X`` in ``X``'s units."""
+    coef = coef.reshape(loss.n_outputs, -1).copy()
+    coef[:, :n_features] /= x_scale
+    return coef.ravel()

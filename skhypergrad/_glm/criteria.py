@@ -34,12 +34,14 @@ def make_smooth_folds(
     loss,
     scale_by_weight=False,
     curvature="auto",
+    **limits,
 ):
     """A Newton solver on each training set, and the matching validation rows.
 
     With ``scale_by_weight``, each fold's penalty is multiplied by the sum of
     its training weights (:class:`~sklearn.linear_model.PoissonRegressor`).
-    ``curvature`` is passed to each :class:`NewtonSolver`.
+    ``curvature`` and ``limits`` (``max_iter``, ``tol``) are passed to each
+    :class:`NewtonSolver`.
     """
     return [
         SmoothFold(
@@ -51,6 +53,7 @@ def make_smooth_folds(
                 loss,
                 sample_weight[train].sum() if scale_by_weight else 1.0,
                 curvature,
+                **limits,
             ),
             val_X1=augment(X[test], fit_intercept),
             val_y=y[test],
@@ -71,20 +74,24 @@ class SmoothKFoldCriterion(Criterion):
     ----------
     folds : list of SmoothFold
     layout : PenaltyLayout
+    iterations : list or None, default=None
+        If given, each evaluation appends to it the Newton iterations of
+        every fold's solve.
     """
 
-    def __init__(self, folds, layout):
+    def __init__(self, folds, layout, iterations=None):
         self.folds = folds
         self.layout = layout
+        self.iterations = iterations
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
 
     def value_and_grad(self, theta):
         """Pooled validation criterion and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
-        p = lam.shape[0]
         value = 0.0
-        grad_lam = np.zeros(p)
+        grad_lam = np.zeros(lam.shape[0])
         guess = None
+        iterations = []
         for fold in self.folds:
             solver = fold.solver
             # The folds' training sets overlap: the previous fold's solution at
@@ -92,15 +99,17 @@ class SmoothKFoldCriterion(Criterion):
             # solution at the previous penalties.
             state = solver.solve(lam, guess)
             guess = state.coef
+            iterations.append(state.n_iter)
             z = solver.predictor(fold.val_X1, state.coef)
             criterion, slope = solver.loss.criterion(fold.val_y, z)
             value += fold.val_weight @ criterion
             weighted = fold.val_weight[:, None] * slope.reshape(len(criterion), -1)
             g = solver.input_gradient(fold.val_X1, weighted)
-            # dE/dlam_j = -scale * sum over outputs of u_kj W_kj (u = H^{-1} g).
-            u = state.solve(g).reshape(solver.n_outputs, -1)[:, :p]
-            W = state.coef.reshape(solver.n_outputs, -1)[:, :p]
-            grad_lam -= solver.penalty_scale * np.sum(u * W, axis=0)
+            # dE/dpen_m = -u_m beta_m (u = H^{-1} g) for each coefficient's
+            # penalty, summed into lam by the solver.
+            grad_lam += solver.lam_gradient(-state.solve(g) * state.coef)
         value /= self._weight_sum
         grad_lam /= self._weight_sum
+        if self.iterations is not None:
+            self.iterations.append(iterations)
         return value, self.layout.theta_gradient(grad_lam, lam)

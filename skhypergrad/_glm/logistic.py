@@ -3,18 +3,22 @@
 import numpy as np
 from scipy.special import expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import log_loss
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.layout import mean_column_variance
+from .._core.report import notify
+from .._core.routing import split_params, splitter_router
 from .._core.validation import (
     check_criterion_weights,
     check_sample_weight,
     resolve_cv,
 )
 from .base import PenaltySearchMixin
+from .logistic_params import check_logistic_params, resolve_Cs
 from .losses import BinaryLogLoss, MultinomialLogLoss
 
 DEFAULT_C_BOUNDS = (1e-4, 1e4)
@@ -30,16 +34,97 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
 
     Parameters
     ----------
+    Cs : int or array-like of float, default=10
+        As in :class:`~sklearn.linear_model.LogisticRegressionCV`, where a
+        grid of ``Cs`` values is searched. An int keeps LogisticRegressionCV's
+        range, ``1e-4`` to ``1e4`` (times the scale of the data, see
+        ``C_bounds``): the search is continuous, so the number of points does
+        not matter. A list or array bounds the search by its smallest and
+        largest values (unless ``C_bounds`` is given), and the search starts
+        at their geometric mean (unless ``C`` is given); one value fixes
+        ``C``. The search does not evaluate the points one by one: each
+        evaluation costs a Newton solve per fold.
+    l1_ratios : "warn", None or array-like of float, default="warn"
+        Only the L2 penalty is supported (its training criterion is smooth):
+        ``"warn"``, None and zeros are accepted, anything else is an error.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept (in every fold).
+    cv : None, int, "alo", cross-validation generator or iterable, default=None
+        None: 5-fold, as LogisticRegressionCV. An int (stratified k-fold), a
+        splitter or an iterable of (train, test) index arrays: mean log-loss
+        of the validation folds; ``groups`` passed to ``fit`` go to the
+        splitter. ``"alo"``: approximate leave-one-out from one fit on all
+        the data (any number of classes; see Notes). A training fold that
+        lacks a class is fitted with all classes (see Notes), with one
+        warning per fit naming the classes.
+    dual : bool, default=False
+        Only False: the primal problem is solved (``dual=True`` is
+        liblinear's formulation).
+    penalty : "deprecated" or "l2", default="deprecated"
+        Only the L2 penalty is supported; ``"l1"``, ``"elasticnet"`` and
+        None raise an error.
+    scoring : None, "warn" or "neg_log_loss", default=None
+        What the search minimises and ``score`` returns. ``"neg_log_loss"``:
+        the mean validation log-loss, and ``score`` is minus the log-loss,
+        as LogisticRegressionCV's. None (and ``"warn"``): the same
+        criterion, but ``score`` is the accuracy, as for LogisticRegressionCV
+        with ``scoring=None``. The criterion must be differentiable in the
+        coefficients: accuracy and other scores of hard predictions raise an
+        error.
+    solver : {"lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"}, \
+            default="lbfgs"
+        Accepted for LogisticRegressionCV's calls: these solvers all reach the
+        same optimum, which Newton's method finds here (exactly, as the
+        hypergradient needs). ``"liblinear"`` (penalised intercept,
+        one-vs-rest) raises an error.
+    tol : float, default=1e-4
+        The fits' gradient tolerance, as LogisticRegression's ``tol``: the
+        largest entry of the gradient of the training criterion divided by
+        the sum of the sample weights. Newton's method goes on to working
+        precision within ``max_iter`` (the hypergradient needs exact
+        solutions); ``tol`` decides whether running out of iterations is
+        worth a warning.
+    max_iter : int, default=100
+        Maximum number of Newton iterations of each fit (the folds' and the
+        final refit), as LogisticRegression's ``max_iter``. A
+        ``ConvergenceWarning`` says when they run out.
+    class_weight : None, "balanced" or dict, default=None
+        Weights of the classes, multiplied into ``sample_weight``, as in
+        :class:`~sklearn.linear_model.LogisticRegression`. A class of zero
+        weight is fitted as a class absent from the data (see Notes) when
+        two classes with weight remain.
+    n_jobs : int or None, default=None
+        Accepted for LogisticRegressionCV's calls. The folds are solved in
+        turn (each warm-starts the next); BLAS threads share the work.
+    verbose : int, default=0
+        1 prints one line per evaluation of the criterion: its number, the
+        phase of the search, the hyperparameters, the criterion, the norm of
+        its gradient and the seconds since ``fit`` started. 2 adds the inner
+        solvers' detail.
+    refit : bool, default=True
+        True: refit on all the data at ``C_``. False: as LogisticRegressionCV,
+        no refit; ``coef_`` and ``intercept_`` are the means of the folds'
+        fits, here at the ``C_`` that minimises the mean validation log-loss
+        (LogisticRegressionCV averages each fold's best grid point). Needs
+        folds: an error with ``cv="alo"``.
+    intercept_scaling : float, default=1.0
+        Accepted for LogisticRegressionCV's calls; as there, it has no effect
+        outside liblinear.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the restarts.
+    use_legacy_attributes : "warn" or bool, default="warn"
+        As in LogisticRegressionCV: True (and ``"warn"``) gives ``C_`` one
+        value per class and ``n_iter_`` of shape (1, n_folds, n_evaluations);
+        False gives ``C_`` a float and ``n_iter_`` of shape (n_folds, 1,
+        n_evaluations).
     C : float, array-like of shape (n_groups,) or None, default=None
-        Initial inverse penalty, in
-        :class:`~sklearn.linear_model.LogisticRegression`'s convention. The
-        search starts here and steps downhill; None starts at the scale of
-        the data, one over the mean (sample-weighted) variance of the
-        features.
+        Where the search starts, in LogisticRegression's convention. None
+        starts at the middle of a ``Cs`` grid, or at the scale of the data,
+        one over the mean (sample-weighted) variance of the features.
     C_bounds : tuple of (float, float) or None, default=None
-        Bounds of every ``C``. None means ``(1e-4, 1e4)`` times the scale of
-        the data (see ``C``), so that the search, and its result, do not
-        depend on the units of ``X``.
+        Bounds of every ``C``. None means the range of a ``Cs`` grid, or
+        ``(1e-4, 1e4)`` times the scale of the data (see ``C``), so that the
+        search, and its result, do not depend on the units of ``X``.
     feature_groups : None, "each", array-like of shape (n_features,), dict or \
             callable, default=None
         None: one ``C``. ``"each"``: one per feature. Otherwise one per group
@@ -58,27 +143,17 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         ``C`` given per group): the dict's order for a dict, sorted
         labels otherwise. An estimator holding a lambda cannot be pickled:
         pass a function defined with ``def`` at module level instead.
-    cv : int, "alo", cross-validation generator or iterable, default=5
-        An int (stratified k-fold), a splitter or an iterable of (train, test)
-        index arrays: mean log-loss of the validation folds. ``"alo"``:
-        approximate leave-one-out from one fit on all the data (any number of
-        classes; see Notes).
-    fit_intercept : bool, default=True
-        Fit an unpenalised intercept (in every fold).
-    class_weight : None, "balanced" or dict, default=None
-        Weights of the classes, multiplied into ``sample_weight``, as in
-        :class:`~sklearn.linear_model.LogisticRegression`.
-    max_iter : int, default=100
+    search_max_iter : int, default=100
         Maximum number of iterations of each search: L-BFGS-B iterations for
         several hyperparameters; for one, steps of the one-dimensional search,
         each one evaluation of the criterion; with a callable ``optimizer``,
         its evaluations of the criterion. A ``ConvergenceWarning`` says when
         it runs out.
-    tol : float, default=1e-6
+    search_tol : float, default=1e-6
         Relative tolerance of the search: it stops when further steps are
-        predicted to lower the criterion by less than ``tol`` times its value
-        (for several hyperparameters, when the projected gradient of the
-        criterion divided by its value at the start is below ``tol``).
+        predicted to lower the criterion by less than ``search_tol`` times its
+        value (for several hyperparameters, when the projected gradient of the
+        criterion divided by its value at the start is below ``search_tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
         best point of all is kept.
@@ -90,28 +165,33 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         log of the hyperparameters. It replaces the one-dimensional search and
         L-BFGS-B; with one hyperparameter per target, it runs on each target
         in turn.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the restarts.
-    verbose : int, default=0
-        1 prints one line per evaluation of the criterion: its number, the
-        phase of the search, the hyperparameters, the criterion, the norm of
-        its gradient and the seconds since ``fit`` started. 2 adds the inner
-        solvers' detail.
 
     Attributes
     ----------
-    C_ : float or ndarray of shape (n_groups,)
-        The chosen inverse penalty.
+    C_ : ndarray of shape (n_classes,), (1,) or (n_groups,), or float
+        The chosen inverse penalty. One ``C``: repeated for every class
+        (shape (1,) for two classes), as LogisticRegressionCV's, or a float
+        with ``use_legacy_attributes=False``. With ``feature_groups``: one
+        value per group.
+    Cs_ : ndarray of shape (n_evaluations,) or (n_evaluations, n_groups)
+        The values of ``C`` where the criterion was evaluated, in order (the
+        rows of ``history_``).
     classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Of ``X``'s dtype (float32 or float64).
     intercept_ : ndarray of shape (1,) or (n_classes,)
         With more than two classes, centred (softmax ignores a common shift).
     best_score_ : float
         Minus the mean (sample-weighted) validation log-loss at ``C_``.
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
-    n_iter_ : int
-        Number of iterations of the search (see ``max_iter``).
+    n_iter_ : ndarray of shape (1, n_folds, n_evaluations)
+        Newton iterations of each fold's fit at each evaluation of the
+        criterion (``n_folds`` is 1 for ``cv="alo"``, the fit on all the
+        data), as LogisticRegressionCV's for each fold and ``C``; of shape
+        (n_folds, 1, n_evaluations) with ``use_legacy_attributes=False``.
+    search_n_iter_ : int
+        Number of iterations of the search (see ``search_max_iter``).
     history_ : dict of ndarray
         One row per evaluation of the criterion, ready for ``pandas.DataFrame``: ``"C"``
         (a float, or an array of the group values), ``"score"`` (minus the criterion),
@@ -145,6 +225,14 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
     evaluation costs about one Newton step, :math:`O(n K^2 q^2 + (K q)^3)`
     with :math:`q` coefficients per class.
 
+    A training fold without some class (or where it has zero weight) has no
+    finite optimum: that class's intercept would go to minus infinity. It is
+    held by a penalty instead, as if it were the coefficient of a feature of
+    the data's mean variance :math:`v`: :math:`\\bar\\lambda b_k^2 / (2 v)`,
+    :math:`\\bar\\lambda` the mean of the penalties :math:`1 / C_j`
+    (LogisticRegressionCV leaves it to wherever its solver stops). The
+    fold's validation samples of that class count in the criterion.
+
     References
     ----------
     Y. Bengio, "Gradient-based optimization of hyperparameters", Neural
@@ -168,44 +256,73 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
 
     def __init__(
         self,
-        C=None,
         *,
+        Cs=10,
+        l1_ratios="warn",
+        fit_intercept=True,
+        cv=None,
+        dual=False,
+        penalty="deprecated",
+        scoring=None,
+        solver="lbfgs",
+        tol=1e-4,
+        max_iter=100,
+        class_weight=None,
+        n_jobs=None,
+        verbose=0,
+        refit=True,
+        intercept_scaling=1.0,
+        random_state=None,
+        use_legacy_attributes="warn",
+        C=None,
         C_bounds=None,
         feature_groups=None,
-        cv=5,
-        fit_intercept=True,
-        class_weight=None,
-        max_iter=100,
-        tol=1e-6,
+        search_max_iter=100,
+        search_tol=1e-6,
         n_restarts=0,
         optimizer="l-bfgs-b",
-        random_state=None,
-        verbose=0,
     ):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.dual = dual
+        self.penalty = penalty
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.refit = refit
+        self.intercept_scaling = intercept_scaling
+        self.random_state = random_state
+        self.use_legacy_attributes = use_legacy_attributes
         self.C = C
         self.C_bounds = C_bounds
         self.feature_groups = feature_groups
-        self.cv = cv
-        self.fit_intercept = fit_intercept
-        self.class_weight = class_weight
-        self.max_iter = max_iter
-        self.tol = tol
+        self.search_max_iter = search_max_iter
+        self.search_tol = search_tol
         self.n_restarts = n_restarts
         self.optimizer = optimizer
-        self.random_state = random_state
-        self.verbose = verbose
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Tune ``C`` and fit the logistic regression at the optimum.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+            Training data. float32 is fitted in float64 and kept in the
+            fitted coefficients.
         y : array-like of shape (n_samples,)
             Class labels (any type).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the training and of the selection criterion.
+        **params : dict
+            ``groups`` for the ``cv`` splitter (e.g.
+            :class:`~sklearn.model_selection.GroupKFold`); with metadata
+            routing enabled, whatever the splitter requests.
 
         Returns
         -------
@@ -213,19 +330,34 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
             Fitted estimator.
         """
         self._check_params()
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        check_logistic_params(self)
+        if self.refit is False and self.cv == "alo":
+            raise ValueError(
+                "refit=False averages the folds' fits; cv='alo' has no folds. "
+                "Use refit=True or a k-fold cv."
+            )
+        routed = split_params(self, params)
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
+        dtype = X.dtype
+        X = X.astype(np.float64)
         codes, sample_weight = self._encode_classes(y, sample_weight)
         n_classes = len(self.classes_)
         kind, splits = resolve_cv(
-            self.cv, X, codes, allowed_strings=("alo",), classifier=True
+            self._splitter_cv(),
+            X,
+            codes,
+            allowed_strings=("alo",),
+            classifier=True,
+            split_params=routed,
         )
-        if kind == "loo":
-            raise ValueError("cv=None is not available; use an int, 'alo' or splits.")
         check_criterion_weights(kind, splits, sample_weight)
-        _check_folds_have_all_classes(codes, splits, n_classes)
+        _warn_absent_classes(self.classes_, codes, sample_weight, splits)
         loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
         target = codes.astype(float) if n_classes == 2 else codes
-        coef = self._fit_penalties(
+        start, bounds = resolve_Cs(self.Cs, self.C, self.C_bounds)
+        fit = self._fit_penalties(
             X,
             target,
             sample_weight,
@@ -238,20 +370,41 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
                 default=DEFAULT_C_BOUNDS,
                 scale_by_weight=False,
                 off_side="lower",
+                value=start,
+                bounds=bounds,
             ),
         )
-        W = coef.reshape(1 if n_classes == 2 else n_classes, -1)
-        n_features = X.shape[1]
-        self.coef_ = W[:, :n_features].copy()
-        if self.fit_intercept:
-            self.intercept_ = W[:, n_features].copy()
-        else:
-            self.intercept_ = np.zeros(W.shape[0])
+        coef = fit.coef if self.refit else np.mean(fit.fold_coefs(), axis=0)
+        self._set_coefficients(coef.reshape(loss.n_outputs, -1), X.shape[1], dtype)
+        self._set_legacy_attributes(fit.fold_iterations, loss.n_outputs)
         return self
+
+    def _splitter_cv(self):
+        """``cv`` as the splitter sees it: None means 5 folds."""
+        return 5 if self.cv is None else self.cv
+
+    def _set_coefficients(self, W, n_features, dtype):
+        self.coef_ = W[:, :n_features].astype(dtype)
+        if self.fit_intercept:
+            self.intercept_ = W[:, n_features].astype(dtype)
+        else:
+            self.intercept_ = np.zeros(W.shape[0], dtype=dtype)
+
+    def _set_legacy_attributes(self, fold_iterations, n_outputs):
+        """``C_``, ``Cs_`` and ``n_iter_`` in LogisticRegressionCV's layout."""
+        self.Cs_ = np.asarray(self.history_["C"])
+        legacy = self.use_legacy_attributes is not False
+        if legacy:
+            self.n_iter_ = fold_iterations[None, :, :]
+        else:
+            self.n_iter_ = fold_iterations[:, None, :]
+        if np.ndim(self.C_) == 0:
+            self.C_ = np.full(n_outputs, self.C_) if legacy else self.C_
 
     def _encode_classes(self, y, sample_weight):
         """Set ``classes_``; return the class codes and the sample weights
-        times the class weights, every class with a positive total."""
+        times the class weights, with at least two classes of positive
+        total weight."""
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -263,11 +416,10 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         if self.class_weight is not None:
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         class_weight_sums = np.bincount(codes, weights=sample_weight)
-        if np.any(class_weight_sums <= 0):
-            empty = self.classes_[class_weight_sums <= 0].tolist()
+        if np.sum(class_weight_sums > 0) < 2:
             raise ValueError(
-                f"Every class needs a positive total sample weight; class(es) "
-                f"{empty} have none."
+                "At least two classes need a positive total sample weight; "
+                f"only {self.classes_[class_weight_sums > 0].tolist()} have one."
             )
         return codes, sample_weight
 
@@ -289,7 +441,9 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
             For two classes, the log-odds of ``classes_[1]``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
@@ -346,18 +500,57 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]
 
+    def score(self, X, y, sample_weight=None):
+        """Score the predictions as LogisticRegressionCV does for ``scoring``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            Minus the mean log-loss for ``scoring="neg_log_loss"``, else the
+            accuracy.
+        """
+        if self.scoring != "neg_log_loss":
+            return super().score(X, y, sample_weight=sample_weight)
+        proba = self.predict_proba(X)
+        return -log_loss(y, proba, sample_weight=sample_weight, labels=self.classes_)
+
+    def get_metadata_routing(self):
+        """Metadata routing of ``fit``: to the ``cv`` splitter's ``split``.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return splitter_router(self, classifier=True)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
 
-def _check_folds_have_all_classes(codes, splits, n_classes):
-    """A training fold without some class has no finite intercept for it."""
-    for k, (train, _) in enumerate(splits or []):
-        missing = n_classes - len(np.unique(codes[train]))
-        if missing:
-            raise ValueError(
-                f"The training set of split {k} lacks {missing} of the "
-                f"{n_classes} classes; use a stratified splitter or fewer folds."
-            )
+def _warn_absent_classes(classes, codes, sample_weight, splits):
+    """One warning naming the classes that some training fold lacks (or
+    holds with zero weight only)."""
+    absent, n_splits = set(), 0
+    for train, _ in splits or []:
+        weights = np.bincount(codes[train], sample_weight[train], len(classes))
+        missing = np.flatnonzero(weights <= 0)
+        n_splits += bool(missing.size)
+        absent.update(missing.tolist())
+    if absent:
+        names = classes[sorted(absent)].tolist()
+        notify(
+            UserWarning,
+            f"The training sets of {n_splits} of {len(splits)} splits lack "
+            f"class(es) {names}: each such fold fits all the classes, the "
+            "missing ones' intercepts held by the penalty, and its validation "
+            "samples of those classes count in the criterion. A stratified "
+            "splitter avoids this.",
+        )

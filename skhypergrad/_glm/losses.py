@@ -53,6 +53,11 @@ class Loss:
         (n_outputs,): where Newton's method starts."""
         return np.zeros(self.n_outputs)
 
+    def absent_outputs(self, y, sample_weight):
+        """Which outputs have no finite best intercept on this data (a class
+        without weight, counts all zero), shape (n_outputs,) of bool."""
+        return np.zeros(self.n_outputs, dtype=bool)
+
 
 class SquaredLoss(Loss):
     """``l = (y - z)^2``; criterion: squared error (ridge, ``lam = 2 alpha``)."""
@@ -103,6 +108,10 @@ class BinaryLogLoss(Loss):
         share = np.clip(sample_weight @ y / sample_weight.sum(), 1e-12, 1 - 1e-12)
         return np.array([np.log(share / (1.0 - share))])
 
+    def absent_outputs(self, y, sample_weight):
+        """Whether one of the two classes has no weight."""
+        return np.array([sample_weight @ y <= 0 or sample_weight @ (1.0 - y) <= 0])
+
 
 class PoissonLoss(Loss):
     """``l = exp(z) - y z`` (log link); criterion: Poisson deviance.
@@ -132,6 +141,10 @@ class PoissonLoss(Loss):
         """The log of the weighted mean of ``y`` (0 when it is 0)."""
         mean = sample_weight @ y / sample_weight.sum()
         return np.array([np.log(mean) if mean > 0 else 0.0])
+
+    def absent_outputs(self, y, sample_weight):
+        """Whether every count with weight is zero."""
+        return np.array([sample_weight @ y <= 0])
 
 
 class MultinomialLogLoss(Loss):
@@ -183,6 +196,11 @@ class MultinomialLogLoss(Loss):
         share = np.bincount(y, weights=sample_weight, minlength=self.n_outputs)
         logs = np.log(np.maximum(share / sample_weight.sum(), 1e-12))
         return logs - logs.mean()
+
+    def absent_outputs(self, y, sample_weight):
+        """The classes without weight."""
+        share = np.bincount(y, weights=sample_weight, minlength=self.n_outputs)
+        return share <= 0
 
     @staticmethod
     def _value_and_proba(y, Z):

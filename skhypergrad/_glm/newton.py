@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 
-from .._core.report import detail
+from .._core.layout import mean_column_variance
+from .._core.report import detail, notify
 from .curvature import DenseCurvature, DiagonalPreconditioner, LaggedPreconditioner
 from .derivatives import weighted_gram
 from .losses import Loss
 
-_MAX_NEWTON = 100
 _MAX_HALVINGS = 50
 # Relative residual of the conjugate-gradient solves: Newton steps (inexact
 # Newton converges linearly at this rate) and the implicit-function adjoint.
@@ -64,6 +65,7 @@ class SmoothState:
     z: np.ndarray  # linear predictor on the training rows
     hessian: object  # DenseHessian or IterativeHessian at coef
     derivatives: tuple  # the loss's (l, l', l'', l''') at z
+    n_iter: int = 0  # Newton iterations of the solve that found coef
 
     def solve(self, g):
         """Return ``H^{-1} g`` (to a relative residual of 1e-10 when iterative)."""
@@ -94,6 +96,27 @@ class NewtonSolver:
         at every Newton step. ``"diagonal"``: conjugate gradient with a
         diagonal preconditioner throughout, memory ``O(n q)`` for many
         features. ``"auto"``: :func:`choose_curvature`.
+    max_iter : int, default=100
+        Newton iterations of one solve. When they run out, the solve keeps
+        its last point and a ``ConvergenceWarning`` is kept for the fit
+        unless the gradient is already below ``tol``.
+    tol : float, default=1e-4
+        Gradient tolerance, as scikit-learn's GLM solvers mean it: the
+        largest entry of the gradient of the training criterion divided by
+        the sum of the sample weights. Newton's method goes on to working
+        precision when ``max_iter`` allows (the hypergradient needs exact
+        solutions); ``tol`` only decides whether running out of iterations
+        is worth a warning.
+
+    Notes
+    -----
+    An output that the training set cannot fit with a finite intercept (a
+    class absent from it, or with zero weight; all-zero counts) has its
+    intercept held by a penalty, as if it were the coefficient of a feature
+    of the data's mean variance: ``penalty_scale * mean(lam) / v`` with ``v``
+    the mean (weighted) variance of the columns of ``X``. With several
+    outputs the softmax ignores a common shift, so the intercept is in effect
+    held relative to the mean intercept.
     """
 
     def __init__(
@@ -105,8 +128,13 @@ class NewtonSolver:
         loss,
         penalty_scale=1.0,
         curvature="auto",
+        *,
+        max_iter=100,
+        tol=1e-4,
     ):
         self.X1 = augment(X, fit_intercept)
+        self.max_iter = max_iter
+        self.tol = tol
         self.y = y
         self.sample_weight = sample_weight
         self.loss = loss
@@ -121,8 +149,16 @@ class NewtonSolver:
         # (zero at the centred solution) makes the Hessian definite.
         self._centre_intercepts = fit_intercept and self.n_outputs > 1
         self._coef = np.zeros(self.n_outputs * self.X1.shape[1])
-        if fit_intercept:  # start from the best model without features
-            self._coef[self._intercept_index()] = loss.baseline(y, sample_weight)
+        # Outputs with nothing to fit in this training set: intercepts held.
+        self.held = np.zeros(self.n_outputs, dtype=bool)
+        self._held_unit = 0.0
+        if fit_intercept:
+            self.held = np.asarray(loss.absent_outputs(y, sample_weight))
+            if self.held.any():
+                self._held_unit = 1.0 / mean_column_variance(X, sample_weight)
+            # Start from the best model without features.
+            start = loss.baseline(y, sample_weight)
+            self._coef[self._intercept_index()] = np.where(self.held, 0.0, start)
         if curvature == "auto":
             curvature = choose_curvature(X.shape[0], self._coef.size)
         self.curvature = curvature  # its name
@@ -143,7 +179,19 @@ class NewtonSolver:
         ``penalty_scale * lam``, 0 for the intercept."""
         pen = np.zeros((self.n_outputs, self.X1.shape[1]))
         pen[:, : self.n_features] = self.penalty_scale * lam
+        pen[self.held, -1] = self.penalty_scale * self._held_unit * np.mean(lam)
         return pen.ravel()
+
+    def lam_gradient(self, grad_pen):
+        """The gradient in ``lam`` of a function of the penalties, from its
+        gradient ``grad_pen`` in every coefficient's penalty (the entries of
+        :meth:`full_penalty`, class-major)."""
+        G = grad_pen.reshape(self.n_outputs, -1)
+        grad = G[:, : self.n_features].sum(axis=0)
+        if self.held.any():
+            # A held intercept's penalty is proportional to mean(lam).
+            grad = grad + G[self.held, -1].sum() * self._held_unit / self.n_features
+        return self.penalty_scale * grad
 
     def predictor(self, X1, coef):
         """Linear predictor ``z`` of rows ``X1``: (n,) or (n, n_outputs)."""
@@ -260,7 +308,7 @@ class NewtonSolver:
             coef = guess.copy()
         previous_decrement = np.inf
         done = False
-        for steps in range(_MAX_NEWTON):  # noqa: B007 (the count is reported)
+        for steps in range(self.max_iter):  # noqa: B007 (the count is reported)
             objective, z, grad, derivatives = self.first_order(coef, pen)
             d2 = derivatives[2]
             if done:  # the derivatives at the final point were all that was left
@@ -308,9 +356,10 @@ class NewtonSolver:
             done = trial_objective >= objective
             coef = trial
         else:
-            raise FloatingPointError(
-                f"Newton's method did not converge in {_MAX_NEWTON} iterations."
-            )
+            steps = self.max_iter
+            objective, z, grad, derivatives = self.first_order(coef, pen)
+            d2, hessian = derivatives[2], None
+            self._warn_unconverged(grad)
         # The solver for the adjoint, at the solution (``hessian``, when set,
         # was built at this very point by the last iteration).
         hessian = self._curvature.final_hessian(self, d2, pen, hessian)
@@ -319,8 +368,22 @@ class NewtonSolver:
             f"{self.curvature} curvature"
         )
         self._coef = coef
-        self._last = lam.copy(), SmoothState(coef, z, hessian, derivatives)
-        return self._last[1]
+        state = SmoothState(coef, z, hessian, derivatives, steps)
+        self._last = lam.copy(), state
+        return state
+
+    def _warn_unconverged(self, grad):
+        """A ``ConvergenceWarning`` for the fit, unless the gradient at the
+        last point is below ``tol`` already."""
+        largest = np.max(np.abs(grad)) / self.sample_weight.sum()
+        if largest > self.tol:
+            notify(
+                ConvergenceWarning,
+                f"Newton's method did not converge in max_iter={self.max_iter} "
+                f"iterations (gradient {largest:.2g} > tol={self.tol:g}); the "
+                "criterion and its gradient are approximate. Increase max_iter.",
+                key="newton_max_iter",
+            )
 
     def _line_search(self, coef, step, objective, decrement, pen):
         """Backtracking (Armijo) line search along the Newton step.

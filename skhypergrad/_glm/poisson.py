@@ -67,16 +67,25 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (in every fold).
     max_iter : int, default=100
+        Maximum number of Newton iterations of each fit (the folds' and the
+        final refit), as PoissonRegressor's ``max_iter``. A
+        ``ConvergenceWarning`` says when they run out.
+    tol : float, default=1e-4
+        The fits' gradient tolerance, as PoissonRegressor's ``tol``. Newton's
+        method goes on to working precision within ``max_iter`` (the
+        hypergradient needs exact solutions); ``tol`` decides whether running
+        out of iterations is worth a warning.
+    search_max_iter : int, default=100
         Maximum number of iterations of each search: L-BFGS-B iterations for
         several hyperparameters; for one, steps of the one-dimensional search,
         each one evaluation of the criterion; with a callable ``optimizer``,
         its evaluations of the criterion. A ``ConvergenceWarning`` says when
         it runs out.
-    tol : float, default=1e-6
+    search_tol : float, default=1e-6
         Relative tolerance of the search: it stops when further steps are
-        predicted to lower the criterion by less than ``tol`` times its value
-        (for several hyperparameters, when the projected gradient of the
-        criterion divided by its value at the start is below ``tol``).
+        predicted to lower the criterion by less than ``search_tol`` times its
+        value (for several hyperparameters, when the projected gradient of the
+        criterion divided by its value at the start is below ``search_tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
         best point of all is kept.
@@ -108,7 +117,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
     n_iter_ : int
-        Number of iterations of the search (see ``max_iter``).
+        Newton iterations of the final refit (see ``max_iter``).
+    search_n_iter_ : int
+        Number of iterations of the search (see ``search_max_iter``).
     history_ : dict of ndarray
         One row per evaluation of the criterion, ready for ``pandas.DataFrame``:
         ``"alpha"`` (a float, or an array of the group alphas), ``"score"`` (minus the
@@ -163,7 +174,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         cv=5,
         fit_intercept=True,
         max_iter=100,
-        tol=1e-6,
+        tol=1e-4,
+        search_max_iter=100,
+        search_tol=1e-6,
         n_restarts=0,
         optimizer="l-bfgs-b",
         random_state=None,
@@ -176,6 +189,8 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
+        self.search_max_iter = search_max_iter
+        self.search_tol = search_tol
         self.n_restarts = n_restarts
         self.optimizer = optimizer
         self.random_state = random_state
@@ -218,7 +233,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
                 f"At least 2 samples are needed, got n_samples = {X.shape[0]}."
             )
         check_criterion_weights(kind, splits, sample_weight)
-        coef = self._fit_penalties(
+        fit = self._fit_penalties(
             X,
             y,
             sample_weight,
@@ -234,8 +249,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
             ),
         )
         n = X.shape[1]
-        self.coef_ = coef[:n].copy()
-        self.intercept_ = float(coef[n]) if self.fit_intercept else 0.0
+        self.coef_ = fit.coef[:n].copy()
+        self.intercept_ = float(fit.coef[n]) if self.fit_intercept else 0.0
+        self.n_iter_ = fit.refit_n_iter
         return self
 
     def _penalty_unit(self, X, y, sample_weight):

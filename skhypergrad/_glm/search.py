@@ -24,11 +24,18 @@ from .newton import NewtonSolver, choose_curvature
 
 @dataclass(frozen=True)
 class SmoothFit:
-    """A search's result and the coefficients ``(w, b)`` (class-major for
-    several outputs) refit on all the data at its optimum."""
+    """A search's result, the coefficients ``(w, b)`` (class-major for
+    several outputs) refit on all the data at its optimum and the Newton
+    iterations of that refit, the Newton iterations of every fold (one per
+    fold for ALO: the full data) at every evaluation of the criterion, of
+    shape (n_folds, n_evaluations), and a function that returns the folds'
+    coefficients at the optimum (k-fold criteria only, else None)."""
 
     result: object
     coef: np.ndarray
+    refit_n_iter: int
+    fold_iterations: np.ndarray
+    fold_coefs: object
 
 
 class SmoothProblem:
@@ -44,6 +51,8 @@ class SmoothProblem:
     layout : PenaltyLayout
     scale_by_weight : bool
         Scale each training set's penalty by the sum of its weights.
+    max_iter, tol : int, float
+        The inner solver's limits (:class:`NewtonSolver`).
     """
 
     def __init__(
@@ -57,26 +66,38 @@ class SmoothProblem:
         splits,
         layout,
         scale_by_weight,
+        max_iter=100,
+        tol=1e-4,
     ):
+        limits = dict(max_iter=max_iter, tol=tol)
         scale = sample_weight.sum() if scale_by_weight else 1.0
         n_params = loss.n_outputs * (X.shape[1] + fit_intercept)
         # ALO needs the Hessian at the solution as a matrix.
         curvature = choose_curvature(X.shape[0], n_params, kind == "alo")
         self.solver = NewtonSolver(
-            X, y, sample_weight, fit_intercept, loss, scale, curvature
+            X, y, sample_weight, fit_intercept, loss, scale, curvature, **limits
         )
         self.layout = layout
         self._folds = []  # the k-fold training sets (none for ALO)
+        self._iterations = []  # Newton iterations of each fold, per evaluation
+        log = self._iterations
         if kind == "alo":
-            self._scalar = ApproximateLeaveOneOut(self.solver, _scalar(layout))
-            self._groups = ApproximateLeaveOneOut(self.solver, layout)
+            self._scalar = ApproximateLeaveOneOut(self.solver, _scalar(layout), log)
+            self._groups = ApproximateLeaveOneOut(self.solver, layout, log)
         else:
             folds = make_smooth_folds(
-                X, y, sample_weight, splits, fit_intercept, loss, scale_by_weight
+                X,
+                y,
+                sample_weight,
+                splits,
+                fit_intercept,
+                loss,
+                scale_by_weight,
+                **limits,
             )
             self._folds = folds
-            self._scalar = SmoothKFoldCriterion(folds, _scalar(layout))
-            self._groups = SmoothKFoldCriterion(folds, layout)
+            self._scalar = SmoothKFoldCriterion(folds, _scalar(layout), log)
+            self._groups = SmoothKFoldCriterion(folds, layout, log)
 
     def search(self, space, theta0, options):
         """Search the penalties of ``space`` from ``theta0``, then refit on
@@ -90,10 +111,19 @@ class SmoothProblem:
             result = Search(space, options).minimize(self._scalar, theta0[:1])
         else:
             result = self._search_groups(space, theta0, options)
-        state = self.solver.solve(
-            self.layout.feature_penalties(result.theta), guess=self._refit_guess()
+        lam = self.layout.feature_penalties(result.theta)
+        state = self.solver.solve(lam, guess=self._refit_guess())
+        iterations = np.array(self._iterations, dtype=np.int32).reshape(
+            -1, max(len(self._folds), 1)
         )
-        return SmoothFit(result, state.coef)
+        fold_coefs = None
+        if self._folds:
+            folds = self._folds
+
+            def fold_coefs():
+                return [fold.solver.solve(lam).coef for fold in folds]
+
+        return SmoothFit(result, state.coef, state.n_iter, iterations.T, fold_coefs)
 
     def _search_groups(self, space, theta0, options):
         (hyper,) = space.hyperparameters
