@@ -268,8 +268,7 @@ class Search:
         self.n_iter += steps
         if outcome.reason == "max_iter":
             self._not_converged(
-                "the one-dimensional search used all its "
-                f"{self.options.max_iter} steps"
+                f"the one-dimensional search used all its {self.options.max_iter} steps"
             )
 
     def _run_line(self, criterion, start, phase, first_step):
