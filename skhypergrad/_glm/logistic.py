@@ -537,11 +537,13 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
 
 def _warn_absent_classes(classes, codes, sample_weight, splits):
     """One warning naming the classes that some training fold lacks (or
-    holds with zero weight only)."""
+    holds with zero weight only), classes of zero weight in all the data
+    (the user's choice) aside."""
     absent, n_splits = set(), 0
+    weighted = np.bincount(codes, sample_weight, len(classes)) > 0
     for train, _ in splits or []:
         weights = np.bincount(codes[train], sample_weight[train], len(classes))
-        missing = np.flatnonzero(weights <= 0)
+        missing = np.flatnonzero((weights <= 0) & weighted)
         n_splits += bool(missing.size)
         absent.update(missing.tolist())
     if absent:
