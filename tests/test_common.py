@@ -23,6 +23,12 @@ ESTIMATORS = [
     GradientPoissonRegressorCV(cv="alo", feature_groups="each"),
     GradientLogisticRegressionCV(cv=3),
     GradientLogisticRegressionCV(feature_groups="each", cv=3),
+    GradientLogisticRegressionCV(
+        Cs=20, cv="alo", scoring="neg_log_loss", use_legacy_attributes=False
+    ),
+    GradientLogisticRegressionCV(
+        Cs=np.logspace(-2, 2, 5), cv=3, refit=False, solver="newton-cholesky"
+    ),
 ]
 
 # No check is declared as an expected failure. The sample-weight equivalence
