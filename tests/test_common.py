@@ -17,6 +17,7 @@ ESTIMATORS = [
     GradientRidgeCV(cv=3),
     GradientRidgeCV(np.logspace(-3, 3, 7), scoring="r2"),
     GradientRidgeCV(scoring="neg_mean_squared_error", cv=3, gcv_mode="svd"),
+    GradientRidgeCV(cv=3, sample_weighting="time_decay"),
     GradientKernelRidgeCV(),
     GradientKernelRidgeCV(Matern(nu=1.5), cv=3, fit_intercept=False, max_iter=20),
     GradientPoissonRegressorCV(),

@@ -15,6 +15,7 @@ from .._core.validation import (
     check_sample_weight,
     resolve_cv,
 )
+from .._core.weighting import make_scheme
 from .cv_results import leave_one_out_results
 from .params import check_alphas, check_gcv_mode
 from .scoring import (
@@ -27,6 +28,12 @@ from .scoring import (
     target_scale,
 )
 from .search import RidgeProblem
+from .weighted_search import (
+    check_weighting_setting,
+    clear_weighting_attributes,
+    search_with_weights,
+    set_weighting_attributes,
+)
 
 DEFAULT_ALPHA_BOUNDS = (1e-6, 1e6)
 
@@ -148,6 +155,32 @@ class GradientRidgeCV(
     n_jobs : int or None, default=None
         Number of joblib jobs over targets when ``alpha_per_target=True`` with
         feature groups.
+    sample_weighting : None, "time_decay" or "group", default=None
+        Tune the training weights jointly with the penalties (Bengio and
+        Dugas): ``"time_decay"`` weighs sample ``i`` by
+        ``sample_weight[i] * 2 ** (-(t_ref - t_i) / half_life)``, ``t`` the
+        ``sample_time`` passed to ``fit`` and ``t_ref`` the latest time of
+        each training set (of all the data for the final refit);
+        ``"group"`` weighs each group of ``sample_group`` by its own tuned
+        weight. Needs ``cv`` splits (k-fold, held-out, or
+        :class:`~sklearn.model_selection.TimeSeriesSplit` for a time decay)
+        and the squared error; the selection criterion keeps the user's
+        ``sample_weight``.
+    half_life : float or None, default=None
+        Start of the half-life search, in the units of ``sample_time`` (days
+        for datetime64; rows by default); None: the span of the times.
+    half_life_bounds : tuple of (float, float) or None, default=None
+        Bounds of the half-life; None: ``(1e-2, 1e2)`` times the span of the
+        times. An optimum on the upper bound means no decay.
+    group_weight : None, float or dict, default=None
+        Start of the group weights (a dict from group label to weight); None:
+        1.
+    group_weight_bounds : tuple of (float, float) or None, default=None
+        Bounds of every group weight; None: ``(1e-3, 1e3)``.
+    target_group : object or None, default=None
+        The group that is predicted: its weight is fixed at 1 and only its
+        validation samples count in the criterion. None: every group counts,
+        and the first label (sorted) is fixed at 1.
 
     Attributes
     ----------
@@ -176,6 +209,11 @@ class GradientRidgeCV(
     n_iter_ : int or ndarray of shape (n_targets,)
         Number of iterations of the search (see ``max_iter``); one per target
         with ``alpha_per_target`` and ``feature_groups``.
+    half_life_ : float
+        The tuned half-life (with ``sample_weighting="time_decay"``).
+    group_weights_ : dict
+        The weight of every group, the reference's 1.0 (with
+        ``sample_weighting="group"``).
     history_ : dict of ndarray
         One row per evaluation of the criterion, ready for ``pandas.DataFrame``:
         ``"alpha"`` (a float, or an array of the group alphas), ``"score"`` (minus the
@@ -257,6 +295,12 @@ class GradientRidgeCV(
         random_state=None,
         verbose=0,
         n_jobs=None,
+        sample_weighting=None,
+        half_life=None,
+        half_life_bounds=None,
+        group_weight=None,
+        group_weight_bounds=None,
+        target_group=None,
     ):
         self.alphas = alphas
         self.alpha = alpha
@@ -275,8 +319,16 @@ class GradientRidgeCV(
         self.random_state = random_state
         self.verbose = verbose
         self.n_jobs = n_jobs
+        self.sample_weighting = sample_weighting
+        self.half_life = half_life
+        self.half_life_bounds = half_life_bounds
+        self.group_weight = group_weight
+        self.group_weight_bounds = group_weight_bounds
+        self.target_group = target_group
 
-    def fit(self, X, y, sample_weight=None, **params):
+    def fit(
+        self, X, y, sample_weight=None, *, sample_time=None, sample_group=None, **params
+    ):
         """Tune the penalties on ``(X, y)`` and fit the ridge model at the optimum.
 
         Parameters
@@ -288,6 +340,11 @@ class GradientRidgeCV(
             Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Weights of the training criterion and of the selection criterion.
+        sample_time : array-like of shape (n_samples,), default=None
+            The time of each sample (numbers, or datetime64 counted in days),
+            for ``sample_weighting="time_decay"``; None means the row order.
+        sample_group : array-like of shape (n_samples,), default=None
+            The group of each sample, for ``sample_weighting="group"``.
         **params : dict
             ``groups`` for the ``cv`` splitter (e.g.
             :class:`~sklearn.model_selection.GroupKFold`); with metadata
@@ -299,11 +356,15 @@ class GradientRidgeCV(
             Fitted estimator.
         """
         check_gcv_mode(self.gcv_mode)
-        return self._fit(X, y, sample_weight, self.cv, split_params(self, params))
+        weighting = (sample_time, sample_group)
+        return self._fit(
+            X, y, sample_weight, self.cv, split_params(self, params), weighting
+        )
 
-    def _fit(self, X, y, sample_weight, cv, splitter_params):
-        """:meth:`fit` with ``cv`` (the parameter, or splits a subclass made)
-        and the keyword arguments of its ``split``."""
+    def _fit(self, X, y, sample_weight, cv, splitter_params, weighting=None):
+        """:meth:`fit` with ``cv`` (the parameter, or splits a subclass made),
+        the keyword arguments of its ``split`` and ``(sample_time,
+        sample_group)`` for tuned sample weights (None without them)."""
         self._check_params()
         scoring = check_scoring(self.scoring)
         check_regression_target(y)
@@ -329,8 +390,11 @@ class GradientRidgeCV(
                 f"got cv={cv!r}."
             )
         check_criterion_weights(kind, splits, sample_weight)
+        scheme = None if weighting is None else make_scheme(self, n_samples, *weighting)
         y2 = y.reshape(n_samples, -1)
         per_target = self.alpha_per_target and y2.shape[1] > 1
+        if scheme is not None:
+            check_weighting_setting(self, kind, per_target)
         check_scoring_setting(scoring, kind, y2.shape[1], per_target)
         alphas = check_alphas(self.alphas)
         # Data of extreme magnitude are searched in other units (exactly):
@@ -378,14 +442,20 @@ class GradientRidgeCV(
                 offset=offset,
                 value_scale=y_scale**2,
             )
-            fit = problem.search(
-                layout,
-                space,
-                theta0,
-                per_target=per_target,
-                options=self._search_options(),
-                n_jobs=self.n_jobs,
-            )
+            if scheme is None:
+                fit = problem.search(
+                    layout,
+                    space,
+                    theta0,
+                    per_target=per_target,
+                    options=self._search_options(),
+                    n_jobs=self.n_jobs,
+                )
+            else:
+                data = (X_search, y_search, sample_weight, splits, self.fit_intercept)
+                fit, space = search_with_weights(
+                    data, layout, space, theta0, scheme, self._search_options()
+                )
             constant = constant_fraction(
                 scoring, y_search, sample_weight, splits, self.fit_intercept
             )
@@ -398,6 +468,12 @@ class GradientRidgeCV(
 
             self._set_search_attributes(fit.result, space, report, score)
         alpha = space.values(fit.result.theta)
+        if scheme is not None:
+            theta = np.asarray(fit.result.theta)
+            alpha = alpha[: layout.n_groups]
+            set_weighting_attributes(self, scheme, theta[layout.n_groups :])
+        else:
+            clear_weighting_attributes(self)
         self.alpha_ = (
             float(alpha.ravel()[0]) if alpha.size == 1 and not per_target else alpha
         )

@@ -1,0 +1,291 @@
+"""Tuned sample weights: a time decay or one weight per group of samples.
+
+Bengio's method tunes any hyperparameter that enters the training criterion
+smoothly; the weights of the training samples are one (Bengio and Dugas,
+1999). A scheme gives each training sample of a split a factor ``d_i(theta)``
+that multiplies the user's ``sample_weight``, and its derivatives in
+``theta`` (the log of the scheme's hyperparameters), which the criteria chain
+with ``dE/dw_i``:
+
+- :class:`TimeDecay`: ``d_i = 2 ** (-(t_ref - t_i) / h)``, the half-life
+  ``h`` tuned, ``t_ref`` the latest time of the training set (each split
+  discounts relative to its own "now");
+- :class:`GroupWeights`: ``d_i = g_c`` for sample ``i`` of group ``c``, one
+  group (the reference) fixed at 1.
+
+The selection criterion keeps the user's weights: only training weights are
+tuned.
+"""
+
+from numbers import Real
+
+import numpy as np
+
+from .space import Hyperparameter
+
+SCHEMES = (None, "time_decay", "group")
+# Default bounds of the half-life, in multiples of the span of the times, and
+# of the group weights (unitless).
+HALF_LIFE_BOUNDS = (1e-2, 1e2)
+GROUP_WEIGHT_BOUNDS = (1e-3, 1e3)
+
+
+class TimeDecay:
+    """Weights ``2 ** (-(t_ref - t_i) / h)`` with the half-life ``h`` tuned.
+
+    Parameters
+    ----------
+    times : ndarray of shape (n_samples,)
+        Numeric times of the samples.
+    start : float or None
+        The half-life where the search starts (None: the span of the times).
+    bounds : tuple of (float, float) or None
+        Bounds of the half-life (None: 1e-2 to 1e2 times the span).
+    """
+
+    name = "half_life"
+    size = 1
+
+    def __init__(self, times, start, bounds):
+        self.times = times
+        span = float(np.ptp(times))
+        if not span > 0:
+            raise ValueError(
+                "sample_time must span a positive interval for a time decay; "
+                "all samples have the same time."
+            )
+        low, high = _check_bounds(
+            bounds,
+            "half_life_bounds",
+            (HALF_LIFE_BOUNDS[0] * span, HALF_LIFE_BOUNDS[1] * span),
+        )
+        self.log_bounds = np.log([[low, high]])
+        start = span if start is None else _check_positive(start, "half_life")
+        self.theta0 = np.clip(np.log([start]), np.log(low), np.log(high))
+
+    def hyperparameter(self):
+        """The half-life as a hyperparameter of the search space."""
+        return Hyperparameter(self.name, self.log_bounds, "half_life_bounds")
+
+    def reference_time(self, rows):
+        """``t_ref`` of a training set: its latest time."""
+        return self.times[rows].max()
+
+    def factors(self, theta, rows, reference):
+        """The factors of the samples ``rows`` and their derivatives.
+
+        Returns
+        -------
+        factors : ndarray of shape (n_rows,)
+        derivatives : ndarray of shape (n_rows, 1)
+            In ``theta = log(h)``: ``d_i ln(2) (t_ref - t_i) / h``.
+        """
+        rate = np.log(2.0) * np.exp(-theta[0])
+        age = reference - self.times[rows]
+        factors = np.exp(-rate * age)
+        return factors, (factors * rate * age)[:, None]
+
+    def describe(self, theta):
+        """The fitted attributes: ``half_life_``."""
+        return {"half_life_": float(np.exp(theta[0]))}
+
+
+class GroupWeights:
+    """One weight per group of samples, the reference group's fixed at 1.
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n_samples,)
+        The group label of each sample.
+    reference : object or None
+        The label whose weight is 1 (None: the first label, sorted).
+    start : None, float or dict
+        Start of the other groups' weights (None: 1; a float for all; a dict
+        from label to weight).
+    bounds : tuple of (float, float) or None
+        Bounds of every weight (None: ``(1e-3, 1e3)``).
+    """
+
+    name = "group_weight"
+
+    def __init__(self, groups, reference, start, bounds):
+        self.labels, self.codes = np.unique(groups, return_inverse=True)
+        self.targeted = reference is not None
+        if len(self.labels) < 2:
+            raise ValueError(
+                "sample_group must hold at least two groups for group weights; "
+                f"got only {self.labels.tolist()}."
+            )
+        if reference is None:
+            self.reference = 0
+        else:
+            found = np.flatnonzero(self.labels == reference)
+            if found.size != 1:
+                raise ValueError(
+                    f"target_group={reference!r} is not a label of sample_group "
+                    f"({self.labels.tolist()})."
+                )
+            self.reference = int(found[0])
+        self.tuned = np.delete(np.arange(len(self.labels)), self.reference)
+        self.size = self.tuned.size
+        low, high = _check_bounds(bounds, "group_weight_bounds", GROUP_WEIGHT_BOUNDS)
+        self.log_bounds = np.tile(np.log([low, high]), (self.size, 1))
+        self.theta0 = np.clip(np.log(self._start(start)), np.log(low), np.log(high))
+
+    def _start(self, start):
+        if start is None:
+            return np.ones(self.size)
+        if isinstance(start, dict):
+            unknown = set(start) - set(self.labels.tolist())
+            if unknown:
+                raise ValueError(
+                    f"group_weight names groups {sorted(unknown, key=str)} that "
+                    "are not in sample_group."
+                )
+            values = [start.get(label, 1.0) for label in self.labels[self.tuned]]
+            return np.array([_check_positive(v, "group_weight") for v in values])
+        return np.full(self.size, _check_positive(start, "group_weight"))
+
+    def hyperparameter(self):
+        """The tuned weights as a hyperparameter of the search space."""
+        return Hyperparameter(
+            self.name,
+            self.log_bounds,
+            "group_weight_bounds",
+            labels=self.labels[self.tuned],
+            label_kind="group",
+        )
+
+    def reference_mask(self):
+        """The samples of the reference (target) group."""
+        return self.codes == self.reference
+
+    def reference_time(self, rows):
+        """Group weights need no reference time."""
+        return None
+
+    def factors(self, theta, rows, reference):
+        """The factors of the samples ``rows`` and their derivatives in
+        ``theta`` (the log of the tuned weights), shape (n_rows, size)."""
+        weights = np.ones(len(self.labels))
+        weights[self.tuned] = np.exp(theta)
+        codes = self.codes[rows]
+        factors = weights[codes]
+        derivatives = np.zeros((len(rows), self.size))
+        position = np.full(len(self.labels), -1)
+        position[self.tuned] = np.arange(self.size)
+        tuned = position[codes] >= 0
+        derivatives[np.flatnonzero(tuned), position[codes[tuned]]] = factors[tuned]
+        return factors, derivatives
+
+    def describe(self, theta):
+        """The fitted attributes: ``group_weights_``, every group's weight."""
+        weights = np.ones(len(self.labels))
+        weights[self.tuned] = np.exp(theta)
+        return {
+            "group_weights_": {
+                _plain(label): float(w)
+                for label, w in zip(self.labels, weights, strict=True)
+            }
+        }
+
+
+def make_scheme(estimator, n_samples, sample_time, sample_group):
+    """The estimator's weighting scheme for this fit, or None.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad ``sample_weighting`` or bad times or groups, naming the
+        argument.
+    """
+    kind = estimator.sample_weighting
+    if kind not in SCHEMES:
+        raise ValueError(
+            f"sample_weighting must be None, 'time_decay' or 'group', got {kind!r}."
+        )
+    if kind is None:
+        for name, value in (
+            ("sample_time", sample_time),
+            ("sample_group", sample_group),
+        ):
+            if value is not None:
+                raise ValueError(
+                    f"{name} is used by sample_weighting, which is None; pass "
+                    "sample_weighting='time_decay' or 'group'."
+                )
+        return None
+    if kind == "time_decay":
+        times = check_times(sample_time, n_samples)
+        return TimeDecay(times, estimator.half_life, estimator.half_life_bounds)
+    if sample_group is None:
+        raise ValueError("sample_weighting='group' needs sample_group in fit.")
+    groups = np.asarray(sample_group)
+    if groups.ndim != 1 or groups.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_group must have one label per sample ({n_samples}), got "
+            f"shape {groups.shape}."
+        )
+    return GroupWeights(
+        groups,
+        estimator.target_group,
+        estimator.group_weight,
+        estimator.group_weight_bounds,
+    )
+
+
+def check_times(sample_time, n_samples):
+    """Numeric times (row order when None); datetime64 becomes days."""
+    if sample_time is None:
+        return np.arange(n_samples, dtype=float)
+    times = np.asarray(sample_time)
+    if times.ndim != 1 or times.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_time must have one time per sample ({n_samples}), got shape "
+            f"{times.shape}."
+        )
+    if np.issubdtype(times.dtype, np.datetime64):
+        times = (times - times.min()) / np.timedelta64(1, "D")
+    elif not np.issubdtype(times.dtype, np.number) or times.dtype == bool:
+        raise TypeError(
+            "sample_time must be numeric or datetime64 (sortable times), got "
+            f"dtype {times.dtype}."
+        )
+    times = times.astype(float)
+    if not np.all(np.isfinite(times)):
+        raise ValueError("sample_time must be finite.")
+    return times
+
+
+def criterion_weights(sample_weight, scheme):
+    """The weights of the selection criterion: the user's, restricted to the
+    target group when group weights have one."""
+    if isinstance(scheme, GroupWeights) and scheme.targeted:
+        return sample_weight * scheme.reference_mask()
+    return sample_weight
+
+
+def _check_bounds(bounds, name, default):
+    if bounds is None:
+        return default
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a pair (low, high), got {bounds!r}."
+        ) from None
+    if not (0 < low <= high < np.inf):
+        raise ValueError(f"{name} must satisfy 0 < low <= high < inf, got {bounds!r}.")
+    return low, high
+
+
+def _check_positive(value, name):
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a positive number, got {value!r}.")
+    if not (0 < value < np.inf):
+        raise ValueError(f"{name} must be positive and finite, got {value!r}.")
+    return float(value)
+
+
+def _plain(label):
+    return label.item() if isinstance(label, np.generic) else label

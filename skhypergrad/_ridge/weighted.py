@@ -1,0 +1,124 @@
+"""k-fold and held-out ridge criteria with tuned sample weights.
+
+On each split the training weights are ``w_i = s_i d_i(phi)``, the user's
+``s`` times a scheme's factors (:mod:`skhypergrad._core.weighting`), and the
+coefficients ``beta = (w, b)`` solve
+
+    A beta = X1^T W y,     A = X1^T W X1 + diag(lam, 0),    X1 = [X, 1].
+
+The criterion ``E`` is the pooled, sample-weighted squared error of the
+validation rows. With ``v = A^{-1} grad_beta E`` (one solve with the factor in
+hand) the implicit function theorem gives
+
+    dE/dlam_j = -v_j beta_j,      dE/dw_i = (x1_i^T v) r_i,
+
+``r_i = y_i - x1_i^T beta`` the training residual (summed over targets), which
+the scheme's derivatives ``dw_i/dphi = s_i dd_i/dphi`` chain to its
+hyperparameters (the maths page, "Tuned sample weights").
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._core.cholesky import cholesky_solve, cholesky_with_jitter
+from .._core.criterion import Criterion
+
+
+class WeightedSplitsCriterion(Criterion):
+    """Pooled validation squared error of ridge with tuned training weights.
+
+    ``theta`` is the log-penalties of ``layout`` followed by the scheme's
+    log-hyperparameters.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,)
+        The user's weights, of training (times the scheme's factors).
+    criterion_weight : ndarray of shape (n_samples,)
+        The weights of the validation rows in the criterion.
+    splits : list of (train, test)
+    fit_intercept : bool
+    layout : PenaltyLayout
+    scheme : TimeDecay or GroupWeights
+    """
+
+    def __init__(
+        self,
+        X,
+        y,
+        sample_weight,
+        criterion_weight,
+        splits,
+        fit_intercept,
+        layout,
+        scheme,
+    ):
+        X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+        # A fixed shift of the features leaves the model unchanged (the
+        # intercept absorbs it) and keeps A well conditioned.
+        self.X1 = augmented(X, fit_intercept)
+        self.y = y
+        self.sample_weight = sample_weight
+        self.criterion_weight = criterion_weight
+        self.splits = splits
+        self.layout = layout
+        self.scheme = scheme
+        self.n_features = X.shape[1]
+        self._references = [scheme.reference_time(train) for train, _ in splits]
+        self._weight_sum = sum(criterion_weight[test].sum() for _, test in splits)
+        if not self._weight_sum > 0:
+            raise ValueError(
+                "The validation rows of the splits have no weight in the criterion "
+                "(with target_group, no validation sample of that group)."
+            )
+
+    def value_and_grad(self, theta):
+        """The pooled validation error and its gradient in ``theta``."""
+        n_penalties = self.layout.n_groups
+        lam = self.layout.feature_penalties(theta[:n_penalties])
+        phi = theta[n_penalties:]
+        value = 0.0
+        grad_lam = np.zeros(self.n_features)
+        grad_phi = np.zeros(phi.size)
+        for (train, test), reference in zip(self.splits, self._references, strict=True):
+            factors, derivatives = self.scheme.factors(phi, train, reference)
+            split = self._split(train, test, lam, self.sample_weight[train] * factors)
+            value += split["value"]
+            grad_lam += split["grad_lam"]
+            # dE/dphi = sum_i dE/dw_i s_i dd_i/dphi.
+            grad_phi += (split["grad_weight"] * self.sample_weight[train]) @ derivatives
+        grad = np.concatenate([self.layout.theta_gradient(grad_lam, lam), grad_phi])
+        return value / self._weight_sum, grad / self._weight_sum
+
+    def _split(self, train, test, lam, weight):
+        """One split's (unnormalised) error and its gradients in ``lam`` and
+        in the training weights."""
+        X_train, y_train = self.X1[train], self.y[train]
+        beta, factor = self.fit(X_train, y_train, weight, lam)
+        residual = self.y[test] - self.X1[test] @ beta
+        val_weight = self.criterion_weight[test][:, None]
+        value = np.sum(val_weight * residual**2)
+        v = cholesky_solve(factor, -2.0 * self.X1[test].T @ (val_weight * residual))
+        p = self.n_features
+        grad_lam = -np.sum(v[:p] * beta[:p], axis=1)
+        train_residual = y_train - X_train @ beta
+        grad_weight = np.sum((X_train @ v) * train_residual, axis=1)
+        return {"value": value, "grad_lam": grad_lam, "grad_weight": grad_weight}
+
+    def fit(self, X1, y, weight, lam):
+        """The weighted ridge solution on rows ``X1`` and its factor."""
+        penalty = np.zeros(X1.shape[1])
+        penalty[: self.n_features] = lam
+        gram = X1.T @ (weight[:, None] * X1)
+        gram[np.diag_indices_from(gram)] += penalty
+        factor = cholesky_with_jitter(gram)
+        return cholesky_solve(factor, X1.T @ (weight[:, None] * y)), factor
+
+
+def augmented(X, fit_intercept):
+    """``[X - mean, 1]`` with an intercept, else ``X``."""
+    if not fit_intercept:
+        return X
+    return np.hstack([X - X.mean(axis=0), np.ones((X.shape[0], 1))])
