@@ -7,6 +7,7 @@ from sklearn.model_selection import LeaveOneOut
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._core.groups import resolve_groups
 from .._core.layout import mean_column_variance
 from .._core.validation import (
     check_criterion_weights,
@@ -19,6 +20,9 @@ from .base import PenaltySearchMixin
 from .losses import PoissonLoss
 
 DEFAULT_ALPHA_BOUNDS = (1e-6, 1e4)
+FLOATS = [np.float64, np.float32]
+# PoissonRegressor's solvers: both minimise the same objective.
+SOLVERS = ("lbfgs", "newton-cholesky")
 
 
 class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimator):
@@ -29,14 +33,51 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
     Poisson deviance of out-of-sample predictions, followed by its gradient
     from the implicit function theorem (Bengio, 2000).
 
+    :class:`~sklearn.linear_model.PoissonRegressor`'s arguments come first,
+    with its meaning, except two: its fixed ``alpha`` is where the search
+    starts here, and ``verbose`` prints the search's progress (one line per
+    evaluation of the criterion) where PoissonRegressor's prints its lbfgs
+    solver's. The search's own arguments follow.
+
     Parameters
     ----------
     alpha : float, array-like of shape (n_groups,) or None, default=None
-        Initial penalty, in :class:`~sklearn.linear_model.PoissonRegressor`'s
-        convention: the training criterion is the mean deviance halved plus
-        ``alpha / 2 * ||w||^2``. The search starts here and steps downhill;
-        None starts at the scale of the data, the mean (sample-weighted)
-        variance of the features times the mean of ``y``.
+        Where the search starts, in PoissonRegressor's convention: the
+        training criterion is the mean deviance halved plus
+        ``alpha / 2 * ||w||^2``. PoissonRegressor's fixed ``alpha`` becomes
+        the start here: the search steps downhill from it; to fix alpha at
+        ``a``, pass ``alpha_bounds=(a, a)``. A float starts every group
+        there, an array one value per group (see ``groups_``). None, unlike
+        PoissonRegressor's 1.0, starts at the scale of the data, the mean
+        (sample-weighted) variance of the features times the mean of ``y``,
+        so that the search does not depend on their units.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept (in every fold).
+    solver : {"lbfgs", "newton-cholesky"}, default="lbfgs"
+        Accepted for PoissonRegressor's calls: both minimise the same
+        objective, whose optimum Newton's method finds here (exactly, as the
+        hypergradient needs). Any other value raises an error.
+    max_iter : int, default=100
+        Maximum number of Newton iterations of each fit (the folds' and the
+        final refit), as PoissonRegressor's ``max_iter``. A
+        ``ConvergenceWarning`` says when they run out.
+    tol : float, default=1e-4
+        The fits' gradient tolerance, as PoissonRegressor's ``tol``. Newton's
+        method goes on to working precision within ``max_iter`` (the
+        hypergradient needs exact solutions); ``tol`` decides whether running
+        out of iterations is worth a warning.
+    warm_start : bool, default=False
+        True: a refit of a fitted estimator, on data with as many features,
+        starts the search at the previous ``alpha_`` instead of at ``alpha``:
+        PoissonRegressor reuses its previous solution to initialise its
+        solver, and the search's solution is ``alpha_``. Per-group alphas
+        are reused when the groups are the previous fit's; otherwise, and
+        for another number of features, the search starts at ``alpha``.
+    verbose : int, default=0
+        1 prints one line per evaluation of the criterion: its number, the
+        phase of the search, the hyperparameters, the criterion, the norm of
+        its gradient and the seconds since ``fit`` started. 2 adds the inner
+        solvers' detail.
     alpha_bounds : tuple of (float, float) or None, default=None
         Bounds of every alpha. None means ``(1e-6, 1e4)`` times the scale of
         the data (see ``alpha``), so that the search, and its result, do not
@@ -64,17 +105,6 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         or held-out deviance (:class:`~sklearn.model_selection.KFold` for an
         int); ``"alo"``: approximate leave-one-out, from one fit on all the
         data; None: exact leave-one-out (one fit per sample: slow).
-    fit_intercept : bool, default=True
-        Fit an unpenalised intercept (in every fold).
-    max_iter : int, default=100
-        Maximum number of Newton iterations of each fit (the folds' and the
-        final refit), as PoissonRegressor's ``max_iter``. A
-        ``ConvergenceWarning`` says when they run out.
-    tol : float, default=1e-4
-        The fits' gradient tolerance, as PoissonRegressor's ``tol``. Newton's
-        method goes on to working precision within ``max_iter`` (the
-        hypergradient needs exact solutions); ``tol`` decides whether running
-        out of iterations is worth a warning.
     search_max_iter : int, default=100
         Maximum number of iterations of each search: L-BFGS-B iterations for
         several hyperparameters; for one, steps of the one-dimensional search,
@@ -99,18 +129,16 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
-    verbose : int, default=0
-        1 prints one line per evaluation of the criterion: its number, the
-        phase of the search, the hyperparameters, the criterion, the norm of
-        its gradient and the seconds since ``fit`` started. 2 adds the inner
-        solvers' detail.
 
     Attributes
     ----------
     alpha_ : float or ndarray of shape (n_groups,)
         The chosen penalty.
     coef_ : ndarray of shape (n_features,)
-    intercept_ : float
+        Of ``X``'s dtype (float32 or float64), as PoissonRegressor's.
+    intercept_ : numpy.float32, numpy.float64 or float
+        A NumPy scalar of ``X``'s dtype; ``0.0`` (a Python float) when
+        ``fit_intercept=False``, as PoissonRegressor's.
     best_score_ : float
         Minus the mean Poisson deviance of the out-of-sample predictions at
         ``alpha_`` (sample-weighted), whatever ``cv`` is.
@@ -165,36 +193,42 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
     True
     """
 
+    _bool_params = ("fit_intercept", "warm_start")
+
     def __init__(
         self,
-        alpha=None,
         *,
+        alpha=None,
+        fit_intercept=True,
+        solver="lbfgs",
+        max_iter=100,
+        tol=1e-4,
+        warm_start=False,
+        verbose=0,
         alpha_bounds=None,
         feature_groups=None,
         cv=5,
-        fit_intercept=True,
-        max_iter=100,
-        tol=1e-4,
         search_max_iter=100,
         search_tol=1e-6,
         n_restarts=0,
         optimizer="l-bfgs-b",
         random_state=None,
-        verbose=0,
     ):
         self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.verbose = verbose
         self.alpha_bounds = alpha_bounds
         self.feature_groups = feature_groups
         self.cv = cv
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
         self.search_max_iter = search_max_iter
         self.search_tol = search_tol
         self.n_restarts = n_restarts
         self.optimizer = optimizer
         self.random_state = random_state
-        self.verbose = verbose
 
     def fit(self, X, y, sample_weight=None):
         """Tune the penalties and fit the Poisson regression at the optimum.
@@ -202,7 +236,8 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+            Training data. float32 is fitted in float64 and kept in the
+            fitted coefficients.
         y : array-like of shape (n_samples,)
             Non-negative counts (or rates).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -214,10 +249,14 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
             Fitted estimator.
         """
         self._check_params()
+        previous = self._previous_fit()
         check_regression_target(y)
         X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=np.float64, y_numeric=True
+            self, X, y, accept_sparse="csr", dtype=FLOATS, y_numeric=True
         )
+        dtype = X.dtype
+        X = X.astype(np.float64, copy=False)
+        y = np.asarray(y, dtype=np.float64)
         check_magnitude(y, "y")
         if np.any(y < 0):
             raise ValueError("y must be non-negative for Poisson regression.")
@@ -246,13 +285,50 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
                 default=DEFAULT_ALPHA_BOUNDS,
                 scale_by_weight=True,
                 off_side="upper",
+                value=self._search_start(previous, X.shape[1]),
             ),
         )
         n = X.shape[1]
-        self.coef_ = fit.coef[:n].copy()
-        self.intercept_ = float(fit.coef[n]) if self.fit_intercept else 0.0
+        self.coef_ = fit.coef[:n].astype(dtype)
+        # As PoissonRegressor: a NumPy scalar of X's dtype, or the float 0.0.
+        self.intercept_ = dtype.type(fit.coef[n]) if self.fit_intercept else 0.0
         self.n_iter_ = fit.refit_n_iter
         return self
+
+    def _check_params(self):
+        super()._check_params()
+        if not (isinstance(self.solver, str) and self.solver in SOLVERS):
+            raise ValueError(
+                f"solver must be one of {list(SOLVERS)}, got {self.solver!r}: "
+                "GradientPoissonRegressorCV finds their common optimum by "
+                "Newton's method."
+            )
+
+    def _previous_fit(self):
+        """With ``warm_start``, the previous fit's ``alpha_``, number of
+        features and group labels (None before a first fit)."""
+        if not self.warm_start or not hasattr(self, "alpha_"):
+            return None
+        return self.alpha_, self.n_features_in_, getattr(self, "groups_", None)
+
+    def _search_start(self, previous, n_features):
+        """Where the search starts: the previous ``alpha_`` (see
+        ``warm_start``) when it fits this data's features and groups, else
+        ``alpha``."""
+        if previous is None:
+            return self.alpha
+        alpha, n_features_before, labels_before = previous
+        if n_features_before != n_features:
+            return self.alpha
+        if np.ndim(alpha) == 0:
+            return alpha
+        _, labels = resolve_groups(
+            self.feature_groups, n_features, getattr(self, "feature_names_in_", None)
+        )
+        same_groups = labels_before is not None and labels is not None
+        if same_groups and np.array_equal(labels, labels_before):
+            return alpha
+        return self.alpha
 
     def _penalty_unit(self, X, y, sample_weight):
         """The mean (weighted) variance of the features times the mean count:
@@ -270,10 +346,11 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Predicted means.
+            Predicted means: float32 when ``X`` and ``coef_`` are.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        X = validate_data(self, X, accept_sparse="csr", dtype=FLOATS, reset=False)
+        # In the dtypes of X and coef_, as PoissonRegressor's.
         return np.exp(safe_sparse_dot(X, self.coef_) + self.intercept_)
 
     def score(self, X, y, sample_weight=None):
