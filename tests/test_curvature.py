@@ -1,8 +1,8 @@
-"""The three ways of using the Hessian in Newton's method and the adjoint
-(formed at every step, conjugate gradient preconditioned by the Hessian of the
-previous solution, conjugate gradient with a diagonal preconditioner) give the
-same solutions and exact hypergradients; many features never build a
-``p x p`` matrix."""
+"""The ways of using the Hessian in Newton's method and the adjoint (formed at
+every step, conjugate gradient preconditioned by the Hessian of an earlier
+point with the adjoint by the Hessian at the solution or by conjugate gradient,
+conjugate gradient with a diagonal preconditioner) give the same solutions and
+exact hypergradients; many features never build a ``p x p`` matrix."""
 
 import tracemalloc
 
@@ -19,7 +19,7 @@ from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
 from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
 from skhypergrad._glm.newton import NewtonSolver, choose_curvature
 
-CURVATURES = ["dense", "exact", "diagonal"]
+CURVATURES = ["dense", "exact", "lagged", "diagonal"]
 LOSSES = {
     "logistic": BinaryLogLoss(),
     "poisson": PoissonLoss(),
@@ -69,7 +69,7 @@ def test_kfold_gradient_matches_finite_differences(
     )
 
 
-@pytest.mark.parametrize("curvature", ["exact", "diagonal"])
+@pytest.mark.parametrize("curvature", ["exact", "lagged", "diagonal"])
 @pytest.mark.parametrize("loss_name", ["logistic", "poisson", "multinomial"])
 @pytest.mark.parametrize("sparse", [False, True])
 def test_iterative_solutions_equal_the_dense_newton_solution(
@@ -92,10 +92,11 @@ def test_iterative_solutions_equal_the_dense_newton_solution(
 
 def test_choice_of_curvature():
     assert choose_curvature(500, 30) == "dense"
-    assert choose_curvature(4000, 201) == "exact"
-    assert choose_curvature(1000, 650) == "exact"
+    assert choose_curvature(4000, 201) == "lagged"
+    assert choose_curvature(1000, 650) == "lagged"
     assert choose_curvature(100, 3001) == "diagonal"
-    # Approximate leave-one-out needs the Hessian as a matrix.
+    # Approximate leave-one-out needs the Hessian at the solution as a matrix.
+    assert choose_curvature(4000, 201, dense_hessian=True) == "exact"
     assert choose_curvature(100, 3001, dense_hessian=True) == "exact"
 
 

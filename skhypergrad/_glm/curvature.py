@@ -6,7 +6,7 @@ Newton's method and the implicit-function adjoint (Bengio, 2000) both need
 - :class:`DenseHessian`: form ``H`` and factor it (Cholesky). Exact; costs
   ``n (K q)^2`` to form for ``K`` outputs and ``q`` coefficients per output.
 - :class:`IterativeHessian`: preconditioned conjugate gradient on Hessian-vector
-  products (``O(n K q)`` each, :func:`scipy.sparse.linalg.cg`).
+  products (``O(n K q)`` each, :func:`conjugate_gradient`).
 
 Three strategies choose between them along a Newton solve:
 :class:`DenseCurvature` (dense at every step), :class:`LaggedPreconditioner`
@@ -17,7 +17,7 @@ earlier point, the exact Hessian at the solution) and
 """
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, cg
+from scipy.linalg import blas, lapack
 
 from .._core.cholesky import cholesky_solve, cholesky_with_jitter, inverse_from_cholesky
 
@@ -38,13 +38,24 @@ class DenseHessian:
     """
 
     def __init__(self, hessian):
-        self.factor = cholesky_with_jitter(hessian)
+        self.factor = None if hessian is None else cholesky_with_jitter(hessian)
         self.exact = True
         self.n_iter = 0
+
+    @classmethod
+    def from_factor(cls, factor):
+        """The solver of a Hessian already factored."""
+        solver = cls(None)
+        solver.factor = factor
+        return solver
 
     def solve(self, g, rtol=None, x0=None):
         """Return ``H^{-1} g`` (``g`` a vector or a matrix of columns)."""
         return cholesky_solve(self.factor, g)
+
+    def approximate_solve(self, g):
+        """``H^{-1} g``, exactly here."""
+        return self.solve(g)
 
     def inverse(self):
         """``H^{-1}`` as a matrix."""
@@ -79,37 +90,61 @@ class IterativeHessian:
         """
         if g.ndim == 2:
             return np.column_stack([self.solve(col, rtol) for col in g.T])
-        m = g.shape[0]
-        operator = LinearOperator((m, m), matvec=self.product, dtype=float)
-        precond = LinearOperator((m, m), matvec=self.preconditioner, dtype=float)
-        counter = _Counter()
         x0 = self.preconditioner(g) if x0 is None else x0
-        solution, info = cg(
-            operator,
-            g,
-            x0=x0,
-            rtol=rtol,
-            atol=0.0,
-            maxiter=_MAX_CG_FACTOR * m,
-            M=precond,
-            callback=counter,
+        solution, self.n_iter, converged = conjugate_gradient(
+            self.product, self.preconditioner, g, x0, rtol
         )
-        self.n_iter = counter.count
-        if info != 0:
+        if not converged:
             raise FloatingPointError(
-                f"conjugate gradient did not converge in {counter.count} "
+                f"conjugate gradient did not converge in {self.n_iter} "
                 "iterations: the Hessian is too ill-conditioned; raise the lower "
                 "bound of the penalty (or lower that of C)."
             )
         return solution
 
+    def approximate_solve(self, g):
+        """``P^{-1} g``: the preconditioner's approximation of ``H^{-1} g``."""
+        return self.preconditioner(g)
 
-class _Counter:
-    def __init__(self):
-        self.count = 0
 
-    def __call__(self, _):
-        self.count += 1
+def conjugate_gradient(product, preconditioner, b, x0, rtol):
+    """Preconditioned conjugate gradient for ``H x = b`` from ``x0``.
+
+    The textbook recurrence (as :func:`scipy.sparse.linalg.cg`, which wraps
+    each product in a ``LinearOperator`` and costs a visible share of a
+    product of a small problem): stops when ``||b - H x|| <= rtol ||b||``,
+    after at most ``10 m`` iterations.
+
+    Returns
+    -------
+    x : ndarray
+    n_iter : int
+    converged : bool
+    """
+    target = rtol * np.sqrt(b @ b)
+    x = np.array(x0, dtype=float)
+    r = b - product(x) if np.any(x) else b.copy()
+    if np.sqrt(r @ r) <= target:
+        return x, 0, True
+    z = preconditioner(r)
+    p = z.copy()
+    rz = r @ z
+    for count in range(1, _MAX_CG_FACTOR * b.shape[0] + 1):
+        q = product(p)
+        curvature = p @ q
+        if not curvature > 0:  # breakdown: H not definite along p (rounding)
+            return x, count, False
+        alpha = rz / curvature
+        x += alpha * p
+        r -= alpha * q
+        if np.sqrt(r @ r) <= target:
+            return x, count, True
+        z = preconditioner(r)
+        rz_next = r @ z
+        p *= rz_next / rz
+        p += z
+        rz = rz_next
+    return x, count, False
 
 
 class DenseCurvature:
@@ -125,12 +160,21 @@ class DenseCurvature:
     (``hessian_diagonal``) at the point of loss curvature ``d2``.
     """
 
+    def begin(self):
+        """A new Newton solve starts."""
+
     def step_hessian(self, owner, d2, pen):
         """The :class:`DenseHessian` at this point."""
         return DenseHessian(owner.penalise(owner.data_hessian(d2), pen))
 
     def after_solve(self, owner, hessian, d2):
         """Nothing to update."""
+
+    def close_hessian(self, owner, d2, pen, current):
+        """The solver for the last steps, close to the optimum, where they
+        must be solved to working precision: ``current`` by default (solved
+        tightly when it is iterative)."""
+        return current
 
     def final_hessian(self, owner, d2, pen, current):
         """``current``, or the step solver at the solution."""
@@ -139,52 +183,116 @@ class DenseCurvature:
 
 class LaggedPreconditioner(DenseCurvature):
     """Newton steps by conjugate gradient preconditioned by the factor of the
-    Hessian at an earlier point; the exact Hessian formed once, at the solution.
+    Hessian at an earlier point; the exact Hessian formed once per solve,
+    close to the optimum.
 
     Holds the data part of the Hessian at a reference point; for a penalty
     ``pen`` the preconditioner is the factor of ``reference + diag(pen) +
     extra``. Rebuilt when conjugate gradient needs more than a few iterations,
-    i.e. when the coefficients have moved far from the reference point; the
-    Hessian at each solution, needed exactly by the adjoint, becomes the next
-    reference. Each training set has its own (sharing one between the folds of
-    a k-fold split rebuilt it more often than it saved: 40 Hessians instead of
-    27 on ``load_digits``).
+    i.e. when the coefficients have moved far from the reference point. Once
+    Newton's decrement is small (:meth:`close_hessian`), the Hessian is formed
+    and factored there: the last steps are exact Newton steps, and it is the
+    reference of the next solves. Each training set has its own (sharing one
+    between the folds of a k-fold split rebuilt it more often than it saved:
+    40 Hessians instead of 27 on ``load_digits``).
+
+    Parameters
+    ----------
+    matrix_at_solution : bool, default=True
+        The solver for the adjoint is the Hessian at the solution, formed and
+        factored (a second matrix per solve; approximate leave-one-out needs
+        it as a matrix). Otherwise conjugate gradient on the exact products at
+        the solution, preconditioned by the factor of the Hessian of the last
+        Newton step, a few iterations away.
     """
 
-    def __init__(self):
+    def __init__(self, matrix_at_solution=True):
+        self.matrix_at_solution = matrix_at_solution
+        # Without a matrix to hand over, the reference only preconditions:
+        # float32 forms and inverts it in half the time.
+        self._dtype = np.float64 if matrix_at_solution else np.float32
         self.reference = None
-        self._factor = None
+        self._factor = None  # float64 Cholesky factor, or None
+        self._precondition = None  # r -> P^{-1} r
         self._pen = None
+        self._formed = False  # whether this solve formed the Hessian already
+
+    def begin(self):
+        """A new solve has not formed a Hessian yet."""
+        self._formed = False
+
+    def _form(self, owner, d2):
+        self.reference = owner.data_hessian(d2, self._dtype)
+        self._precondition = None
+
+    def _refactor(self, owner, pen):
+        matrix = owner.penalise(self.reference.copy(), pen)
+        self._pen = pen.copy()
+        self._factor = None
+        if self._dtype == np.float32:
+            self._precondition = float32_cholesky(matrix)
+        if self._precondition is None:
+            factor = cholesky_with_jitter(matrix.astype(np.float64, copy=False))
+            self._factor = factor
+            self._precondition = lambda r: cholesky_solve(factor, r)
 
     def step_hessian(self, owner, d2, pen):
         """An :class:`IterativeHessian` preconditioned by the lagged factor."""
         if self.reference is None:
-            self.reference = owner.data_hessian(d2)
-            self._factor = None
-        if self._factor is None or not np.array_equal(pen, self._pen):
-            self._factor = cholesky_with_jitter(
-                owner.penalise(self.reference.copy(), pen)
-            )
-            self._pen = pen.copy()
-        factor = self._factor
-        return IterativeHessian(
-            owner.hessian_product(d2, pen),
-            lambda r: cholesky_solve(factor, r),
-        )
+            self._form(owner, d2)
+        if self._precondition is None or not np.array_equal(pen, self._pen):
+            self._refactor(owner, pen)
+        return IterativeHessian(owner.hessian_product(d2, pen), self._precondition)
 
     def after_solve(self, owner, hessian, d2):
         """Rebuild the reference at this point if the last solve was slow."""
         if hessian.n_iter > _REFRESH_AFTER:
-            self.reference = owner.data_hessian(d2)
-            self._factor = None
+            self._form(owner, d2)
+
+    def close_hessian(self, owner, d2, pen, current):
+        """The Hessian at this point, formed (once per solve): the reference
+        from now on. Factored in float64 (``matrix_at_solution``), the last
+        steps are exact Newton steps; else conjugate gradient preconditioned
+        by it takes a few iterations."""
+        if self._formed:
+            return current
+        self._formed = True
+        self._form(owner, d2)
+        if not self.matrix_at_solution:
+            return self.step_hessian(owner, d2, pen)
+        self._refactor(owner, pen)
+        return DenseHessian.from_factor(self._factor)
 
     def final_hessian(self, owner, d2, pen, current):
-        """The Hessian at the solution, formed and factored; it becomes the
-        reference (and, for ``pen``, the factor) of the next solves."""
-        self.reference = owner.data_hessian(d2)
-        hessian = DenseHessian(owner.penalise(self.reference.copy(), pen))
-        self._factor, self._pen = hessian.factor, pen.copy()
-        return hessian
+        """The adjoint's solver at the solution (see ``matrix_at_solution``)."""
+        if not self.matrix_at_solution:
+            return self.step_hessian(owner, d2, pen)
+        self._form(owner, d2)
+        self._refactor(owner, pen)
+        return DenseHessian.from_factor(self._factor)
+
+
+def float32_cholesky(matrix, max_condition=1e4):
+    """``r -> matrix^{-1} r`` by the Cholesky factor in float32 (half the
+    time of float64 to factor, and half the bytes to read in each solve), or
+    None when the factorisation fails or its pivots spread more than
+    ``max_condition`` (the solves in float32 might then be too far off to
+    precondition)."""
+    c, info = lapack.spotrf(matrix.astype(np.float32, copy=False), lower=0)
+    if info != 0:
+        return None
+    pivots = np.abs(np.diag(c)).astype(float)
+    if pivots.min() ** 2 * max_condition < pivots.max() ** 2:
+        return None
+    c = np.asfortranarray(c)
+    trsv = blas.get_blas_funcs("trsv", (c,))
+
+    def precondition(r):
+        # matrix = U^T U: solve with U^T, then with U.
+        y = trsv(c, r.astype(np.float32), lower=0, trans=1)
+        return trsv(c, y, lower=0, trans=0).astype(np.float64)
+
+    return precondition
 
 
 class DiagonalPreconditioner(DenseCurvature):

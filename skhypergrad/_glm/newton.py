@@ -46,15 +46,18 @@ def choose_curvature(n_samples, n_params, dense_hessian=False):
 
     ``"dense"`` when forming the Hessian costs less than the overhead of a few
     conjugate-gradient iterations (``n m^2`` below ``1e7`` for ``m``
-    coefficients); ``"diagonal"`` when an ``m x m`` matrix would be large
-    (``m > 2000``) and no dense Hessian is needed (``dense_hessian``, for
-    ALO); ``"exact"`` otherwise.
+    coefficients); ``"exact"`` when the adjoint needs the Hessian at the
+    solution as a matrix (``dense_hessian``, for ALO); otherwise
+    ``"diagonal"`` when an ``m x m`` matrix would be large (``m > 2000``),
+    else ``"lagged"``.
     """
     if n_samples * n_params**2 < _SMALL_HESSIAN_FLOPS:
         return "dense"
-    if n_params > _MAX_DENSE_PARAMS and not dense_hessian:
+    if dense_hessian:
+        return "exact"
+    if n_params > _MAX_DENSE_PARAMS:
         return "diagonal"
-    return "exact"
+    return "lagged"
 
 
 @dataclass
@@ -86,15 +89,18 @@ class NewtonSolver:
         Coefficient ``lam_j`` is penalised by ``penalty_scale * lam_j``: for
         :class:`~sklearn.linear_model.PoissonRegressor`'s convention the sum of
         the training weights, so that each fold is the estimator fitted on it.
-    curvature : {"auto", "exact", "dense", "diagonal"}, default="auto"
+    curvature : {"auto", "exact", "lagged", "dense", "diagonal"}, default="auto"
         How Newton steps and the adjoint solves use the Hessian
         (:mod:`skhypergrad._glm.curvature`). ``"exact"``: Newton steps by
-        conjugate gradient preconditioned by the factored Hessian at the
-        previous solution (:class:`LaggedPreconditioner`), and the Hessian at
-        the solution formed and factored once for the adjoint (and the next
-        solve's preconditioner). ``"dense"``: the Hessian formed and factored
-        at every Newton step. ``"diagonal"``: conjugate gradient with a
-        diagonal preconditioner throughout, memory ``O(n q)`` for many
+        conjugate gradient preconditioned by the factored Hessian at an
+        earlier point (:class:`LaggedPreconditioner`), the last steps exact
+        with the Hessian formed close to the optimum, and the Hessian at the
+        solution formed and factored for the adjoint. ``"lagged"``: the same
+        steps with the earlier Hessians in float32, and the adjoint by
+        conjugate gradient preconditioned by the one formed close to the
+        optimum (no matrix at the solution). ``"dense"``: the Hessian formed
+        and factored at every Newton step. ``"diagonal"``: conjugate gradient
+        with a diagonal preconditioner throughout, memory ``O(n q)`` for many
         features. ``"auto"``: :func:`choose_curvature`.
     max_iter : int, default=100
         Newton iterations of one solve. When they run out, the solve keeps
@@ -165,6 +171,7 @@ class NewtonSolver:
         self._last = None  # (lam, SmoothState) of the last solve
         self._curvature = {
             "exact": LaggedPreconditioner,
+            "lagged": lambda: LaggedPreconditioner(matrix_at_solution=False),
             "dense": DenseCurvature,
             "diagonal": DiagonalPreconditioner,
         }[curvature]()
@@ -240,13 +247,13 @@ class NewtonSolver:
             grad[self._intercept_index()] += total / np.sqrt(self.n_outputs)
         return objective, z, grad, derivatives
 
-    def data_hessian(self, d2):
+    def data_hessian(self, d2, dtype=np.float64):
         """``sum_i s_i A_i^T D_i A_i`` (``D_i`` the loss's second derivative):
-        the Hessian without the penalty."""
+        the Hessian without the penalty, computed in ``dtype``."""
         s = self.sample_weight
         if self.n_outputs == 1:
-            return weighted_gram(self.X1, s * d2)
-        return d2.weighted_gram(self.X1, s)
+            return weighted_gram(self.X1, s * d2, dtype)
+        return d2.weighted_gram(self.X1, s, dtype)
 
     def penalise(self, hessian, pen):
         """Add the penalty's Hessian to ``hessian`` in place; return it."""
@@ -308,6 +315,7 @@ class NewtonSolver:
             coef = guess.copy()
         previous_decrement = np.inf
         done = False
+        self._curvature.begin()
         for steps in range(self.max_iter):  # noqa: B007 (the count is reported)
             objective, z, grad, derivatives = self.first_order(coef, pen)
             d2 = derivatives[2]
@@ -332,7 +340,9 @@ class NewtonSolver:
             if decrement <= 1e-8 * scale:
                 if not hessian.exact:
                     # Inexact steps converge at the rate _NEWTON_RTOL * sqrt of
-                    # the condition number: the last steps are solved tightly.
+                    # the condition number: the last steps are exact Newton
+                    # steps, or solved tightly.
+                    hessian = self._curvature.close_hessian(self, d2, pen, hessian)
                     step = hessian.solve(grad, rtol=_ADJOINT_RTOL, x0=step)
                     decrement = grad @ step
                 # Close to the optimum the full Newton step is safe, and a line
