@@ -72,6 +72,12 @@ def test_signature_has_every_poisson_regressor_parameter():
         "n_restarts",
         "optimizer",
         "random_state",
+        "sample_weighting",
+        "half_life",
+        "half_life_bounds",
+        "group_weight",
+        "group_weight_bounds",
+        "target_group",
     ]
 
 

@@ -289,3 +289,20 @@ def _check_positive(value, name):
 
 def _plain(label):
     return label.item() if isinstance(label, np.generic) else label
+
+
+_WEIGHTING_ATTRIBUTES = ("half_life_", "group_weights_")
+
+
+def set_weighting_attributes(estimator, scheme, theta):
+    """``half_life_`` or ``group_weights_`` at the search's optimum."""
+    clear_weighting_attributes(estimator)
+    for name, value in scheme.describe(theta).items():
+        setattr(estimator, name, value)
+
+
+def clear_weighting_attributes(estimator):
+    """Remove the attributes of an earlier fit with tuned weights."""
+    for name in _WEIGHTING_ATTRIBUTES:
+        if hasattr(estimator, name):
+            delattr(estimator, name)

@@ -7,7 +7,14 @@ import numpy as np
 from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import build_layout, penalty_space
 from .._core.validation import check_magnitude, check_scalar_param
-from .search import SmoothProblem
+from .._core.weighting import (
+    clear_weighting_attributes,
+    criterion_weights,
+    set_weighting_attributes,
+)
+from .._core.weighting_search import search_with_scheme
+from .search import SmoothFit, SmoothProblem
+from .weighted import WeightedSmoothSplits
 
 
 class PenaltySearchMixin(HyperparameterSearchMixin):
@@ -28,7 +35,9 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
         check_scalar_param(self.max_iter, "max_iter", "int", low=1)
         check_scalar_param(self.tol, "tol", "real", low=0)
 
-    def _fit_penalties(self, X, y, sample_weight, loss, kind, splits, hyper):
+    def _fit_penalties(
+        self, X, y, sample_weight, loss, kind, splits, hyper, scheme=None
+    ):
         """Search the penalties, set ``<name>_``, ``groups_``,
         ``best_score_``, ``search_n_iter_`` and ``history_``, and return the
         search's :class:`~skhypergrad._glm.search.SmoothFit`, its coefficients
@@ -50,6 +59,9 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             features off); optionally ``value`` and ``bounds``, the start and
             bounds of the search, when they are not the attributes ``name``
             and ``name + "_bounds"``.
+        scheme : TimeDecay, GroupWeights or None, default=None
+            Training weights tuned with the penalties
+            (:mod:`skhypergrad._core.weighting`); they need ``splits``.
         """
         name, power = hyper["name"], hyper["power"]
         # Features of extreme magnitude are searched in other units (exactly):
@@ -77,6 +89,19 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             offset=offset,
         )
         with self._fitting() as report:
+            if scheme is not None:
+                fit, space = self._search_with_scheme(
+                    (X_search, y, sample_weight, loss, kind, splits),
+                    layout,
+                    space,
+                    theta0,
+                    scheme,
+                    hyper["scale_by_weight"],
+                )
+                self._set_search_attributes(fit.result, space, report)
+                return self._finish(
+                    fit, space, layout, labels, name, X, x_scale, loss, scheme
+                )
             problem = SmoothProblem(
                 X_search,
                 y,
@@ -92,8 +117,54 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             )
             fit = problem.search(space, theta0, self._search_options())
             self._set_search_attributes(fit.result, space, report)
+        return self._finish(fit, space, layout, labels, name, X, x_scale, loss)
+
+    def _search_with_scheme(self, data, layout, space, theta0, scheme, by_weight):
+        """The joint search of the penalties and a weighting scheme, and the
+        refit on all the data (weights from the latest time of all of it)."""
+        X, y, sample_weight, loss, kind, splits = data
+        if kind != "splits":
+            raise ValueError(
+                f"sample_weighting={self.sample_weighting!r} needs cv splits: an "
+                "int, a splitter (TimeSeriesSplit for a time decay) or an "
+                f"iterable of (train, test) arrays; got cv={self.cv!r}."
+            )
+        criterion = WeightedSmoothSplits(
+            X,
+            y,
+            sample_weight,
+            self.fit_intercept,
+            loss,
+            criterion_weights(sample_weight, scheme),
+            splits,
+            layout,
+            scheme,
+            by_weight,
+            dict(max_iter=self.max_iter, tol=self.tol),
+        )
+        result, space = search_with_scheme(
+            criterion, space, theta0, scheme, self._search_options()
+        )
+        everything = np.arange(X.shape[0])
+        factors, _ = scheme.factors(
+            result.theta[layout.n_groups :],
+            everything,
+            scheme.reference_time(everything),
+        )
+        solver = criterion.solver(everything, sample_weight * factors)
+        state = solver.solve(layout.feature_penalties(result.theta[: layout.n_groups]))
+        iterations = np.array(criterion.iterations, dtype=np.int32).T
+        return SmoothFit(result, state.coef, state.n_iter, iterations, None), space
+
+    def _finish(self, fit, space, layout, labels, name, X, x_scale, loss, scheme=None):
+        """Set the fitted hyperparameters; the fit in the units of ``X``."""
         self.search_n_iter_ = self.n_iter_
-        values = space.values(fit.result.theta)
+        theta = np.asarray(fit.result.theta)
+        values = space.values(theta)[: layout.n_groups]
+        if scheme is not None:
+            set_weighting_attributes(self, scheme, theta[layout.n_groups :])
+        else:
+            clear_weighting_attributes(self)
         setattr(self, f"{name}_", float(values[0]) if layout.n_groups == 1 else values)
         if labels is not None:
             self.groups_ = labels

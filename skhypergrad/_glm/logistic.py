@@ -17,6 +17,7 @@ from .._core.validation import (
     check_sample_weight,
     resolve_cv,
 )
+from .._core.weighting import make_scheme
 from .base import PenaltySearchMixin
 from .logistic_params import check_logistic_params, resolve_Cs
 from .losses import BinaryLogLoss, MultinomialLogLoss
@@ -165,6 +166,32 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         log of the hyperparameters. It replaces the one-dimensional search and
         L-BFGS-B; with one hyperparameter per target, it runs on each target
         in turn.
+    sample_weighting : None, "time_decay" or "group", default=None
+        Tune the training weights jointly with the penalties (Bengio and
+        Dugas): ``"time_decay"`` weighs sample ``i`` by
+        ``sample_weight[i] * 2 ** (-(t_ref - t_i) / half_life)``, ``t`` the
+        ``sample_time`` passed to ``fit`` and ``t_ref`` the latest time of
+        each training set (of all the data for the final refit);
+        ``"group"`` weighs each group of ``sample_group`` by its own tuned
+        weight. Needs ``cv`` splits (k-fold, held-out, or
+        :class:`~sklearn.model_selection.TimeSeriesSplit` for a time decay)
+        and ``refit=True``; the selection criterion keeps the user's
+        ``sample_weight``.
+    half_life : float or None, default=None
+        Start of the half-life search, in the units of ``sample_time`` (days
+        for datetime64; rows by default); None: the span of the times.
+    half_life_bounds : tuple of (float, float) or None, default=None
+        Bounds of the half-life; None: ``(1e-2, 1e2)`` times the span of the
+        times. An optimum on the upper bound means no decay.
+    group_weight : None, float or dict, default=None
+        Start of the group weights (a dict from group label to weight); None:
+        1.
+    group_weight_bounds : tuple of (float, float) or None, default=None
+        Bounds of every group weight; None: ``(1e-3, 1e3)``.
+    target_group : object or None, default=None
+        The group that is predicted: its weight is fixed at 1 and only its
+        validation samples count in the criterion. None: every group counts,
+        and the first label (sorted) is fixed at 1.
 
     Attributes
     ----------
@@ -192,6 +219,11 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         (n_folds, 1, n_evaluations) with ``use_legacy_attributes=False``.
     search_n_iter_ : int
         Number of iterations of the search (see ``search_max_iter``).
+    half_life_ : float
+        The tuned half-life (with ``sample_weighting="time_decay"``).
+    group_weights_ : dict
+        The weight of every group, the reference's 1.0 (with
+        ``sample_weighting="group"``).
     history_ : dict of ndarray
         One row per evaluation of the criterion, ready for ``pandas.DataFrame``: ``"C"``
         (a float, or an array of the group values), ``"score"`` (minus the criterion),
@@ -281,6 +313,12 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         search_tol=1e-6,
         n_restarts=0,
         optimizer="l-bfgs-b",
+        sample_weighting=None,
+        half_life=None,
+        half_life_bounds=None,
+        group_weight=None,
+        group_weight_bounds=None,
+        target_group=None,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -306,8 +344,16 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         self.search_tol = search_tol
         self.n_restarts = n_restarts
         self.optimizer = optimizer
+        self.sample_weighting = sample_weighting
+        self.half_life = half_life
+        self.half_life_bounds = half_life_bounds
+        self.group_weight = group_weight
+        self.group_weight_bounds = group_weight_bounds
+        self.target_group = target_group
 
-    def fit(self, X, y, sample_weight=None, **params):
+    def fit(
+        self, X, y, sample_weight=None, *, sample_time=None, sample_group=None, **params
+    ):
         """Tune ``C`` and fit the logistic regression at the optimum.
 
         Parameters
@@ -319,6 +365,11 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
             Class labels (any type).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the training and of the selection criterion.
+        sample_time : array-like of shape (n_samples,), default=None
+            The time of each sample (numbers, or datetime64 counted in days),
+            for ``sample_weighting="time_decay"``; None means the row order.
+        sample_group : array-like of shape (n_samples,), default=None
+            The group of each sample, for ``sample_weighting="group"``.
         **params : dict
             ``groups`` for the ``cv`` splitter (e.g.
             :class:`~sklearn.model_selection.GroupKFold`); with metadata
@@ -353,6 +404,9 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
             split_params=routed,
         )
         check_criterion_weights(kind, splits, sample_weight)
+        scheme = make_scheme(self, len(codes), sample_time, sample_group)
+        if scheme is not None and not self.refit:
+            raise ValueError("sample_weighting needs refit=True.")
         _warn_absent_classes(self.classes_, codes, sample_weight, splits)
         loss = BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes)
         target = codes.astype(float) if n_classes == 2 else codes
@@ -373,6 +427,7 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
                 value=start,
                 bounds=bounds,
             ),
+            scheme,
         )
         coef = fit.coef if self.refit else np.mean(fit.fold_coefs(), axis=0)
         self._set_coefficients(coef.reshape(loss.n_outputs, -1), X.shape[1], dtype)

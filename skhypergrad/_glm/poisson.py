@@ -16,6 +16,7 @@ from .._core.validation import (
     check_sample_weight,
     resolve_cv,
 )
+from .._core.weighting import make_scheme
 from .base import PenaltySearchMixin
 from .losses import PoissonLoss
 
@@ -129,6 +130,31 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
+    sample_weighting : None, "time_decay" or "group", default=None
+        Tune the training weights jointly with the penalties (Bengio and
+        Dugas): ``"time_decay"`` weighs sample ``i`` by
+        ``sample_weight[i] * 2 ** (-(t_ref - t_i) / half_life)``, ``t`` the
+        ``sample_time`` passed to ``fit`` and ``t_ref`` the latest time of
+        each training set (of all the data for the final refit);
+        ``"group"`` weighs each group of ``sample_group`` by its own tuned
+        weight. Needs ``cv`` splits (k-fold, held-out, or
+        :class:`~sklearn.model_selection.TimeSeriesSplit` for a time decay)
+        and the selection criterion keeps the user's ``sample_weight``.
+    half_life : float or None, default=None
+        Start of the half-life search, in the units of ``sample_time`` (days
+        for datetime64; rows by default); None: the span of the times.
+    half_life_bounds : tuple of (float, float) or None, default=None
+        Bounds of the half-life; None: ``(1e-2, 1e2)`` times the span of the
+        times. An optimum on the upper bound means no decay.
+    group_weight : None, float or dict, default=None
+        Start of the group weights (a dict from group label to weight); None:
+        1.
+    group_weight_bounds : tuple of (float, float) or None, default=None
+        Bounds of every group weight; None: ``(1e-3, 1e3)``.
+    target_group : object or None, default=None
+        The group that is predicted: its weight is fixed at 1 and only its
+        validation samples count in the criterion. None: every group counts,
+        and the first label (sorted) is fixed at 1.
 
     Attributes
     ----------
@@ -148,6 +174,11 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         Newton iterations of the final refit (see ``max_iter``).
     search_n_iter_ : int
         Number of iterations of the search (see ``search_max_iter``).
+    half_life_ : float
+        The tuned half-life (with ``sample_weighting="time_decay"``).
+    group_weights_ : dict
+        The weight of every group, the reference's 1.0 (with
+        ``sample_weighting="group"``).
     history_ : dict of ndarray
         One row per evaluation of the criterion, ready for ``pandas.DataFrame``:
         ``"alpha"`` (a float, or an array of the group alphas), ``"score"`` (minus the
@@ -213,6 +244,12 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         n_restarts=0,
         optimizer="l-bfgs-b",
         random_state=None,
+        sample_weighting=None,
+        half_life=None,
+        half_life_bounds=None,
+        group_weight=None,
+        group_weight_bounds=None,
+        target_group=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -229,8 +266,14 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         self.n_restarts = n_restarts
         self.optimizer = optimizer
         self.random_state = random_state
+        self.sample_weighting = sample_weighting
+        self.half_life = half_life
+        self.half_life_bounds = half_life_bounds
+        self.group_weight = group_weight
+        self.group_weight_bounds = group_weight_bounds
+        self.target_group = target_group
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, sample_time=None, sample_group=None):
         """Tune the penalties and fit the Poisson regression at the optimum.
 
         Parameters
@@ -242,6 +285,11 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
             Non-negative counts (or rates).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the training and of the selection criterion.
+        sample_time : array-like of shape (n_samples,), default=None
+            The time of each sample (numbers, or datetime64 counted in days),
+            for ``sample_weighting="time_decay"``; None means the row order.
+        sample_group : array-like of shape (n_samples,), default=None
+            The group of each sample, for ``sample_weighting="group"``.
 
         Returns
         -------
@@ -272,6 +320,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
                 f"At least 2 samples are needed, got n_samples = {X.shape[0]}."
             )
         check_criterion_weights(kind, splits, sample_weight)
+        scheme = make_scheme(self, X.shape[0], sample_time, sample_group)
         fit = self._fit_penalties(
             X,
             y,
@@ -287,6 +336,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
                 off_side="upper",
                 value=self._search_start(previous, X.shape[1]),
             ),
+            scheme,
         )
         n = X.shape[1]
         self.coef_ = fit.coef[:n].astype(dtype)

@@ -15,7 +15,11 @@ from .._core.validation import (
     check_sample_weight,
     resolve_cv,
 )
-from .._core.weighting import make_scheme
+from .._core.weighting import (
+    clear_weighting_attributes,
+    make_scheme,
+    set_weighting_attributes,
+)
 from .cv_results import leave_one_out_results
 from .params import check_alphas, check_gcv_mode
 from .scoring import (
@@ -28,12 +32,7 @@ from .scoring import (
     target_scale,
 )
 from .search import RidgeProblem
-from .weighted_search import (
-    check_weighting_setting,
-    clear_weighting_attributes,
-    search_with_weights,
-    set_weighting_attributes,
-)
+from .weighted_search import check_weighting_setting, search_with_weights
 
 DEFAULT_ALPHA_BOUNDS = (1e-6, 1e6)
 
