@@ -34,7 +34,9 @@ class HyperparameterSearchMixin:
         check_scalar_param(getattr(self, max_iter_name), max_iter_name, "int", low=1)
         check_scalar_param(getattr(self, tol_name), tol_name, "real", low=0)
         check_scalar_param(self.n_restarts, "n_restarts", "int", low=0)
-        check_scalar_param(self.verbose, "verbose", "int", low=0)
+        # scikit-learn's estimators take verbose=True as well as a level.
+        verbose = int(self.verbose) if isinstance(self.verbose, bool) else self.verbose
+        check_scalar_param(verbose, "verbose", "int", low=0)
         if not callable(self.optimizer) and self.optimizer != "l-bfgs-b":
             raise ValueError(
                 f"optimizer must be 'l-bfgs-b' or a callable, got {self.optimizer!r}."
