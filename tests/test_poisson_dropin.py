@@ -222,3 +222,9 @@ def test_verbose_prints_the_search(counts, capsys):
     GradientPoissonRegressorCV(verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert "alpha=" in out and "refit at alpha=" in out
+
+
+def test_verbose_true_is_accepted_as_in_poisson_regressor(counts, capsys):
+    X, y = counts
+    GradientPoissonRegressorCV(cv=3, verbose=True).fit(X, y)
+    assert "GradientPoissonRegressorCV" in capsys.readouterr().out

@@ -284,3 +284,12 @@ def test_the_half_life_is_named_in_history_verbose_and_warnings(capsys):
         model.fit(X, y, sample_time=t)
     assert np.min(np.abs(np.log(model.half_life_ / np.array([50.0, 500.0])))) < 1e-9
     assert "half_life=" in capsys.readouterr().out
+
+
+def test_a_target_group_absent_from_every_validation_set_is_an_error():
+    X, y, _ = drifting(60)
+    groups = np.repeat(["a", "b"], 30)
+    held_out = [(np.arange(30), np.arange(30, 60))]  # validation: group b only
+    model = GradientRidgeCV(cv=held_out, sample_weighting="group", target_group="a")
+    with pytest.raises(ValueError, match="target_group"):
+        model.fit(X, y, sample_group=groups)
