@@ -29,6 +29,8 @@ _NEWTON_RTOL = 1e-4
 _SMALL_HESSIAN_FLOPS = 1e7
 _MAX_DENSE_PARAMS = 2000
 _ADJOINT_RTOL = 1e-10
+# Earlier solutions kept for the start of the next solves.
+_PATH_LENGTH = 8
 
 
 def augment(X, fit_intercept):
@@ -169,6 +171,7 @@ class NewtonSolver:
             curvature = choose_curvature(X.shape[0], self._coef.size)
         self.curvature = curvature  # its name
         self._last = None  # (lam, SmoothState) of the last solve
+        self._path = []  # (log lam, coef, tangent) of the last solves
         self._curvature = {
             "exact": LaggedPreconditioner,
             "lagged": lambda: LaggedPreconditioner(matrix_at_solution=False),
@@ -310,9 +313,7 @@ class NewtonSolver:
         if self._last is not None and np.array_equal(lam, self._last[0]):
             return self._last[1]  # e.g. the refit at the last penalties searched
         pen = self.full_penalty(lam)
-        coef = self._coef.copy()
-        if guess is not None and self.objective(guess, pen) < self.objective(coef, pen):
-            coef = guess.copy()
+        coef = self._start(lam, pen, guess)
         previous_decrement = np.inf
         done = False
         self._curvature.begin()
@@ -380,7 +381,72 @@ class NewtonSolver:
         self._coef = coef
         state = SmoothState(coef, z, hessian, derivatives, steps)
         self._last = lam.copy(), state
+        self._remember(lam, pen, state)
         return state
+
+    def _remember(self, lam, pen, state):
+        """Keep the solution and its approximate tangent along ``lam``'s
+        scale, ``d coef / d log(t)`` at ``t lam``: ``-H^{-1} (pen * coef)``
+        (the penalties scale with ``t``; the intercepts' centring does not),
+        from whatever solves with ``H`` cheaply (the factor of a Hessian close
+        to the solution)."""
+        if np.any(lam <= 0):
+            return
+        tangent = -state.hessian.approximate_solve(pen * state.coef)
+        self._path.append((np.log(lam), state.coef, tangent))
+        del self._path[:-_PATH_LENGTH]
+
+    def _start(self, lam, pen, guess):
+        """Where Newton starts: the lowest objective of the last solution,
+        ``guess`` and the interpolation of earlier solutions along ``lam``'s
+        scale (:meth:`_predict`)."""
+        candidates = [self._coef]
+        if guess is not None:
+            candidates.append(guess)
+        predicted = self._predict(lam)
+        if predicted is not None:
+            candidates.append(predicted)
+        if len(candidates) == 1:
+            return self._coef.copy()
+        objectives = [self.objective(c, pen) for c in candidates]
+        return candidates[int(np.nanargmin(objectives))].copy()
+
+    def _predict(self, lam):
+        """The coefficients at ``lam`` from earlier solutions at multiples of
+        it: cubic Hermite interpolation between the nearest on either side
+        (values and tangents), else the tangent line of the nearest (None
+        without such solutions). The one-dimensional search's later points lie
+        between earlier ones: Newton then starts a step or two from the
+        optimum."""
+        if np.any(lam <= 0) or not self._path:
+            return None
+        log_lam = np.log(lam)
+        below, above = None, None  # (distance in log scale, coef, tangent)
+        for log_other, coef, tangent in self._path:
+            shift = log_other - log_lam
+            if np.ptp(shift) > 1e-9 * (1.0 + np.max(np.abs(shift))):
+                continue  # not a multiple of lam
+            x = float(np.mean(shift))
+            if x == 0.0:
+                continue
+            if x < 0 and (below is None or x > below[0]):
+                below = (x, coef, tangent)
+            if x > 0 and (above is None or x < above[0]):
+                above = (x, coef, tangent)
+        if below is None and above is None:
+            return None
+        if below is None or above is None:
+            x, coef, tangent = below if above is None else above
+            return coef - x * tangent
+        (xa, ca, ta), (xb, cb, tb) = below, above
+        h = xb - xa
+        t = -xa / h
+        return (
+            (2 * t**3 - 3 * t**2 + 1) * ca
+            + (t**3 - 2 * t**2 + t) * h * ta
+            + (-2 * t**3 + 3 * t**2) * cb
+            + (t**3 - t**2) * h * tb
+        )
 
     def _warn_unconverged(self, grad):
         """A ``ConvergenceWarning`` for the fit, unless the gradient at the
