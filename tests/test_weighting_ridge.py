@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from skhypergrad import GradientRidgeCV
 from skhypergrad._core.layout import PenaltyLayout
 from skhypergrad._core.weighting import GroupWeights, TimeDecay
-from skhypergrad._ridge.weighted import WeightedSplitsCriterion
+from skhypergrad._ridge.weighted import WeightedLeaveOneOut, WeightedSplitsCriterion
 
 
 def drifting(n=240, p=3, rate=1 / 60, noise=0.3, seed=0):
@@ -242,7 +242,7 @@ OK_GROUPS = {"sample_group": "ok"}
         (DECAY, {"sample_time": "constant"}, ValueError, "sample_time"),
         ({**DECAY, "half_life_bounds": (0.0, 5.0)}, {}, ValueError, "half_life_bounds"),
         ({**DECAY, "half_life": -1.0}, {}, ValueError, "half_life"),
-        ({**DECAY, "cv": None}, {}, ValueError, "cv"),
+        ({**DECAY, "cv": "gcv"}, {}, ValueError, "cv"),
         ({**DECAY, "scoring": "r2"}, {}, ValueError, "scoring"),
         (GROUP, {}, ValueError, "sample_group"),
         (GROUP, {"sample_group": "short"}, ValueError, "sample_group"),
@@ -293,3 +293,54 @@ def test_a_target_group_absent_from_every_validation_set_is_an_error():
     model = GradientRidgeCV(cv=held_out, sample_weighting="group", target_group="a")
     with pytest.raises(ValueError, match="target_group"):
         model.fit(X, y, sample_group=groups)
+
+
+@pytest.mark.parametrize("scheme", ["time_decay", "group"])
+@pytest.mark.parametrize("parametrisation", ["one", "each"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_leave_one_out_gradient_matches_finite_differences(
+    scheme, parametrisation, fit_intercept, n_targets
+):
+    X, y, t = drifting(50)
+    rng = np.random.default_rng(1)
+    weights = rng.uniform(0.5, 2.0, len(y))
+    Y = np.column_stack([y, y**2 / 5])[:, :n_targets]
+    layout = layouts(X.shape[1])[parametrisation]
+    weighting = scheme_of(scheme, t, rng.integers(0, 3, len(y)))
+    criterion = WeightedLeaveOneOut(
+        X, Y, weights, weights, fit_intercept, layout, weighting
+    )
+    theta = np.concatenate(
+        [
+            rng.uniform(-1.0, 1.0, layout.n_groups),
+            weighting.theta0 + rng.uniform(-0.5, 0.5, weighting.size),
+        ]
+    )
+    _, grad = criterion(theta)
+    np.testing.assert_allclose(
+        grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_leave_one_out_equals_explicit_ridge_refits(fit_intercept):
+    X, y, t = drifting(40)
+    rng = np.random.default_rng(2)
+    weights = rng.uniform(0.5, 2.0, len(y))
+    groups = rng.integers(0, 3, len(y))
+    model = GradientRidgeCV(
+        sample_weighting="group", fit_intercept=fit_intercept
+    )  # cv=None: exact leave-one-out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=weights, sample_group=groups)
+    factors = np.array([model.group_weights_[g] for g in groups])
+    errors = []
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        ref = Ridge(alpha=model.alpha_, fit_intercept=fit_intercept)
+        ref.fit(X[keep], y[keep], sample_weight=(weights * factors)[keep])
+        errors.append(y[i] - ref.predict(X[i : i + 1])[0])
+    expected = weights @ np.square(errors) / weights.sum()
+    np.testing.assert_allclose(-model.best_score_, expected, rtol=1e-8)

@@ -161,10 +161,11 @@ class GradientRidgeCV(
         ``sample_time`` passed to ``fit`` and ``t_ref`` the latest time of
         each training set (of all the data for the final refit);
         ``"group"`` weighs each group of ``sample_group`` by its own tuned
-        weight. Needs ``cv`` splits (k-fold, held-out, or
-        :class:`~sklearn.model_selection.TimeSeriesSplit` for a time decay)
-        and the squared error; the selection criterion keeps the user's
-        ``sample_weight``.
+        weight. Works with exact leave-one-out (``cv=None``, a time decay
+        from the latest time of all the data) and with ``cv`` splits (k-fold,
+        held-out, or :class:`~sklearn.model_selection.TimeSeriesSplit` for a
+        time decay), not GCV, and with the squared error; the selection
+        criterion keeps the user's ``sample_weight``.
     half_life : float or None, default=None
         Start of the half-life search, in the units of ``sample_time`` (days
         for datetime64; rows by default); None: the span of the times.

@@ -67,7 +67,10 @@ class WeightedSplitsCriterion(Criterion):
         self.scheme = scheme
         self.n_features = X.shape[1]
         self._references = [scheme.reference_time(train) for train, _ in splits]
-        self._weight_sum = sum(criterion_weight[test].sum() for _, test in splits)
+        n_targets = y.shape[1]
+        self._weight_sum = n_targets * sum(
+            criterion_weight[test].sum() for _, test in splits
+        )
         if not self._weight_sum > 0:
             raise ValueError(
                 "The validation rows of the splits have no weight in the criterion "
@@ -115,6 +118,77 @@ class WeightedSplitsCriterion(Criterion):
         gram[np.diag_indices_from(gram)] += penalty
         factor = cholesky_with_jitter(gram)
         return cholesky_solve(factor, X1.T @ (weight[:, None] * y)), factor
+
+
+class WeightedLeaveOneOut(Criterion):
+    """Exact leave-one-out squared error of ridge with tuned training weights.
+
+    On all the data (a time decay from the latest time of all of it), with
+    ``B = A^{-1}``, ``M = X1 B X1^T`` and ``h_i = w_i M_ii``, the left-out
+    residual is ``e_i = r_i / (1 - h_i)``. With ``a_i = c_i e_i / (1 - h_i)``
+    (``c`` the criterion's weights), ``g_i = w_i a_i e_i`` and
+    ``G = X1^T diag(g) X1``, the gradients are (times ``2 / Z``, summed over
+    targets)
+
+        dE/dlam_k = beta_k (B X1^T a)_k - (B G B)_kk,
+        dE/dw_j = -r_j (M a)_j + a_j e_j M_jj - (X1 B G B X1^T)_jj,
+
+    in ``O(n q^2)`` (the maths page, "Tuned sample weights").
+
+    Parameters
+    ----------
+    X, y, sample_weight, criterion_weight, fit_intercept, layout, scheme
+        As :class:`WeightedSplitsCriterion`.
+    """
+
+    def __init__(
+        self, X, y, sample_weight, criterion_weight, fit_intercept, layout, scheme
+    ):
+        X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+        self.X1 = augmented(X, fit_intercept)
+        self.y = y
+        self.sample_weight = sample_weight
+        self.criterion_weight = criterion_weight
+        self.layout = layout
+        self.scheme = scheme
+        self.n_features = X.shape[1]
+        self._rows = np.arange(X.shape[0])
+        self._reference = scheme.reference_time(self._rows)
+        self._weight_sum = y.shape[1] * criterion_weight.sum()
+
+    def value_and_grad(self, theta):
+        """The leave-one-out error and its gradient in ``theta``."""
+        n_penalties, p = self.layout.n_groups, self.n_features
+        lam = self.layout.feature_penalties(theta[:n_penalties])
+        factors, derivatives = self.scheme.factors(
+            theta[n_penalties:], self._rows, self._reference
+        )
+        weight = self.sample_weight * factors
+        X1, y = self.X1, self.y
+        beta, factor = WeightedSplitsCriterion.fit(self, X1, y, weight, lam)
+        residual = y - X1 @ beta
+        XB = cholesky_solve(factor, X1.T).T  # X1 B
+        m = np.einsum("ij,ij->i", X1, XB)  # M_ii
+        shrink = 1.0 - weight * m
+        loo = residual / shrink[:, None]
+        c = self.criterion_weight[:, None]
+        value = np.sum(c * loo**2)
+        a = c * loo / shrink[:, None]
+        g = weight * np.sum(a * loo, axis=1)
+        BXa = cholesky_solve(factor, X1.T @ a)
+        BGB = cholesky_solve(factor, cholesky_solve(factor, X1.T @ (g[:, None] * X1)).T)
+        grad_lam = np.sum(beta[:p] * BXa[:p], axis=1) - np.diag(BGB)[:p]
+        grad_weight = (
+            -np.sum(residual * (X1 @ BXa), axis=1)
+            + m * np.sum(a * loo, axis=1)
+            - np.einsum("ij,ij->i", X1 @ BGB, X1)
+        )
+        scale = 2.0 / self._weight_sum
+        grad_phi = (grad_weight * self.sample_weight) @ derivatives
+        grad = np.concatenate(
+            [self.layout.theta_gradient(scale * grad_lam, lam), scale * grad_phi]
+        )
+        return value / self._weight_sum, grad
 
 
 def augmented(X, fit_intercept):

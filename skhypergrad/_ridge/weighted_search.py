@@ -10,7 +10,7 @@ from .._core.weighting_search import search_with_scheme
 from .design import CentredDesign
 from .search import RidgeFit
 from .solver import RidgeSolver
-from .weighted import WeightedSplitsCriterion
+from .weighted import WeightedLeaveOneOut, WeightedSplitsCriterion
 
 
 def search_with_weights(data, layout, alpha_space, theta0, scheme, options):
@@ -20,7 +20,7 @@ def search_with_weights(data, layout, alpha_space, theta0, scheme, options):
     ----------
     data : tuple
         ``(X, y, sample_weight, splits, fit_intercept)`` in the search's units
-        (``y`` 2-D).
+        (``y`` 2-D; ``splits`` None for exact leave-one-out).
     layout : PenaltyLayout
     alpha_space : SearchSpace
         The penalties' space (:func:`~skhypergrad._core.layout.penalty_space`).
@@ -36,16 +36,15 @@ def search_with_weights(data, layout, alpha_space, theta0, scheme, options):
         The joint space: the penalties, then the scheme's hyperparameter.
     """
     X, y, sample_weight, splits, fit_intercept = data
-    criterion = WeightedSplitsCriterion(
-        X,
-        y,
-        sample_weight,
-        criterion_weights(sample_weight, scheme),
-        splits,
-        fit_intercept,
-        layout,
-        scheme,
-    )
+    scored = criterion_weights(sample_weight, scheme)
+    if splits is None:  # exact leave-one-out
+        criterion = WeightedLeaveOneOut(
+            X, y, sample_weight, scored, fit_intercept, layout, scheme
+        )
+    else:
+        criterion = WeightedSplitsCriterion(
+            X, y, sample_weight, scored, splits, fit_intercept, layout, scheme
+        )
     result, space = search_with_scheme(criterion, alpha_space, theta0, scheme, options)
     return _refit(data, layout, scheme, result), space
 
@@ -65,14 +64,13 @@ def _refit(data, layout, scheme, result):
 
 
 def check_weighting_setting(estimator, kind, per_target):
-    """Tuned sample weights need splits and the squared error, one set of
-    hyperparameters for all targets."""
-    if kind != "splits":
+    """Tuned sample weights need exact leave-one-out or splits, the squared
+    error and one set of hyperparameters for all targets."""
+    if kind == "gcv":
         raise ValueError(
-            f"sample_weighting={estimator.sample_weighting!r} needs cv splits: an "
-            "int, a splitter (TimeSeriesSplit for a time decay) or an iterable "
-            f"of (train, test) arrays; got cv={estimator.cv!r}. Leave-one-out and "
-            "GCV with tuned weights are not offered."
+            f"sample_weighting={estimator.sample_weighting!r} is not offered with "
+            "cv='gcv'; use cv=None (exact leave-one-out), an int, a splitter "
+            "(TimeSeriesSplit for a time decay) or an iterable of splits."
         )
     if estimator.scoring not in (None, "neg_mean_squared_error"):
         raise ValueError(
