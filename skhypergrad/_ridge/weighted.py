@@ -99,7 +99,7 @@ class WeightedSplitsCriterion(Criterion):
         """One split's (unnormalised) error and its gradients in ``lam`` and
         in the training weights."""
         X_train, y_train = self.X1[train], self.y[train]
-        beta, factor = self.fit(X_train, y_train, weight, lam)
+        beta, factor = weighted_ridge(X_train, y_train, weight, lam)
         residual = self.y[test] - self.X1[test] @ beta
         val_weight = self.criterion_weight[test][:, None]
         value = np.sum(val_weight * residual**2)
@@ -109,15 +109,6 @@ class WeightedSplitsCriterion(Criterion):
         train_residual = y_train - X_train @ beta
         grad_weight = np.sum((X_train @ v) * train_residual, axis=1)
         return {"value": value, "grad_lam": grad_lam, "grad_weight": grad_weight}
-
-    def fit(self, X1, y, weight, lam):
-        """The weighted ridge solution on rows ``X1`` and its factor."""
-        penalty = np.zeros(X1.shape[1])
-        penalty[: self.n_features] = lam
-        gram = X1.T @ (weight[:, None] * X1)
-        gram[np.diag_indices_from(gram)] += penalty
-        factor = cholesky_with_jitter(gram)
-        return cholesky_solve(factor, X1.T @ (weight[:, None] * y)), factor
 
 
 class WeightedLeaveOneOut(Criterion):
@@ -165,7 +156,7 @@ class WeightedLeaveOneOut(Criterion):
         )
         weight = self.sample_weight * factors
         X1, y = self.X1, self.y
-        beta, factor = WeightedSplitsCriterion.fit(self, X1, y, weight, lam)
+        beta, factor = weighted_ridge(X1, y, weight, lam)
         residual = y - X1 @ beta
         XB = cholesky_solve(factor, X1.T).T  # X1 B
         m = np.einsum("ij,ij->i", X1, XB)  # M_ii
@@ -189,6 +180,18 @@ class WeightedLeaveOneOut(Criterion):
             [self.layout.theta_gradient(scale * grad_lam, lam), scale * grad_phi]
         )
         return value / self._weight_sum, grad
+
+
+def weighted_ridge(X1, y, weight, lam):
+    """The ridge solution on rows ``X1`` with weights ``weight`` and
+    penalties ``lam`` (the intercept column, if any, unpenalised), and the
+    Cholesky factor of ``A``."""
+    penalty = np.zeros(X1.shape[1])
+    penalty[: lam.size] = lam
+    gram = X1.T @ (weight[:, None] * X1)
+    gram[np.diag_indices_from(gram)] += penalty
+    factor = cholesky_with_jitter(gram)
+    return cholesky_solve(factor, X1.T @ (weight[:, None] * y)), factor
 
 
 def augmented(X, fit_intercept):
