@@ -336,3 +336,25 @@ def test_a_zero_weight_class_is_fitted_when_two_classes_remain():
     assert not np.any(model.predict(X) == 2)
     with pytest.raises(ValueError, match="two classes"):
         GradientLogisticRegressionCV(class_weight={0: 0.0, 1: 0.0}).fit(X, y)
+
+
+@pytest.mark.parametrize("parametrisation", ["one", "each"])
+def test_alo_with_a_zero_weight_class_has_exact_gradients(parametrisation):
+    from skhypergrad._glm.alo import ApproximateLeaveOneOut
+    from skhypergrad._glm.newton import NewtonSolver
+
+    X, y = classification(3, n=120)
+    weights = np.where(y == 2, 0.0, 1.0) * np.linspace(0.5, 2.0, len(y))
+    p = X.shape[1]
+    if parametrisation == "one":
+        layout = PenaltyLayout(np.zeros(p, dtype=int), 1, np.zeros(2), 1.0, -1.0)
+    else:
+        layout = PenaltyLayout(np.arange(p), p, np.zeros(2), 1.0, -1.0)
+    solver = NewtonSolver(X, y, weights, True, MultinomialLogLoss(3))
+    np.testing.assert_array_equal(solver.held, [False, False, True])
+    criterion = ApproximateLeaveOneOut(solver, layout)
+    theta = np.random.default_rng(0).uniform(-1.0, 1.0, layout.n_groups)
+    _, grad = criterion(theta)
+    np.testing.assert_allclose(
+        grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-8
+    )
