@@ -71,17 +71,21 @@ class ApproximateLeaveOneOut(Criterion):
     iterations : list or None, default=None
         If given, each evaluation appends to it ``[n]``, the Newton
         iterations of its solve.
+    precise : bool, default=True
+        Newton's method to its rounding floor, or one step less
+        (:meth:`NewtonSolver.solve`; what the search uses).
     """
 
-    def __init__(self, solver, layout, iterations=None):
+    def __init__(self, solver, layout, iterations=None, precise=True):
         self.solver = solver
         self.layout = layout
         self.iterations = iterations
+        self.precise = precise
 
     def value_and_grad(self, theta):
         """The ALO criterion and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
-        state = self.solver.solve(lam)
+        state = self.solver.solve(lam, precise=self.precise)
         if self.iterations is not None:
             self.iterations.append([state.n_iter])
         if self.solver.n_outputs == 1:

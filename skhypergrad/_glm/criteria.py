@@ -77,12 +77,16 @@ class SmoothKFoldCriterion(Criterion):
     iterations : list or None, default=None
         If given, each evaluation appends to it the Newton iterations of
         every fold's solve.
+    precise : bool, default=True
+        Newton's method to its rounding floor, or one step less
+        (:meth:`NewtonSolver.solve`; what the search uses).
     """
 
-    def __init__(self, folds, layout, iterations=None):
+    def __init__(self, folds, layout, iterations=None, precise=True):
         self.folds = folds
         self.layout = layout
         self.iterations = iterations
+        self.precise = precise
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
 
     def value_and_grad(self, theta):
@@ -97,7 +101,7 @@ class SmoothKFoldCriterion(Criterion):
             # The folds' training sets overlap: the previous fold's solution at
             # these penalties is often a better start than this fold's own
             # solution at the previous penalties.
-            state = solver.solve(lam, guess)
+            state = solver.solve(lam, guess, self.precise)
             guess = state.coef
             iterations.append(state.n_iter)
             z = solver.predictor(fold.val_X1, state.coef)

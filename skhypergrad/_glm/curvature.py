@@ -24,6 +24,10 @@ from .._core.cholesky import cholesky_solve, cholesky_with_jitter, inverse_from_
 # Iterations of one conjugate-gradient solve after which the lagged
 # preconditioner is rebuilt at the current coefficients.
 _REFRESH_AFTER = 25
+# Close to the optimum, the Hessian is formed anew only if the last step's
+# conjugate gradient took more iterations than this (a tight solve with the
+# old reference costs less than forming one).
+_CLOSE_REFRESH = 6
 # Conjugate gradient never runs longer than this many times the dimension.
 _MAX_CG_FACTOR = 10
 
@@ -250,18 +254,20 @@ class LaggedPreconditioner(DenseCurvature):
             self._form(owner, d2)
 
     def close_hessian(self, owner, d2, pen, current):
-        """The Hessian at this point, formed (once per solve): the reference
-        from now on. Factored in float64 (``matrix_at_solution``), the last
-        steps are exact Newton steps; else conjugate gradient preconditioned
-        by it takes a few iterations."""
-        if self._formed:
+        """Without ``matrix_at_solution``, the Hessian at this point, formed
+        (once per solve) unless the reference still preconditions well (the
+        last step took at most ``_CLOSE_REFRESH`` iterations): the reference
+        from now on, a few conjugate-gradient iterations from the last steps'
+        and the adjoint's solutions. With it, ``current``: the Hessian at the
+        solution will be formed."""
+        if self.matrix_at_solution:
+            # The solution's own is formed next: one per solve is enough.
+            return current
+        if self._formed or current.n_iter <= _CLOSE_REFRESH:
             return current
         self._formed = True
         self._form(owner, d2)
-        if not self.matrix_at_solution:
-            return self.step_hessian(owner, d2, pen)
-        self._refactor(owner, pen)
-        return DenseHessian.from_factor(self._factor)
+        return self.step_hessian(owner, d2, pen)
 
     def final_hessian(self, owner, d2, pen, current):
         """The adjoint's solver at the solution (see ``matrix_at_solution``)."""

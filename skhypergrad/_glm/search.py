@@ -81,6 +81,10 @@ class SmoothProblem:
         self._folds = []  # the k-fold training sets (none for ALO)
         self._iterations = []  # Newton iterations of each fold, per evaluation
         log = self._iterations
+        # The k-fold criteria stop Newton one step short of the rounding
+        # floor (NewtonSolver.solve); the refit goes all the way. ALO's solver
+        # is the refit's: its solves go all the way, and the refit reuses the
+        # last (its Newton steps cost little next to the criterion).
         if kind == "alo":
             self._scalar = ApproximateLeaveOneOut(self.solver, _scalar(layout), log)
             self._groups = ApproximateLeaveOneOut(self.solver, layout, log)
@@ -96,8 +100,10 @@ class SmoothProblem:
                 **limits,
             )
             self._folds = folds
-            self._scalar = SmoothKFoldCriterion(folds, _scalar(layout), log)
-            self._groups = SmoothKFoldCriterion(folds, layout, log)
+            self._scalar = SmoothKFoldCriterion(
+                folds, _scalar(layout), log, precise=False
+            )
+            self._groups = SmoothKFoldCriterion(folds, layout, log, precise=False)
 
     def search(self, space, theta0, options):
         """Search the penalties of ``space`` from ``theta0``, then refit on
