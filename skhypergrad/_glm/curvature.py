@@ -226,7 +226,10 @@ class LaggedPreconditioner(DenseCurvature):
         self._formed = False
 
     def _form(self, owner, d2):
-        self.reference = owner.data_hessian(d2, self._dtype)
+        # A preconditioner only: from a sample of many rows (see
+        # NewtonSolver.data_hessian); the adjoint's matrix from all.
+        sampled = not self.matrix_at_solution
+        self.reference = owner.data_hessian(d2, self._dtype, sampled)
         self._precondition = None
 
     def _refactor(self, owner, pen):

@@ -46,6 +46,10 @@ class SecondDerivative:
         """The diagonals of the ``K x K`` matrices, shape (n_samples, K)."""
         return np.einsum("ikk->ik", np.asarray(self))
 
+    def take(self, rows):
+        """The second derivative of the samples ``rows``."""
+        return DenseSecondDerivative(np.asarray(self)[rows])
+
     def weighted_gram(self, X1, weights, dtype=np.float64):
         """``sum_i weights_i D_i kron x_i x_i^T`` (``D_i`` the second
         derivative of sample ``i``), class-major blocks of shape (K q, K q),
@@ -127,6 +131,10 @@ class SoftmaxSecondDerivative(SecondDerivative):
     def diagonal(self):
         """``p_ik (1 - p_ik)``, of shape (n_samples, K)."""
         return self.P * (1.0 - self.P)
+
+    def take(self, rows):
+        """The second derivative of the samples ``rows``."""
+        return SoftmaxSecondDerivative(self.P[rows])
 
     def weighted_gram(self, X1, weights, dtype=np.float64):
         """``sum_i weights_i (diag(p_i) - p_i p_i^T) kron x_i x_i^T``, class-major
