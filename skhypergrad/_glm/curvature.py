@@ -28,6 +28,8 @@ _REFRESH_AFTER = 25
 # conjugate gradient took more iterations than this (a tight solve with the
 # old reference costs less than forming one).
 _CLOSE_REFRESH = 6
+# Solves to a relative residual of at least this take float32 products.
+_ROUGH_RTOL = 1e-5
 # Conjugate gradient never runs longer than this many times the dimension.
 _MAX_CG_FACTOR = 10
 
@@ -78,9 +80,10 @@ class IterativeHessian:
         definite.
     """
 
-    def __init__(self, product, preconditioner):
+    def __init__(self, product, preconditioner, rough_product=None):
         self.product = product
         self.preconditioner = preconditioner
+        self.rough_product = rough_product
         self.exact = False
         self.n_iter = 0  # iterations of the last solve
 
@@ -95,8 +98,12 @@ class IterativeHessian:
         if g.ndim == 2:
             return np.column_stack([self.solve(col, rtol) for col in g.T])
         x0 = self.preconditioner(g) if x0 is None else x0
+        # A loose solve (a Newton step) takes float32 products when offered:
+        # their relative error, about 1e-7, is far below rtol.
+        rough = self.rough_product is not None and rtol >= _ROUGH_RTOL
+        product = self.rough_product if rough else self.product
         solution, self.n_iter, converged = conjugate_gradient(
-            self.product, self.preconditioner, g, x0, rtol
+            product, self.preconditioner, g, x0, rtol
         )
         if not converged:
             raise FloatingPointError(
@@ -249,7 +256,11 @@ class LaggedPreconditioner(DenseCurvature):
             self._form(owner, d2)
         if self._precondition is None or not np.array_equal(pen, self._pen):
             self._refactor(owner, pen)
-        return IterativeHessian(owner.hessian_product(d2, pen), self._precondition)
+        return IterativeHessian(
+            owner.hessian_product(d2, pen),
+            self._precondition,
+            owner.hessian_product(d2, pen, rough=True),
+        )
 
     def after_solve(self, owner, hessian, d2):
         """Rebuild the reference at this point if the last solve was slow."""
