@@ -140,7 +140,7 @@ for name, model in models.items():
     future = np.mean((model.predict(X_test) - y_test) ** 2)
     print(
         f"{name:<14}{-model.best_score_:8.3f}{future:12.3f}"
-        f"{half_life[name]:11.1f}{alpha[name]:8.1f}{seconds[name]:9.2f}s"
+        f"{half_life[name]:11.1f}{alpha[name]:8.1f}{seconds[name]:9.3f}s"
         f"{points[name]:8d}"
     )
 print(f"the grid took {seconds['grid 20 x 20'] / seconds['tuned decay']:.0f}x longer")
