@@ -26,7 +26,10 @@ from .space import Hyperparameter
 SCHEMES = (None, "time_decay", "group")
 # Default bounds of the half-life, in multiples of the span of the times, and
 # of the group weights (unitless).
-HALF_LIFE_BOUNDS = (1e-2, 1e2)
+HALF_LIFE_BOUNDS = (1e-3, 1e2)
+# Half-lives scanned per decade before the joint search: the forward-chaining
+# criterion can have several valleys in the half-life.
+_HALF_LIFE_SCAN_PER_DECADE = 2
 GROUP_WEIGHT_BOUNDS = (1e-3, 1e3)
 
 
@@ -39,8 +42,10 @@ class TimeDecay:
         Numeric times of the samples.
     start : float or None
         The half-life where the search starts (None: the span of the times).
+        The joint search also scans two half-lives per decade over the
+        bounds, at the best alpha of the start.
     bounds : tuple of (float, float) or None
-        Bounds of the half-life (None: 1e-2 to 1e2 times the span).
+        Bounds of the half-life (None: 1e-3 to 1e2 times the span).
     """
 
     name = "half_life"
@@ -62,6 +67,12 @@ class TimeDecay:
         self.log_bounds = np.log([[low, high]])
         start = span if start is None else _check_positive(start, "half_life")
         self.theta0 = np.clip(np.log([start]), np.log(low), np.log(high))
+
+    def scan_points(self):
+        """Log-half-lives scanned before the joint search (two per decade)."""
+        low, high = self.log_bounds[0]
+        n_points = int(np.ceil(_HALF_LIFE_SCAN_PER_DECADE * (high - low) / np.log(10)))
+        return np.linspace(low, high, max(n_points, 1) + 1)[:, None]
 
     def hyperparameter(self):
         """The half-life as a hyperparameter of the search space."""
@@ -145,6 +156,10 @@ class GroupWeights:
             values = [start.get(label, 1.0) for label in self.labels[self.tuned]]
             return np.array([_check_positive(v, "group_weight") for v in values])
         return np.full(self.size, _check_positive(start, "group_weight"))
+
+    def scan_points(self):
+        """No scan: one dimension per group."""
+        return np.empty((0, self.size))
 
     def hyperparameter(self):
         """The tuned weights as a hyperparameter of the search space."""

@@ -1,8 +1,11 @@
 """The search of penalties jointly with a sample-weighting scheme.
 
 First one penalty for every group at the scheme's start (the one-dimensional
-search), then L-BFGS-B over every penalty and the scheme's hyperparameters
-from the best point so far. Shared by the ridge and smooth-loss estimators.
+search); then, for a time decay, a scan of the half-life at that penalty
+(the forward-chaining criterion can have several valleys in it) and the
+one-dimensional search again at the best half-life; then L-BFGS-B over every
+penalty and the scheme's hyperparameters from the best point so far. Shared
+by the ridge and smooth-loss estimators.
 """
 
 from dataclasses import replace
@@ -50,18 +53,31 @@ def search_with_scheme(criterion, penalty_space, theta0, scheme, options):
         value_scale=scale,
     )
     n_groups = penalty.size
+    search = Search(space, options)
     at_start = _OnePenalty(criterion, n_groups, scheme.theta0)
     scalar = Search(one, options).minimize(
         at_start, np.atleast_1d(np.mean(theta0)), phase="scan"
     )
-    search = Search(space, options)
+    n_iter = scalar.n_iter
     for theta, value in at_start.evaluated:
         search.add(theta, value, "scan", echo=False)
+    log_penalty = scalar.theta[0]
+    for phi in scheme.scan_points():
+        search.evaluate(
+            criterion, np.append(np.full(n_groups, log_penalty), phi), "scan"
+        )
+    best, _ = search.record.best()
+    if not np.array_equal(best[n_groups:], scheme.theta0):
+        at_best = _OnePenalty(criterion, n_groups, best[n_groups:])
+        again = Search(one, options).minimize(at_best, best[:1], phase="scan")
+        n_iter += again.n_iter
+        for theta, value in at_best.evaluated:
+            search.add(theta, value, "scan", echo=False)
     if np.ptp(theta0) > 0:  # penalties per group given: a start of their own
         search.evaluate(criterion, np.concatenate([theta0, scheme.theta0]), "scan")
     start, _ = search.record.best()
     result = search.minimize(criterion, start)
-    return replace(result, n_iter=result.n_iter + scalar.n_iter), space
+    return replace(result, n_iter=result.n_iter + n_iter), space
 
 
 class _OnePenalty(Criterion):
