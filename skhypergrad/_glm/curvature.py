@@ -227,6 +227,9 @@ class LaggedPreconditioner(DenseCurvature):
         self._precondition = None  # r -> P^{-1} r
         self._pen = None
         self._formed = False  # whether this solve formed the Hessian already
+        # Iterations of the first step after the reference was formed: what
+        # a fresh one achieves (more for one from a sample of the rows).
+        self._fresh_iterations = None
 
     def begin(self):
         """A new solve has not formed a Hessian yet."""
@@ -237,6 +240,7 @@ class LaggedPreconditioner(DenseCurvature):
         # NewtonSolver.data_hessian); the adjoint's matrix from all.
         sampled = not self.matrix_at_solution
         self.reference = owner.data_hessian(d2, self._dtype, sampled)
+        self._fresh_iterations = None
         self._precondition = None
 
     def _refactor(self, owner, pen):
@@ -263,21 +267,28 @@ class LaggedPreconditioner(DenseCurvature):
         )
 
     def after_solve(self, owner, hessian, d2):
-        """Rebuild the reference at this point if the last solve was slow."""
+        """Rebuild the reference at this point if the last solve was slow;
+        note the iterations of the first solve after a rebuild."""
+        if self._fresh_iterations is None:
+            self._fresh_iterations = hessian.n_iter
         if hessian.n_iter > _REFRESH_AFTER:
             self._form(owner, d2)
 
     def close_hessian(self, owner, d2, pen, current):
         """Without ``matrix_at_solution``, the Hessian at this point, formed
         (once per solve) unless the reference still preconditions well (the
-        last step took at most ``_CLOSE_REFRESH`` iterations): the reference
+        last step took at most ``_CLOSE_REFRESH`` iterations, or, formed from
+        a sample of the rows, twice as many as the first step after it was
+        formed): the reference
         from now on, a few conjugate-gradient iterations from the last steps'
         and the adjoint's solutions. With it, ``current``: the Hessian at the
         solution will be formed."""
         if self.matrix_at_solution:
             # The solution's own is formed next: one per solve is enough.
             return current
-        if self._formed or current.n_iter <= _CLOSE_REFRESH:
+        # A reference from a sample of the rows is no better formed here.
+        fresh = (self._fresh_iterations or 0) if owner.reference_rows is not None else 0
+        if self._formed or current.n_iter <= max(_CLOSE_REFRESH, 2 * fresh):
             return current
         self._formed = True
         self._form(owner, d2)
