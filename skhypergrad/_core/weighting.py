@@ -24,9 +24,10 @@ import numpy as np
 from .space import Hyperparameter
 
 SCHEMES = (None, "time_decay", "group")
-# Default bounds of the half-life, in multiples of the span of the times, and
+# Default upper bound of the half-life, in multiples of the span of the
+# times (the lower one is the mean step between distinct times), and the
 # of the group weights (unitless).
-HALF_LIFE_BOUNDS = (1e-3, 1e2)
+HALF_LIFE_UPPER = 1e2
 # Half-lives scanned per decade before the joint search: the forward-chaining
 # criterion can have several valleys in the half-life.
 _HALF_LIFE_SCAN_PER_DECADE = 2
@@ -45,7 +46,9 @@ class TimeDecay:
         The joint search also scans two half-lives per decade over the
         bounds, at the best alpha of the start.
     bounds : tuple of (float, float) or None
-        Bounds of the half-life (None: 1e-3 to 1e2 times the span).
+        Bounds of the half-life (None: from the mean step between distinct
+        times, below which a fit learns from about one sample, to 1e2 times
+        the span).
     """
 
     name = "half_life"
@@ -62,7 +65,7 @@ class TimeDecay:
         low, high = _check_bounds(
             bounds,
             "half_life_bounds",
-            (HALF_LIFE_BOUNDS[0] * span, HALF_LIFE_BOUNDS[1] * span),
+            (span / (np.unique(times).size - 1), HALF_LIFE_UPPER * span),
         )
         self.log_bounds = np.log([[low, high]])
         start = span if start is None else _check_positive(start, "half_life")

@@ -1,9 +1,10 @@
 """The search of penalties jointly with a sample-weighting scheme.
 
 First one penalty for every group at the scheme's start (the one-dimensional
-search); then, for a time decay, a scan of the half-life at that penalty
-(the forward-chaining criterion can have several valleys in it) and the
-one-dimensional search again at the best half-life; then L-BFGS-B over every
+search); then, for a time decay, the same search at each half-life of a scan
+(two per decade, each starting from the best penalty so far): the profile of
+the criterion over the half-life, which a forward-chaining criterion can make
+multimodal, with valleys at different penalties; then L-BFGS-B over every
 penalty and the scheme's hyperparameters from the best point so far. Shared
 by the ridge and smooth-loss estimators.
 """
@@ -54,29 +55,25 @@ def search_with_scheme(criterion, penalty_space, theta0, scheme, options):
     )
     n_groups = penalty.size
     search = Search(space, options)
-    at_start = _OnePenalty(criterion, n_groups, scheme.theta0)
-    scalar = Search(one, options).minimize(
-        at_start, np.atleast_1d(np.mean(theta0)), phase="scan"
-    )
-    n_iter = scalar.n_iter
-    for theta, value in at_start.evaluated:
-        search.add(theta, value, "scan", echo=False)
-    log_penalty = scalar.theta[0]
-    for phi in scheme.scan_points():
-        search.evaluate(
-            criterion, np.append(np.full(n_groups, log_penalty), phi), "scan"
+    n_iter, log_penalty, profile = 0, np.mean(theta0), []
+    for phi in (scheme.theta0, *scheme.scan_points()):
+        at_phi = _OnePenalty(criterion, n_groups, phi)
+        scalar = Search(one, options).minimize(
+            at_phi, np.atleast_1d(log_penalty), phase="scan"
         )
-    best, _ = search.record.best()
-    if not np.array_equal(best[n_groups:], scheme.theta0):
-        at_best = _OnePenalty(criterion, n_groups, best[n_groups:])
-        again = Search(one, options).minimize(at_best, best[:1], phase="scan")
-        n_iter += again.n_iter
-        for theta, value in at_best.evaluated:
+        n_iter += scalar.n_iter
+        for theta, value in at_phi.evaluated:
             search.add(theta, value, "scan", echo=False)
+        profile.append((float(np.min(scalar.value)), at_phi.best()))
+        log_penalty = search.record.best()[0][0]
     if np.ptp(theta0) > 0:  # penalties per group given: a start of their own
         search.evaluate(criterion, np.concatenate([theta0, scheme.theta0]), "scan")
-    start, _ = search.record.best()
-    result = search.minimize(criterion, start)
+        profile.append((search.record.best()[1], search.record.best()[0]))
+    # L-BFGS-B from the two best points of the profile: the best scanned
+    # half-life can sit on the slope of another valley than the optimum's.
+    starts = [theta for _, theta in sorted(profile, key=lambda row: row[0])[:2]]
+    for theta in starts:
+        result = search.minimize(criterion, theta)
     return replace(result, n_iter=result.n_iter + n_iter), space
 
 
@@ -89,6 +86,10 @@ class _OnePenalty(Criterion):
         self.n_groups = n_groups
         self.phi = phi
         self.evaluated = []
+
+    def best(self):
+        """The evaluated point (in the joint space) of lowest criterion."""
+        return min(self.evaluated, key=lambda row: row[1])[0]
 
     def value_and_grad(self, theta):
         """The criterion at ``theta`` (one log-penalty) and its derivative."""

@@ -144,8 +144,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         Start of the half-life search, in the units of ``sample_time`` (days
         for datetime64; rows by default); None: the span of the times.
     half_life_bounds : tuple of (float, float) or None, default=None
-        Bounds of the half-life; None: ``(1e-3, 1e2)`` times the span of the
-        times. An optimum on the upper bound means no decay.
+        Bounds of the half-life; None: from the mean step between distinct
+        times (shorter, a fit learns from about one sample) to 100 times their
+        span. An optimum on the upper bound means no decay.
     group_weight : None, float or dict, default=None
         Start of the group weights (a dict from group label to weight); None:
         1.
