@@ -358,3 +358,13 @@ def test_alo_with_a_zero_weight_class_has_exact_gradients(parametrisation):
     np.testing.assert_allclose(
         grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-8
     )
+
+
+def test_Cs_has_one_row_per_evaluation_and_one_column_per_group():
+    X, y = classification(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GradientLogisticRegressionCV(cv=3, feature_groups="each").fit(X, y)
+    assert model.Cs_.shape == (len(model.history_["score"]), X.shape[1])
+    assert model.Cs_.dtype == np.float64
+    np.testing.assert_array_equal(model.Cs_[-1], model.history_["C"][-1])

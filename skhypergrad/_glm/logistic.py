@@ -448,7 +448,8 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
 
     def _set_legacy_attributes(self, fold_iterations, n_outputs):
         """``C_``, ``Cs_`` and ``n_iter_`` in LogisticRegressionCV's layout."""
-        self.Cs_ = np.asarray(self.history_["C"])
+        Cs = self.history_["C"]
+        self.Cs_ = np.vstack(Cs) if Cs.dtype == object else np.asarray(Cs)
         legacy = self.use_legacy_attributes is not False
         if legacy:
             self.n_iter_ = fold_iterations[None, :, :]
