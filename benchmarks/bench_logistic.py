@@ -86,7 +86,7 @@ KFOLD_SPEED = 3.0  # goal: k-fold at least this many times faster than the peer
 ALO_SPEED = 10.0  # goal: ALO at least this many times faster than the peer
 # Section A's goals per data set, (k-fold, ALO) times faster than LRCV: the
 # multinomial digits, whose Newton steps need the (K q)^2 Hessian, have their
-# own (issue 11).
+# own.
 SPEED_GOALS = {
     "breast_cancer": (KFOLD_SPEED, ALO_SPEED),
     "digits": (1.0, 3.0),
