@@ -67,6 +67,7 @@ def test_signature_has_every_poisson_regressor_parameter():
         "alpha_bounds",
         "feature_groups",
         "cv",
+        "early_stopping",
         "search_max_iter",
         "search_tol",
         "n_restarts",

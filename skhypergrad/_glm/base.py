@@ -114,6 +114,7 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
                 hyper["scale_by_weight"],
                 max_iter=self.max_iter,
                 tol=self.tol,
+                early_stopping=self.early_stopping,
             )
             fit = problem.search(space, theta0, self._search_options())
             self._set_search_attributes(fit.result, space, report)

@@ -144,6 +144,18 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         ``C`` given per group): the dict's order for a dict, sorted
         labels otherwise. An estimator holding a lambda cannot be pickled:
         pass a function defined with ``def`` at module level instead.
+    early_stopping : bool, default=True
+        With ``feature_groups`` and a ``cv`` of at least 3 splits, guard the
+        search over several penalties against over-fitting the criterion:
+        it descends the criterion of two thirds of the splits, scores every
+        point it evaluates on the other third (the check folds), returns the
+        point best there (the one-penalty optimum included) and stops after
+        10 evaluations without improvement there. ``best_score_`` and
+        ``history_`` give the criterion of all the splits. False searches all
+        the splits' criterion to its optimum, which can over-fit with many
+        penalties (one per pixel on ``load_digits``: 5-fold log-loss 0.065,
+        held-out 0.40, against 0.112 and 0.129 with one penalty). Not
+        applied with ``sample_weighting``.
     search_max_iter : int, default=100
         Maximum number of iterations of each search: L-BFGS-B iterations for
         several hyperparameters; for one, steps of the one-dimensional search,
@@ -287,6 +299,8 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
     True
     """
 
+    _bool_params = ("fit_intercept", "early_stopping")
+
     def __init__(
         self,
         *,
@@ -310,6 +324,7 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         C=None,
         C_bounds=None,
         feature_groups=None,
+        early_stopping=True,
         search_max_iter=100,
         search_tol=1e-6,
         n_restarts=0,
@@ -341,6 +356,7 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         self.C = C
         self.C_bounds = C_bounds
         self.feature_groups = feature_groups
+        self.early_stopping = early_stopping
         self.search_max_iter = search_max_iter
         self.search_tol = search_tol
         self.n_restarts = n_restarts

@@ -106,6 +106,18 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         or held-out deviance (:class:`~sklearn.model_selection.KFold` for an
         int); ``"alo"``: approximate leave-one-out, from one fit on all the
         data; None: exact leave-one-out (one fit per sample: slow).
+    early_stopping : bool, default=True
+        With ``feature_groups`` and a ``cv`` of at least 3 splits, guard the
+        search over several penalties against over-fitting the criterion:
+        it descends the criterion of two thirds of the splits, scores every
+        point it evaluates on the other third (the check folds), returns the
+        point best there (the one-penalty optimum included) and stops after
+        10 evaluations without improvement there. ``best_score_`` and
+        ``history_`` give the criterion of all the splits. False searches all
+        the splits' criterion to its optimum, which can over-fit with many
+        penalties (one per pixel on ``load_digits``: 5-fold log-loss 0.065,
+        held-out 0.40, against 0.112 and 0.129 with one penalty). Not
+        applied with ``sample_weighting``.
     search_max_iter : int, default=100
         Maximum number of iterations of each search: L-BFGS-B iterations for
         several hyperparameters; for one, steps of the one-dimensional search,
@@ -225,7 +237,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
     True
     """
 
-    _bool_params = ("fit_intercept", "warm_start")
+    _bool_params = ("fit_intercept", "warm_start", "early_stopping")
 
     def __init__(
         self,
@@ -240,6 +252,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         alpha_bounds=None,
         feature_groups=None,
         cv=5,
+        early_stopping=True,
         search_max_iter=100,
         search_tol=1e-6,
         n_restarts=0,
@@ -261,6 +274,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         self.verbose = verbose
         self.alpha_bounds = alpha_bounds
         self.feature_groups = feature_groups
+        self.early_stopping = early_stopping
         self.cv = cv
         self.search_max_iter = search_max_iter
         self.search_tol = search_tol

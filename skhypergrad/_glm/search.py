@@ -5,7 +5,9 @@
   criterion is flat is left by the driver's coarse scan).
 - Several (feature groups): the one-hyperparameter search gives the start
   (its evaluations, the group criterion at equal penalties, join the record),
-  then L-BFGS-B.
+  then L-BFGS-B; with ``early_stopping`` and at least 3 splits, on two thirds
+  of them, stopped and decided on the others
+  (:mod:`skhypergrad._glm.early_stopping`).
 
 Every criterion evaluation warm-starts Newton's method from the previous one.
 """
@@ -19,6 +21,7 @@ from .._core.search import Search
 from .._core.space import Hyperparameter, SearchSpace
 from .alo import ApproximateLeaveOneOut
 from .criteria import SmoothKFoldCriterion, make_smooth_folds
+from .early_stopping import search_with_check
 from .newton import NewtonSolver, choose_curvature
 
 
@@ -68,8 +71,10 @@ class SmoothProblem:
         scale_by_weight,
         max_iter=100,
         tol=1e-4,
+        early_stopping=False,
     ):
         limits = dict(max_iter=max_iter, tol=tol)
+        self.early_stopping = early_stopping
         scale = sample_weight.sum() if scale_by_weight else 1.0
         n_params = loss.n_outputs * (X.shape[1] + fit_intercept)
         # ALO needs the Hessian at the solution as a matrix.
@@ -144,6 +149,24 @@ class SmoothProblem:
         for value, score in zip(history[hyper.name], history["score"], strict=True):
             theta = np.full(self.layout.n_groups, np.log(value))
             search.add(theta, -score, "scan", echo=False)
+        if self.early_stopping and len(self._folds) >= 3:
+            seeds = [
+                (np.full(self.layout.n_groups, np.log(value)), -score)
+                for value, score in zip(
+                    history[hyper.name], history["score"], strict=True
+                )
+            ]
+            best = min(seeds, key=lambda seed: seed[1])[0]
+            result = search_with_check(
+                self._folds,
+                self.layout,
+                space,
+                options,
+                seeds,
+                theta0 if np.ptp(theta0) > 0 else best,
+                self._iterations,
+            )
+            return replace(result, n_iter=result.n_iter + scalar.n_iter)
         if np.ptp(theta0) > 0:  # one penalty in every group: searched already
             search.evaluate(self._groups, theta0, "scan")
         start, _ = search.record.best()
