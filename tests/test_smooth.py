@@ -308,3 +308,17 @@ def test_mean_column_variance_of_features_far_from_zero(sparse, weighted):
     expected = np.average((X - 1e8 - mean) ** 2, axis=0, weights=weights).mean()
     data = sp.csr_matrix(X) if sparse else X
     assert mean_column_variance(data, weights) == pytest.approx(expected, rel=1e-6)
+
+
+def test_sample_losses_are_the_criterion_per_sample():
+    X, y, weights = multinomial_data()
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    layout = layout_for("each", X.shape[1], power=-1.0)
+    folds = make_smooth_folds(X, y, weights, splits, True, MultinomialLogLoss(3))
+    criterion = SmoothKFoldCriterion(folds, layout)
+    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups)
+    losses = criterion.sample_losses(theta)
+    val_weight = np.concatenate([fold.val_weight for fold in folds])
+    np.testing.assert_allclose(
+        val_weight @ losses / val_weight.sum(), criterion(theta)[0], rtol=1e-12
+    )

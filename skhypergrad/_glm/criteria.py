@@ -94,6 +94,35 @@ class SmoothKFoldCriterion(Criterion):
         lam = self.layout.feature_penalties(theta)
         value = 0.0
         grad_lam = np.zeros(lam.shape[0])
+        for fold, state, criterion, slope in self._fits(lam):
+            solver = fold.solver
+            value += fold.val_weight @ criterion
+            weighted = fold.val_weight[:, None] * slope.reshape(len(criterion), -1)
+            g = solver.input_gradient(fold.val_X1, weighted)
+            # dE/dpen_m = -u_m beta_m (u = H^{-1} g) for each coefficient's
+            # penalty, summed into lam by the solver.
+            grad_lam += solver.lam_gradient(-state.solve(g) * state.coef)
+        value /= self._weight_sum
+        grad_lam /= self._weight_sum
+        return value, self.layout.theta_gradient(grad_lam, lam)
+
+    def sample_losses(self, theta):
+        """The selection criterion of every validation sample, fold after
+        fold, without the gradient (no adjoint solve).
+
+        Returns
+        -------
+        ndarray of shape (n_validation_samples,)
+            Their weighted mean is the criterion (weights: the folds'
+            ``val_weight``, concatenated).
+        """
+        lam = self.layout.feature_penalties(theta)
+        return np.concatenate([fit[2] for fit in self._fits(lam)])
+
+    def _fits(self, lam):
+        """Solve every fold at ``lam``; yield the fold, its state, and the
+        selection criterion of its validation samples with its derivative in
+        ``z``. Logs the Newton iterations once all folds are solved."""
         guess = None
         iterations = []
         for fold in self.folds:
@@ -105,15 +134,6 @@ class SmoothKFoldCriterion(Criterion):
             guess = state.coef
             iterations.append(state.n_iter)
             z = solver.predictor(fold.val_X1, state.coef)
-            criterion, slope = solver.loss.criterion(fold.val_y, z)
-            value += fold.val_weight @ criterion
-            weighted = fold.val_weight[:, None] * slope.reshape(len(criterion), -1)
-            g = solver.input_gradient(fold.val_X1, weighted)
-            # dE/dpen_m = -u_m beta_m (u = H^{-1} g) for each coefficient's
-            # penalty, summed into lam by the solver.
-            grad_lam += solver.lam_gradient(-state.solve(g) * state.coef)
-        value /= self._weight_sum
-        grad_lam /= self._weight_sum
+            yield (fold, state, *solver.loss.criterion(fold.val_y, z))
         if self.iterations is not None:
             self.iterations.append(iterations)
-        return value, self.layout.theta_gradient(grad_lam, lam)

@@ -58,12 +58,12 @@ class CheckedCriterion(Criterion):
         self.check = SmoothKFoldCriterion(
             folds[-n_check:], layout, self._logs[1], precise=False
         )
-        parts = (folds[:-n_check], folds[-n_check:])
-        self._weights = np.array(
-            [sum(fold.val_weight.sum() for fold in part) for part in parts]
+        self._check_weight = np.concatenate(
+            [fold.val_weight for fold in folds[-n_check:]]
         )
+        search_weight = sum(fold.val_weight.sum() for fold in folds[:-n_check])
+        self._weights = np.array([search_weight, self._check_weight.sum()])
         self.record = record
-        self.layout = layout
         self.iterations = iterations
         self.patience = patience
         self.points = []  # (theta, check value, all folds' value)
@@ -73,12 +73,13 @@ class CheckedCriterion(Criterion):
     def value_and_grad(self, theta):
         """The search folds' criterion and gradient; records the others."""
         value, grad = self.search(theta)
-        check, _ = self.check(theta)
+        losses = self.check.sample_losses(theta)  # no adjoint: values only
+        check = self._check_weight @ losses / self._weights[1]
         self.iterations.append(self._logs[0][-1] + self._logs[1][-1])
         full = self._weights @ [value, check] / self._weights.sum()
         improved = not self.points or check < min(p[1] for p in self.points)
         self.points.append((np.array(theta, dtype=float), check, full))
-        self._losses.append(self._check_losses(theta))
+        self._losses.append(losses)
         self.record.add(theta, full, "search")
         self._since_best = 0 if improved else self._since_best + 1
         if self._since_best >= self.patience:
@@ -93,22 +94,11 @@ class CheckedCriterion(Criterion):
         """Whether point ``candidate`` beats point ``reference`` (indices) on
         the check folds by more than one standard error of the weighted mean
         of the paired per-sample differences."""
-        weight = np.concatenate([fold.val_weight for fold in self.check.folds])
+        weight = self._check_weight
         delta = self._losses[reference] - self._losses[candidate]
         mean = weight @ delta / weight.sum()
         error = np.sqrt(np.sum((weight * (delta - mean)) ** 2)) / weight.sum()
         return mean > error
-
-    def _check_losses(self, theta):
-        """The selection criterion of each validation sample of the check
-        folds, from the solves just made (cached by each fold's solver)."""
-        lam = self.layout.feature_penalties(theta)
-        losses = []
-        for fold in self.check.folds:
-            state = fold.solver.solve(lam, precise=False)
-            z = fold.solver.predictor(fold.val_X1, state.coef)
-            losses.append(fold.solver.loss.criterion(fold.val_y, z)[0])
-        return np.concatenate(losses)
 
 
 def search_with_check(folds, layout, space, options, seeds, start, iterations):
