@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks over every estimator of the package."""
 
 import numpy as np
+import pytest
 from sklearn.gaussian_process.kernels import Matern
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -96,3 +97,43 @@ def test_search_parameters_are_documented_in_the_same_words():
     assert sum(len(block) for block in documented[0]) > 1000
     for docs in documented[1:]:
         assert docs == documented[0]
+
+
+WEIGHTING_PARAMETERS = (
+    "sample_weighting",
+    "half_life",
+    "half_life_bounds",
+    "group_weight",
+    "group_weight_bounds",
+    "target_group",
+)
+WEIGHTED = (GradientRidgeCV, GradientLogisticRegressionCV, GradientPoissonRegressorCV)
+
+
+def parameter_doc(cls, name):
+    """A parameter's docstring block, whitespace normalised."""
+    lines = cls.__doc__.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith(f"    {name} :"))
+    end = start + 1
+    while lines[end].startswith("        "):
+        end += 1
+    return " ".join(" ".join(lines[start:end]).split())
+
+
+@pytest.mark.parametrize("name", WEIGHTING_PARAMETERS)
+def test_weighting_parameters_are_documented_in_the_same_words(name):
+    # The same words in every estimator that tunes sample weights, but for the
+    # sentence of sample_weighting that says which criteria each offers.
+    docs = [parameter_doc(cls, name) for cls in WEIGHTED]
+    if name == "sample_weighting":
+        docs = [doc.split(" weight. ")[0] for doc in docs]
+    assert len(docs[0]) > 60
+    assert docs[1:] == docs[:1] * 2
+
+
+def test_early_stopping_is_documented_in_the_same_words():
+    docs = [
+        parameter_doc(cls, "early_stopping")
+        for cls in (GradientLogisticRegressionCV, GradientPoissonRegressorCV)
+    ]
+    assert len(docs[0]) > 200 and docs[0] == docs[1]

@@ -150,8 +150,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         each training set (of all the data for the final refit);
         ``"group"`` weighs each group of ``sample_group`` by its own tuned
         weight. Needs ``cv`` splits (k-fold, held-out, or
-        :class:`~sklearn.model_selection.TimeSeriesSplit` for a time decay)
-        and the selection criterion keeps the user's ``sample_weight``.
+        :class:`~sklearn.model_selection.TimeSeriesSplit` for a time decay,
+        or ``cv=None``: leave-one-out by refits); the selection criterion
+        keeps the user's ``sample_weight``.
     half_life : float or None, default=None
         Start of the half-life search, in the units of ``sample_time`` (days
         for datetime64; rows by default); None: the span of the times.
