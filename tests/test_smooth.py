@@ -322,3 +322,26 @@ def test_sample_losses_are_the_criterion_per_sample():
     np.testing.assert_allclose(
         val_weight @ losses / val_weight.sum(), criterion(theta)[0], rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("loss_name", ["logistic", "poisson"])
+@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
+def test_held_intercept_of_one_output_has_exact_gradients(loss_name, parametrisation):
+    # A training set with one class only (logistic) or only zero counts
+    # (Poisson): its intercept has no finite optimum and is held by the penalty.
+    X, y, weights = make_data(loss_name, n=60)
+    if loss_name == "poisson":
+        y = np.where(np.arange(len(y)) < 30, 0.0, y + 1.0)
+    else:
+        y = np.where(np.arange(len(y)) < 30, 0.0, y)
+    splits = [(np.arange(30), np.arange(30, 60)), (np.arange(30, 60), np.arange(30))]
+    layout = layout_for(parametrisation, X.shape[1], power=-1.0)
+    folds = make_smooth_folds(X, y, weights, splits, True, LOSSES[loss_name])
+    assert [bool(fold.solver.held[0]) for fold in folds] == [True, False]
+    criterion = SmoothKFoldCriterion(folds, layout)
+    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups)
+    value, grad = criterion(theta)
+    assert np.isfinite(value)
+    np.testing.assert_allclose(
+        grad, central_differences(criterion, theta), rtol=1e-5, atol=1e-8
+    )
