@@ -17,10 +17,9 @@ The selection criterion keeps the user's weights: only training weights are
 tuned.
 """
 
-from numbers import Real
-
 import numpy as np
 
+from .layout import initial_theta, resolve_bounds
 from .space import Hyperparameter
 
 SCHEMES = (None, "time_decay", "group")
@@ -62,14 +61,12 @@ class TimeDecay:
                 "sample_time must span a positive interval for a time decay; "
                 "all samples have the same time."
             )
-        low, high = _check_bounds(
-            bounds,
-            "half_life_bounds",
-            (span / (np.unique(times).size - 1), HALF_LIFE_UPPER * span),
+        step = span / (np.unique(times).size - 1)
+        log_bounds = resolve_bounds(
+            bounds, "half_life_bounds", (step, HALF_LIFE_UPPER * span)
         )
-        self.log_bounds = np.log([[low, high]])
-        start = span if start is None else _check_positive(start, "half_life")
-        self.theta0 = np.clip(np.log([start]), np.log(low), np.log(high))
+        self.log_bounds = log_bounds[None, :]
+        self.theta0 = initial_theta(start, 1, log_bounds, "half_life", unit=span)
 
     def scan_points(self):
         """Log-half-lives scanned before the joint search (two per decade)."""
@@ -142,23 +139,23 @@ class GroupWeights:
             self.reference = int(found[0])
         self.tuned = np.delete(np.arange(len(self.labels)), self.reference)
         self.size = self.tuned.size
-        low, high = _check_bounds(bounds, "group_weight_bounds", GROUP_WEIGHT_BOUNDS)
-        self.log_bounds = np.tile(np.log([low, high]), (self.size, 1))
-        self.theta0 = np.clip(np.log(self._start(start)), np.log(low), np.log(high))
+        log_bounds = resolve_bounds(bounds, "group_weight_bounds", GROUP_WEIGHT_BOUNDS)
+        self.log_bounds = np.tile(log_bounds, (self.size, 1))
+        self.theta0 = initial_theta(
+            self._start(start), self.size, log_bounds, "group_weight"
+        )
 
     def _start(self, start):
-        if start is None:
-            return np.ones(self.size)
-        if isinstance(start, dict):
-            unknown = set(start) - set(self.labels.tolist())
-            if unknown:
-                raise ValueError(
-                    f"group_weight names groups {sorted(unknown, key=str)} that "
-                    "are not in sample_group."
-                )
-            values = [start.get(label, 1.0) for label in self.labels[self.tuned]]
-            return np.array([_check_positive(v, "group_weight") for v in values])
-        return np.full(self.size, _check_positive(start, "group_weight"))
+        """The tuned groups' starts: None, a float, or from a dict of labels."""
+        if not isinstance(start, dict):
+            return start
+        unknown = set(start) - set(self.labels.tolist())
+        if unknown:
+            raise ValueError(
+                f"group_weight names groups {sorted(unknown, key=str)} that "
+                "are not in sample_group."
+            )
+        return [start.get(label, 1.0) for label in self.labels[self.tuned]]
 
     def scan_points(self):
         """No scan: one dimension per group."""
@@ -281,28 +278,6 @@ def criterion_weights(sample_weight, scheme):
     if isinstance(scheme, GroupWeights) and scheme.targeted:
         return sample_weight * scheme.reference_mask()
     return sample_weight
-
-
-def _check_bounds(bounds, name, default):
-    if bounds is None:
-        return default
-    try:
-        low, high = (float(b) for b in bounds)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a pair (low, high), got {bounds!r}."
-        ) from None
-    if not (0 < low <= high < np.inf):
-        raise ValueError(f"{name} must satisfy 0 < low <= high < inf, got {bounds!r}.")
-    return low, high
-
-
-def _check_positive(value, name):
-    if not isinstance(value, Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a positive number, got {value!r}.")
-    if not (0 < value < np.inf):
-        raise ValueError(f"{name} must be positive and finite, got {value!r}.")
-    return float(value)
 
 
 def _plain(label):
