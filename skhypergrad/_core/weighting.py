@@ -139,6 +139,8 @@ class GroupWeights:
             self.reference = int(found[0])
         self.tuned = np.delete(np.arange(len(self.labels)), self.reference)
         self.size = self.tuned.size
+        # Which tuned group each sample is in (no column for the reference).
+        self._membership = (self.codes[:, None] == self.tuned).astype(float)
         log_bounds = resolve_bounds(bounds, "group_weight_bounds", GROUP_WEIGHT_BOUNDS)
         self.log_bounds = np.tile(log_bounds, (self.size, 1))
         self.theta0 = initial_theta(
@@ -182,21 +184,19 @@ class GroupWeights:
     def factors(self, theta, rows, reference):
         """The factors of the samples ``rows`` and their derivatives in
         ``theta`` (the log of the tuned weights), shape (n_rows, size)."""
+        factors = self._weights(theta)[self.codes[rows]]
+        # d g_c / d log g_c = g_c for the sample's own tuned group.
+        return factors, self._membership[rows] * factors[:, None]
+
+    def _weights(self, theta):
+        """Every group's weight, the reference's 1."""
         weights = np.ones(len(self.labels))
         weights[self.tuned] = np.exp(theta)
-        codes = self.codes[rows]
-        factors = weights[codes]
-        derivatives = np.zeros((len(rows), self.size))
-        position = np.full(len(self.labels), -1)
-        position[self.tuned] = np.arange(self.size)
-        tuned = position[codes] >= 0
-        derivatives[np.flatnonzero(tuned), position[codes[tuned]]] = factors[tuned]
-        return factors, derivatives
+        return weights
 
     def describe(self, theta):
         """The fitted attributes: ``group_weights_``, every group's weight."""
-        weights = np.ones(len(self.labels))
-        weights[self.tuned] = np.exp(theta)
+        weights = self._weights(theta)
         return {
             "group_weights_": {
                 _plain(label): float(w)
