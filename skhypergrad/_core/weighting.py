@@ -205,6 +205,14 @@ class GroupWeights:
         }
 
 
+def refit_weights(scheme, theta, sample_weight):
+    """The training weights of the final refit on all the data at the
+    scheme's ``theta``: a time decay from the latest time of all of it."""
+    everything = np.arange(sample_weight.shape[0])
+    factors, _ = scheme.factors(theta, everything, scheme.reference_time(everything))
+    return sample_weight * factors
+
+
 def make_scheme(estimator, n_samples, sample_time, sample_group):
     """The estimator's weighting scheme for this fit, or None.
 

@@ -10,6 +10,7 @@ from .._core.validation import check_magnitude, check_scalar_param
 from .._core.weighting import (
     clear_weighting_attributes,
     criterion_weights,
+    refit_weights,
     set_weighting_attributes,
 )
 from .._core.weighting_search import search_with_scheme
@@ -146,13 +147,8 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
         result, space = search_with_scheme(
             criterion, space, theta0, scheme, self._search_options()
         )
-        everything = np.arange(X.shape[0])
-        factors, _ = scheme.factors(
-            result.theta[layout.n_groups :],
-            everything,
-            scheme.reference_time(everything),
-        )
-        solver = criterion.solver(everything, sample_weight * factors)
+        weight = refit_weights(scheme, result.theta[layout.n_groups :], sample_weight)
+        solver = criterion.solver(np.arange(X.shape[0]), weight)
         state = solver.solve(layout.feature_penalties(result.theta[: layout.n_groups]))
         iterations = np.array(criterion.iterations, dtype=np.int32).T
         return SmoothFit(result, state.coef, state.n_iter, iterations, None), space

@@ -3,9 +3,7 @@
 refit on all the data at the optimum, a time decay relative to the latest
 time of all the data."""
 
-import numpy as np
-
-from .._core.weighting import criterion_weights
+from .._core.weighting import criterion_weights, refit_weights
 from .._core.weighting_search import search_with_scheme
 from .design import CentredDesign
 from .search import RidgeFit
@@ -54,11 +52,8 @@ def _refit(data, layout, scheme, result):
     weights relative to the latest time of all the data."""
     X, y, sample_weight, _, fit_intercept = data
     n_penalties = layout.n_groups
-    everything = np.arange(X.shape[0])
-    factors, _ = scheme.factors(
-        result.theta[n_penalties:], everything, scheme.reference_time(everything)
-    )
-    design = CentredDesign(X, y, sample_weight * factors, fit_intercept)
+    weight = refit_weights(scheme, result.theta[n_penalties:], sample_weight)
+    design = CentredDesign(X, y, weight, fit_intercept)
     lam = layout.feature_penalties(result.theta[:n_penalties])
     return RidgeFit(result, RidgeSolver(design).solve(lam).coef, design)
 
