@@ -368,3 +368,13 @@ def test_Cs_has_one_row_per_evaluation_and_one_column_per_group():
     assert model.Cs_.shape == (len(model.history_["score"]), X.shape[1])
     assert model.Cs_.dtype == np.float64
     np.testing.assert_array_equal(model.Cs_[-1], model.history_["C"][-1])
+
+
+def test_running_out_of_newton_iterations_below_tol_is_not_worth_a_warning():
+    # As scikit-learn's solvers: max_iter only matters while the gradient is
+    # above tol (per unit of sample weight).
+    X, y = classification(3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GradientLogisticRegressionCV(cv=3, max_iter=1, tol=1e3).fit(X, y)
+    assert not [w for w in caught if "Newton" in str(w.message)]
