@@ -81,7 +81,7 @@ class SmoothState:
     z: np.ndarray  # linear predictor on the training rows
     hessian: object  # DenseHessian or IterativeHessian at coef
     derivatives: tuple  # the loss's (l, l', l'', l''') at z
-    n_iter: int = 0  # Newton iterations of the solve that found coef
+    n_iter: int = 1  # Newton iterations (derivative evaluations) of its solve
 
     def solve(self, g):
         """Return ``H^{-1} g`` (to a relative residual of 1e-10 when iterative)."""
@@ -370,6 +370,9 @@ class NewtonSolver:
         done = False
         self._curvature.begin()
         for steps in range(self.max_iter):  # noqa: B007 (the count is reported)
+            # An iteration evaluates the derivatives (the last one finds that
+            # the point has converged): n_iter counts them, at least 1.
+            n_iter = steps + 1
             objective, z, grad, derivatives = self.first_order(coef, pen)
             d2 = derivatives[2]
             if done:  # the derivatives at the final point were all that was left
@@ -419,7 +422,7 @@ class NewtonSolver:
             done = trial_objective >= objective
             coef = trial
         else:
-            steps = self.max_iter
+            n_iter = self.max_iter
             objective, z, grad, derivatives = self.first_order(coef, pen)
             d2, hessian = derivatives[2], None
             self._warn_unconverged(grad)
@@ -427,11 +430,11 @@ class NewtonSolver:
         # was built at this very point by the last iteration).
         hessian = self._curvature.final_hessian(self, d2, pen, hessian)
         detail(
-            f"  Newton on {self.X1.shape[0]} samples: {steps} steps, "
+            f"  Newton on {self.X1.shape[0]} samples: {n_iter} iterations, "
             f"{self.curvature} curvature"
         )
         self._coef = coef
-        state = SmoothState(coef, z, hessian, derivatives, steps)
+        state = SmoothState(coef, z, hessian, derivatives, n_iter)
         self._last = lam.copy(), state, precise
         self._remember(lam, pen, state)
         return state

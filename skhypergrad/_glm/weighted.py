@@ -112,8 +112,7 @@ class WeightedSmoothSplits(Criterion):
         solver = self.solver(train, weight)
         state = solver.solve(lam, guess=self._last[k])
         self._last[k] = state.coef
-        # A warm start already at the optimum costs one iteration: the check.
-        self.iterations[-1].append(max(state.n_iter, 1))
+        self.iterations[-1].append(state.n_iter)
         val_weight = self.criterion_weight[test]
         z = solver.predictor(self._val_X1[k], state.coef)
         criterion, slope = solver.loss.criterion(self.data[1][test], z)
