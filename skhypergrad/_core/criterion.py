@@ -84,8 +84,15 @@ class PerTargetCriterion:
         raise NotImplementedError
 
     def scan(self, points):
-        """Every target's criterion at each point, shape (n_points, n_targets)."""
-        raise NotImplementedError
+        """Every target's criterion at each point of ``points`` (log-alphas
+        shared by all targets), shape (n_points, n_targets): one evaluation
+        per point unless a subclass does better."""
+        return np.array(
+            [
+                self.values_and_grads(np.array([point]), with_grad=False)[0]
+                for point in points
+            ]
+        )
 
     def __call__(self, log_alpha, with_grad=True, columns=None):
         return self.values_and_grads(log_alpha, columns=columns, with_grad=with_grad)

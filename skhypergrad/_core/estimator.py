@@ -53,6 +53,7 @@ class HyperparameterSearchMixin:
             n_restarts=self.n_restarts,
             optimizer=self.optimizer,
             random_state=self.random_state,
+            n_jobs=getattr(self, "n_jobs", None),
         )
 
     @contextmanager

@@ -12,11 +12,24 @@ only the targets still refining.
 import numpy as np
 
 from .bracket import refine_brackets
-from .criterion import as_point
+from .criterion import PerTargetCriterion, as_point
+from .parallel import batches, parallel_map
+
+# Targets per batch: large enough that a batch's matrix products run at
+# full speed, small enough that its temporaries (n_samples x batch) stay
+# in cache on small problems and that two workers share 1000 targets.
+_BATCH_SIZE = 256
 
 
-def minimize_per_target(criterion, grid, record, *, max_iter, tol):
+def minimize_per_target(criterion, grid, record, *, max_iter, tol, n_jobs=None):
     """Scan ``grid`` for every target, then refine each target's minimum.
+
+    The targets are searched in contiguous batches of ``_BATCH_SIZE``, in
+    parallel with ``n_jobs``
+    (:func:`~skhypergrad._core.parallel.parallel_map`). Each target's search
+    does not depend on the others', and the batches do not depend on
+    ``n_jobs``: the result, the record included, is the same for every
+    ``n_jobs`` and joblib backend.
 
     Parameters
     ----------
@@ -31,6 +44,8 @@ def minimize_per_target(criterion, grid, record, *, max_iter, tol):
         one.
     tol : float
 
+    n_jobs : int or None, default=None
+
     Returns
     -------
     n_iter : int
@@ -38,6 +53,55 @@ def minimize_per_target(criterion, grid, record, *, max_iter, tol):
     n_unconverged : int
         Targets still refining when ``max_iter`` ran out.
     """
+    parts = batches(criterion.n_targets, _BATCH_SIZE)
+    if len(parts) == 1:
+        return _minimize_all(criterion, grid, record, max_iter, tol)
+    outcomes = parallel_map(
+        _minimize_batch,
+        [(TargetSubset(criterion, part), grid, max_iter, tol) for part in parts],
+        n_jobs,
+    )
+    _replay(outcomes, parts, record)
+    n_iter = max(outcome[0] for outcome in outcomes)
+    return n_iter, sum(outcome[1] for outcome in outcomes)
+
+
+def _minimize_batch(criterion, grid, max_iter, tol):
+    """:func:`_minimize_all` on one batch, its record kept as a list of
+    ``(columns, log_alpha, values, phase)`` (columns local to the batch)."""
+    entries = []
+    n_iter, n_unconverged = _minimize_all(
+        criterion, grid, lambda *entry: entries.append(entry), max_iter, tol
+    )
+    return n_iter, n_unconverged, entries
+
+
+def _replay(outcomes, parts, record):
+    """Record the batches' evaluations as one search over all targets would.
+
+    Every batch records the same sequence (one entry per scan point, the
+    bracket's ends, one per refinement step) and stops when its own targets
+    have converged: entry ``k`` of every batch that has one is step ``k`` of
+    the search over all targets, whose targets still refining are theirs.
+    """
+    n_entries = max(len(outcome[2]) for outcome in outcomes)
+    for k in range(n_entries):
+        present = [
+            (part, outcome[2][k])
+            for part, outcome in zip(parts, outcomes, strict=True)
+            if len(outcome[2]) > k
+        ]
+        columns = np.concatenate(
+            [part if cols is None else part[cols] for part, (cols, *_) in present]
+        )
+        log_alpha = np.concatenate([entry[1] for _, entry in present])
+        values = np.concatenate([entry[2] for _, entry in present])
+        phase = present[0][1][3]
+        record(columns, log_alpha, values, phase)
+
+
+def _minimize_all(criterion, grid, record, max_iter, tol):
+    """The search of every target of ``criterion``, in one process."""
     columns, first, second = _scan_and_bracket(criterion, grid, record)
     if not columns.size:
         return 1, 0
@@ -78,6 +142,29 @@ def _scan_and_bracket(criterion, grid, record):
         f, g = criterion.values_and_grads(x, columns=columns)
         record(columns, x, f, "search")
     return columns, (x_prev, f_prev, g_prev), (x, f, g)
+
+
+class TargetSubset(PerTargetCriterion):
+    """Some targets of a per-target criterion, as a criterion of its own.
+
+    Parameters
+    ----------
+    criterion : PerTargetCriterion
+    columns : ndarray of int
+        The targets kept, in order.
+    """
+
+    def __init__(self, criterion, columns):
+        self.criterion = criterion
+        self.columns = columns
+        self.n_targets = len(columns)
+
+    def values_and_grads(self, log_alpha, columns=None, with_grad=True):
+        """The wrapped criterion on the kept targets (``columns`` among them)."""
+        chosen = self.columns if columns is None else self.columns[columns]
+        return self.criterion.values_and_grads(
+            log_alpha, columns=chosen, with_grad=with_grad
+        )
 
 
 class TargetRecorder:

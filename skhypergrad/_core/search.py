@@ -77,6 +77,7 @@ class SearchOptions:
     n_restarts: int = 0
     optimizer: object = "l-bfgs-b"
     random_state: object = None
+    n_jobs: object = None
     max_line_search: int = 20
     ftol_factor: float = 1e-3
 
@@ -431,6 +432,7 @@ class Search:
             record,
             max_iter=self.options.max_iter,
             tol=self.options.tol,
+            n_jobs=self.options.n_jobs,
         )
         self.n_iter += n_iter
         self._check_stalled()

@@ -116,6 +116,7 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
                 max_iter=self.max_iter,
                 tol=self.tol,
                 early_stopping=self.early_stopping,
+                n_jobs=getattr(self, "n_jobs", None),
             )
             fit = problem.search(space, theta0, self._search_options())
             self._set_search_attributes(fit.result, space, report)

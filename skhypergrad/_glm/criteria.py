@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._core.criterion import Criterion
+from .._core.parallel import parallel_map
 from .newton import NewtonSolver, augment
 
 
@@ -70,6 +71,14 @@ class SmoothKFoldCriterion(Criterion):
     the Hessian factor that Newton's method left (Bengio, 2000; the maths
     page, "Smooth losses").
 
+    The first fold is solved first; the others, started from its solution
+    (the training sets overlap) or from their own earlier ones, are solved
+    in parallel with ``n_jobs``
+    (:func:`~skhypergrad._core.parallel.parallel_map`). Each fold's work
+    depends only on the first fold's and its own: the result is the same for
+    every ``n_jobs`` and joblib backend (workers in other processes send the
+    fold's solver back, with its warm starts).
+
     Parameters
     ----------
     folds : list of SmoothFold
@@ -80,28 +89,24 @@ class SmoothKFoldCriterion(Criterion):
     precise : bool, default=True
         Newton's method to its rounding floor, or one step less
         (:meth:`NewtonSolver.solve`; what the search uses).
+    n_jobs : int or None, default=None
+        Folds solved in parallel.
     """
 
-    def __init__(self, folds, layout, iterations=None, precise=True):
+    def __init__(self, folds, layout, iterations=None, precise=True, n_jobs=None):
         self.folds = folds
         self.layout = layout
         self.iterations = iterations
         self.precise = precise
+        self.n_jobs = n_jobs
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
 
     def value_and_grad(self, theta):
         """Pooled validation criterion and its gradient in ``theta``."""
         lam = self.layout.feature_penalties(theta)
-        value = 0.0
-        grad_lam = np.zeros(lam.shape[0])
-        for fold, state, criterion, slope in self._fits(lam):
-            solver = fold.solver
-            value += fold.val_weight @ criterion
-            weighted = fold.val_weight[:, None] * slope.reshape(len(criterion), -1)
-            g = solver.input_gradient(fold.val_X1, weighted)
-            # dE/dpen_m = -u_m beta_m (u = H^{-1} g) for each coefficient's
-            # penalty, summed into lam by the solver.
-            grad_lam += solver.lam_gradient(-state.solve(g) * state.coef)
+        outcomes = self._fits(lam, with_grad=True)
+        value = sum(fold.val_weight @ o.losses for fold, o in self._pairs(outcomes))
+        grad_lam = sum(o.grad_lam for o in outcomes)
         value /= self._weight_sum
         grad_lam /= self._weight_sum
         return value, self.layout.theta_gradient(grad_lam, lam)
@@ -117,23 +122,55 @@ class SmoothKFoldCriterion(Criterion):
             ``val_weight``, concatenated).
         """
         lam = self.layout.feature_penalties(theta)
-        return np.concatenate([fit[2] for fit in self._fits(lam)])
+        return np.concatenate([o.losses for o in self._fits(lam, with_grad=False)])
 
-    def _fits(self, lam):
-        """Solve every fold at ``lam``; yield the fold, its state, and the
-        selection criterion of its validation samples with its derivative in
-        ``z``. Logs the Newton iterations once all folds are solved."""
-        guess = None
-        iterations = []
-        for fold in self.folds:
-            solver = fold.solver
-            # The folds' training sets overlap: the previous fold's solution at
-            # these penalties is often a better start than this fold's own
-            # solution at the previous penalties.
-            state = solver.solve(lam, guess, self.precise)
-            guess = state.coef
-            iterations.append(state.n_iter)
-            z = solver.predictor(fold.val_X1, state.coef)
-            yield (fold, state, *solver.loss.criterion(fold.val_y, z))
+    def _pairs(self, outcomes):
+        return zip(self.folds, outcomes, strict=True)
+
+    def _fits(self, lam, with_grad):
+        """Solve every fold at ``lam``: the first, then the others from its
+        solution, in parallel. Keeps each fold's solver (sent back by
+        workers in other processes) and logs the Newton iterations."""
+        first = _fit_fold(self.folds[0], lam, None, self.precise, with_grad)
+        rest = parallel_map(
+            _fit_fold,
+            [(f, lam, first.coef, self.precise, with_grad) for f in self.folds[1:]],
+            self.n_jobs,
+        )
+        outcomes = [first, *rest]
+        for fold, outcome in self._pairs(outcomes):
+            fold.solver = outcome.solver
         if self.iterations is not None:
-            self.iterations.append(iterations)
+            self.iterations.append([outcome.n_iter for outcome in outcomes])
+        return outcomes
+
+
+@dataclass
+class FoldOutcome:
+    """One fold solved at some penalties: its solver (with the new warm
+    start), the solution, the Newton iterations, the selection criterion of
+    each validation sample and the fold's part of the gradient in ``lam``
+    (unnormalised; None when not asked)."""
+
+    solver: NewtonSolver
+    coef: np.ndarray
+    n_iter: int
+    losses: np.ndarray
+    grad_lam: object
+
+
+def _fit_fold(fold, lam, guess, precise, with_grad):
+    """Solve one fold at ``lam``; its validation losses, and with
+    ``with_grad`` its part of the criterion's gradient: ``dE/dpen_m = -u_m
+    beta_m`` for each coefficient's penalty (``u = H^{-1} g``, ``g`` the
+    gradient of the weighted validation losses), summed into ``lam``."""
+    solver = fold.solver
+    state = solver.solve(lam, guess, precise)
+    z = solver.predictor(fold.val_X1, state.coef)
+    losses, slope = solver.loss.criterion(fold.val_y, z)
+    grad_lam = None
+    if with_grad:
+        weighted = fold.val_weight[:, None] * slope.reshape(len(losses), -1)
+        g = solver.input_gradient(fold.val_X1, weighted)
+        grad_lam = solver.lam_gradient(-state.solve(g) * state.coef)
+    return FoldOutcome(solver, state.coef, state.n_iter, losses, grad_lam)

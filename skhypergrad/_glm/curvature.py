@@ -16,6 +16,8 @@ earlier point, the exact Hessian at the solution) and
 ``O(n q)`` for many features).
 """
 
+from functools import partial
+
 import numpy as np
 from scipy.linalg import blas, lapack
 
@@ -252,7 +254,7 @@ class LaggedPreconditioner(DenseCurvature):
         if self._precondition is None:
             factor = cholesky_with_jitter(matrix.astype(np.float64, copy=False))
             self._factor = factor
-            self._precondition = lambda r: cholesky_solve(factor, r)
+            self._precondition = partial(cholesky_solve, factor)
 
     def step_hessian(self, owner, d2, pen):
         """An :class:`IterativeHessian` preconditioned by the lagged factor."""
@@ -315,15 +317,29 @@ def float32_cholesky(matrix, max_condition=1e4):
     pivots = np.abs(np.diag(c)).astype(float)
     if pivots.min() ** 2 * max_condition < pivots.max() ** 2:
         return None
-    c = np.asfortranarray(c)
-    trsv = blas.get_blas_funcs("trsv", (c,))
+    return Float32CholeskySolve(np.asfortranarray(c))
 
-    def precondition(r):
-        # matrix = U^T U: solve with U^T, then with U.
-        y = trsv(c, r.astype(np.float32), lower=0, trans=1)
-        return trsv(c, y, lower=0, trans=0).astype(np.float64)
 
-    return precondition
+class Float32CholeskySolve:
+    """``r -> (U^T U)^{-1} r`` with ``U`` an upper float32 Cholesky factor;
+    picklable (the BLAS routine is looked up again after unpickling), so
+    that solvers can travel to joblib workers.
+    """
+
+    def __init__(self, factor):
+        self.factor = factor
+        self._trsv = blas.get_blas_funcs("trsv", (factor,))
+
+    def __getstate__(self):
+        return {"factor": self.factor}
+
+    def __setstate__(self, state):
+        self.__init__(state["factor"])
+
+    def __call__(self, r):
+        # U^T y = r, then U x = y.
+        y = self._trsv(self.factor, r.astype(np.float32), lower=0, trans=1)
+        return self._trsv(self.factor, y, lower=0, trans=0).astype(np.float64)
 
 
 class DiagonalPreconditioner(DenseCurvature):
@@ -333,4 +349,6 @@ class DiagonalPreconditioner(DenseCurvature):
     def step_hessian(self, owner, d2, pen):
         """An :class:`IterativeHessian` preconditioned by the diagonal."""
         inverse = 1.0 / owner.hessian_diagonal(d2, pen)
-        return IterativeHessian(owner.hessian_product(d2, pen), lambda r: inverse * r)
+        return IterativeHessian(
+            owner.hessian_product(d2, pen), partial(np.multiply, inverse)
+        )

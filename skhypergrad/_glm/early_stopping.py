@@ -48,15 +48,26 @@ class CheckedCriterion(Criterion):
         Each evaluation is added to it with all folds' criterion (printed
         with ``verbose``, and the rows of ``history_``).
     patience : int
+    n_jobs : int or None, default=None
+        Folds solved in parallel.
     """
 
-    def __init__(self, folds, n_check, layout, iterations, record, patience=PATIENCE):
+    def __init__(
+        self,
+        folds,
+        n_check,
+        layout,
+        iterations,
+        record,
+        patience=PATIENCE,
+        n_jobs=None,
+    ):
         self._logs = ([], [])
         self.search = SmoothKFoldCriterion(
-            folds[:-n_check], layout, self._logs[0], precise=False
+            folds[:-n_check], layout, self._logs[0], precise=False, n_jobs=n_jobs
         )
         self.check = SmoothKFoldCriterion(
-            folds[-n_check:], layout, self._logs[1], precise=False
+            folds[-n_check:], layout, self._logs[1], precise=False, n_jobs=n_jobs
         )
         self._check_weight = np.concatenate(
             [fold.val_weight for fold in folds[-n_check:]]
@@ -132,7 +143,9 @@ def search_with_check(folds, layout, space, options, seeds, start, iterations):
     record = Search(space, options)
     for theta, value in seeds:
         record.add(theta, value, "scan", echo=False)
-    checked = CheckedCriterion(folds, n_check, layout, iterations, record)
+    checked = CheckedCriterion(
+        folds, n_check, layout, iterations, record, n_jobs=options.n_jobs
+    )
     search = Search(space, options, report=False)  # the record prints
     stopped = False
     try:

@@ -192,11 +192,11 @@ class NewtonSolver:
         self._last = None  # (lam, SmoothState, precise) of the last solve
         self._path = []  # (log lam, coef, tangent) of the last solves
         self._curvature = {
-            "exact": LaggedPreconditioner,
-            "lagged": lambda: LaggedPreconditioner(matrix_at_solution=False),
-            "dense": DenseCurvature,
-            "diagonal": DiagonalPreconditioner,
-        }[curvature]()
+            "exact": LaggedPreconditioner(),
+            "lagged": LaggedPreconditioner(matrix_at_solution=False),
+            "dense": DenseCurvature(),
+            "diagonal": DiagonalPreconditioner(),
+        }[curvature]
 
     @property
     def last_solution(self):
@@ -302,25 +302,14 @@ class NewtonSolver:
         error about 1e-7, half the bytes to read): products for Newton steps
         solved to ``1e-4``, whose gradient stays float64; None for sparse data.
         """
-        s, X1, K = self.sample_weight, self.X1, self.n_outputs
+        X1 = self.X1
         if rough:
             if sp.issparse(X1):
                 return None
             if self._X1_float32 is None:
                 self._X1_float32 = X1.astype(np.float32)
             X1 = self._X1_float32
-
-        def product(v):
-            u = self.predictor(X1, v.astype(X1.dtype, copy=False))
-            curved = s * d2 * u if K == 1 else s[:, None] * d2.apply(u)
-            curved = curved.astype(X1.dtype, copy=False)
-            result = self.input_gradient(X1, curved) + pen * v
-            if self._centre_intercepts:
-                index = self._intercept_index()
-                result[index] += v[index].sum() / K
-            return result
-
-        return product
+        return HessianProduct(self, X1, d2, pen)
 
     def hessian_diagonal(self, d2, pen):
         """The diagonal of the Hessian, ``O(n K q)``."""
@@ -530,3 +519,28 @@ class NewtonSolver:
                 return trial, value
             t *= 0.5
         return None, None
+
+
+class HessianProduct:
+    """``v -> H v`` of a :class:`NewtonSolver` at the point of loss curvature
+    ``d2``, with the passes over the data made on ``X1`` (the solver's, or
+    its float32 copy); a class rather than a closure, so that a solver and
+    its states can be pickled to joblib workers."""
+
+    def __init__(self, solver, X1, d2, pen):
+        self.solver = solver
+        self.X1 = X1
+        self.d2 = d2
+        self.pen = pen
+
+    def __call__(self, v):
+        solver, X1, d2 = self.solver, self.X1, self.d2
+        s, K = solver.sample_weight, solver.n_outputs
+        u = solver.predictor(X1, v.astype(X1.dtype, copy=False))
+        curved = s * d2 * u if K == 1 else s[:, None] * d2.apply(u)
+        curved = curved.astype(X1.dtype, copy=False)
+        result = solver.input_gradient(X1, curved) + self.pen * v
+        if solver._centre_intercepts:
+            index = solver._intercept_index()
+            result[index] += v[index].sum() / K
+        return result

@@ -56,6 +56,9 @@ class SmoothProblem:
         Scale each training set's penalty by the sum of its weights.
     max_iter, tol : int, float
         The inner solver's limits (:class:`NewtonSolver`).
+    early_stopping : bool, default=False
+    n_jobs : int or None, default=None
+        Folds solved in parallel (:class:`SmoothKFoldCriterion`).
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class SmoothProblem:
         max_iter=100,
         tol=1e-4,
         early_stopping=False,
+        n_jobs=None,
     ):
         limits = dict(max_iter=max_iter, tol=tol)
         self.early_stopping = early_stopping
@@ -106,9 +110,11 @@ class SmoothProblem:
             )
             self._folds = folds
             self._scalar = SmoothKFoldCriterion(
-                folds, _scalar(layout), log, precise=False
+                folds, _scalar(layout), log, precise=False, n_jobs=n_jobs
             )
-            self._groups = SmoothKFoldCriterion(folds, layout, log, precise=False)
+            self._groups = SmoothKFoldCriterion(
+                folds, layout, log, precise=False, n_jobs=n_jobs
+            )
 
     def search(self, space, theta0, options):
         """Search the penalties of ``space`` from ``theta0``, then refit on
