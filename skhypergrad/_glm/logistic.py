@@ -95,8 +95,11 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         weight is fitted as a class absent from the data (see Notes) when
         two classes with weight remain.
     n_jobs : int or None, default=None
-        Accepted for LogisticRegressionCV's calls. The folds are solved in
-        turn (each warm-starts the next); BLAS threads share the work.
+        Joblib jobs over the folds: at each evaluation of the criterion the
+        first fold is solved, then the others (each starting from its
+        solution) in parallel, in threads unless a joblib backend is chosen
+        (``joblib.parallel_config``, e.g. ``"dask"``). The result is the same
+        for every ``n_jobs`` and backend.
     verbose : int, default=0
         1 prints one line per evaluation of the criterion: its number, the
         phase of the search, the hyperparameters, the criterion, the norm of
