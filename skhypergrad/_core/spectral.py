@@ -11,14 +11,20 @@ residual and the diagonal of ``I - H`` at any ``alpha`` are
 
 and ``tr(I - H) = n - [intercept] - rank + sum(F)``, with
 ``dF / dlog(alpha) = F (1 - F)``: after the decomposition each evaluation
-costs a few ``n x rank`` products, for one ``alpha`` or one per target. The
-criteria themselves are those of :mod:`skhypergrad._core.selection`.
+costs a few ``n x rank`` products, for one ``alpha`` or one per target, made
+block by block of rows so that no ``n x rank`` array is created after ``U``.
+GCV needs only ``U^T y`` and ``||y_perp||^2``, which sufficient statistics
+give without ``U`` (:meth:`SpectralPath.from_projections`). The criteria
+themselves are those of :mod:`skhypergrad._core.selection`.
 """
 
 import numpy as np
 from scipy import linalg
 
 from .selection import generalized_cross_validation, leave_one_out
+
+# Rows per block of an evaluation (see the module docstring).
+_BLOCK_ROWS = 4096
 
 
 def eigh_on_complement(K, q):
@@ -89,12 +95,42 @@ class SpectralPath:
         self.U = U
         self.sigma = sigma
         self.Uty = U.T @ y
-        self.U2 = U * U
-        self.base = np.clip(1.0 - q**2 - self.U2.sum(axis=1), 0.0, None)
+        self.base = np.clip(1.0 - q**2 - np.einsum("ij,ij->i", U, U), 0.0, None)
         self.y_perp = y - U @ self.Uty
+        self.perp_squares = np.einsum("ij,ij->j", self.y_perp, self.y_perp)
         self.weight_sum = weight_sum
         self.n_effective = n_effective
         self.fit_intercept = fit_intercept
+
+    @classmethod
+    def from_projections(
+        cls, sigma, Uty, perp_squares, weight_sum, n_effective, fit_intercept
+    ):
+        """A path for GCV only, from ``U^T y`` and ``||y_perp||^2`` (of
+        each target): no rows.
+
+        Parameters
+        ----------
+        sigma : ndarray of shape (rank,)
+        Uty : ndarray of shape (rank, n_targets)
+        perp_squares : ndarray of shape (n_targets,)
+        weight_sum, n_effective, fit_intercept
+            As the class takes them.
+        """
+        path = cls.__new__(cls)
+        path.U = None
+        path.sigma = sigma
+        path.Uty = Uty
+        path.perp_squares = perp_squares
+        path.weight_sum = weight_sum
+        path.n_effective = n_effective
+        path.fit_intercept = fit_intercept
+        return path
+
+    def _blocks(self):
+        """Row slices of ``U``, a block at a time."""
+        n = self.U.shape[0]
+        return (slice(s, s + _BLOCK_ROWS) for s in range(0, n, _BLOCK_ROWS))
 
     def _path(self, log_alpha, columns):
         alpha = np.exp(np.asarray(log_alpha, dtype=float))
@@ -102,6 +138,13 @@ class SpectralPath:
         if columns is None:
             return F, self.Uty, self.y_perp
         return F, self.Uty[:, columns], self.y_perp[:, columns]
+
+    def _path_squares(self, log_alpha, columns):
+        alpha = np.exp(np.asarray(log_alpha, dtype=float))
+        F = alpha / (self.sigma[:, None] + alpha)
+        if columns is None:
+            return F, self.Uty, self.perp_squares
+        return F, self.Uty[:, columns], self.perp_squares[columns]
 
     def leave_one_out(self, log_alpha, columns=None, with_grad=True):
         """Leave-one-out error of each target and its derivative.
@@ -122,22 +165,33 @@ class SpectralPath:
             each target's value in its own.
         """
         F, Uty, y_perp = self._path(log_alpha, columns)
-        residual = self.U @ (F * Uty)
-        residual += y_perp
-        om = self._one_minus_hat(F)
-        values, residual_bar, om_bar = leave_one_out(residual, om, self.weight_sum)
+        FUty = F * Uty
+        values = 0.0
+        # dr = U (dF * U^T y), d om = (U * U) dF: the adjoints U^T r_bar and
+        # (U * U)^T om_bar, summed block by block.
+        drive = damp = 0.0
+        for rows in self._blocks():
+            U = self.U[rows]
+            U2 = U * U
+            residual = U @ FUty
+            residual += y_perp[rows]
+            om = self.base[rows, None] + U2 @ F
+            block_values, residual_bar, om_bar = leave_one_out(
+                residual, om, self.weight_sum
+            )
+            values = values + block_values
+            if with_grad:
+                drive = drive + U.T @ residual_bar
+                damp = damp + U2.T @ om_bar
         if not with_grad:
             return values, None
-        # dr = U (dF * U^T y), d om = (U * U) dF.
-        drive = (self.U.T @ residual_bar) * Uty
-        damp = self.U2.T @ om_bar
-        return values, self._chain(F, drive + damp)
+        return values, self._chain(F, drive * Uty + damp)
 
     def generalized_cross_validation(self, log_alpha, columns=None, with_grad=True):
         """GCV of each target and its derivative (as :meth:`leave_one_out`)."""
-        F, Uty, y_perp = self._path(log_alpha, columns)
+        F, Uty, perp_squares = self._path_squares(log_alpha, columns)
         Uty2 = Uty**2
-        rss = np.sum(y_perp**2, axis=0) + np.sum(F**2 * Uty2, axis=0)
+        rss = perp_squares + np.sum(F**2 * Uty2, axis=0)
         constant = self.n_effective - self.fit_intercept - self.sigma.size
         trace = constant + np.sum(F, axis=0)
         values, rss_bar, trace_bar = generalized_cross_validation(
@@ -148,13 +202,13 @@ class SpectralPath:
         # d rss = 2 sum_k F_k Uty_k^2 dF_k, dT = sum_k dF_k.
         return values, self._chain(F, 2.0 * rss_bar * F * Uty2 + trace_bar)
 
-    def _one_minus_hat(self, F):
-        return self.base[:, None] + self.U2 @ F
-
     def one_minus_hat(self, log_alpha):
         """``om = 1 - h`` of every sample at one alpha, shape (n_samples,)."""
         F, _, _ = self._path(np.atleast_1d(log_alpha), None)
-        return self._one_minus_hat(F)[:, 0]
+        om = self.base.copy()
+        for rows in self._blocks():
+            om[rows] += (self.U[rows] ** 2) @ F[:, 0]
+        return om
 
     @staticmethod
     def _chain(F, adjoint):

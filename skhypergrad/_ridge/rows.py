@@ -2,11 +2,11 @@
 their products, in float64.
 
 Float64 ``X`` is centred once into a new array (:class:`DenseRows`). Float32
-``X`` is not copied (:class:`BlockRows`): every product converts, centres and
-rescales one block of rows at a time in float64, so that the centring is exact
-to float64 (the intercept's direction stays orthogonal to the columns, which
-the leave-one-out formulas rely on) and memory grows by one block, not by a
-float64 copy of ``X``.
+``X``, and tall float64 ``X``, are not copied (:class:`BlockRows`): every
+product converts, centres and rescales one block of rows at a time in float64,
+so that the centring is exact to float64 (the intercept's direction stays
+orthogonal to the columns, which the leave-one-out formulas rely on) and
+memory grows by one block, not by a float64 copy of ``X``.
 """
 
 import numpy as np
@@ -61,7 +61,7 @@ class DenseRows:
 
 
 class BlockRows:
-    """Float32 rows, centred and rescaled in float64 one block at a time.
+    """Rows centred and rescaled in float64 one block at a time.
 
     Same parameters and methods as :class:`DenseRows`; ``X`` is kept, not
     copied.
@@ -81,15 +81,34 @@ class BlockRows:
         return block
 
     def _blocks(self):
-        for start in range(0, self.X.shape[0], _BLOCK_ROWS):
+        """Every block in turn, in one buffer (a view of ``X`` when it needs
+        no change): valid until the next block."""
+        n, p = self.X.shape
+        as_is = (
+            self.X.dtype == np.float64
+            and self.offset is None
+            and self.row_scale is None
+        )
+        buffer = None if as_is else np.empty((min(n, _BLOCK_ROWS), p))
+        for start in range(0, n, _BLOCK_ROWS):
             rows = slice(start, start + _BLOCK_ROWS)
-            yield rows, self._block(rows)
+            if as_is:
+                yield rows, self.X[rows]
+                continue
+            block = buffer[: min(n - start, _BLOCK_ROWS)]
+            if self.offset is not None:
+                np.subtract(self.X[rows], self.offset, out=block)
+            else:
+                block[...] = self.X[rows]
+            if self.row_scale is not None:
+                block *= self.row_scale[rows, None]
+            yield rows, block
 
     def matmul(self, V):
         """``A @ V``."""
         out = np.empty((self.X.shape[0],) + V.shape[1:])
         for rows, block in self._blocks():
-            out[rows] = block @ V
+            np.matmul(block, V, out=out[rows])
         return out
 
     def rmatmul(self, U):
@@ -111,7 +130,8 @@ class BlockRows:
         (mirrored: the product is symmetric)."""
         n = self.X.shape[0]
         out = np.empty((n, n))
-        for rows, block in self._blocks():
+        for rows, shared in self._blocks():
+            block = shared.copy()  # kept while other blocks are made
             left = block if scale is None else block * scale
             for start in range(rows.start, n, _BLOCK_ROWS):
                 other_rows = slice(start, start + _BLOCK_ROWS)
