@@ -13,26 +13,64 @@ import numpy as np
 
 from .._core.criterion import Criterion
 from .._core.selection import from_residuals, validation_squared_error
-from .design import CentredDesign, CentredRows
+from .design import CentredDesign
+from .rows import DenseRows
 from .solver import RidgeSolver
+
+
+class ValidationRows:
+    """A split's validation rows, centred with the training offsets.
+
+    Parameters
+    ----------
+    X : CentredRows or DenseRows
+        The rows (or their coordinates in a basis, see :meth:`project`).
+    y : ndarray of shape (n_validation, n_targets)
+        Targets minus the training offsets.
+    weight : ndarray of shape (n_validation,)
+    """
+
+    def __init__(self, X, y, weight):
+        self.X = X
+        self.y = y
+        self.weight = weight
+        self.weight_sum = float(weight.sum())
+
+    @property
+    def n_targets(self):
+        return self.y.shape[1]
+
+    def with_targets(self, columns):
+        """The same rows, some target columns."""
+        return ValidationRows(self.X, self.y[:, columns], self.weight)
+
+    def project(self, M):
+        """The same rows for coefficients ``w = M c``: their coordinates
+        ``X M``."""
+        return ValidationRows(DenseRows(self.X.matmul(M)), self.y, self.weight)
+
+    def squared_error(self, coef):
+        """Weighted squared validation error of each target at ``coef``, and
+        ``X^T S r`` (minus half its gradient in ``coef``)."""
+        values, weighted = validation_squared_error(
+            self.y - self.X.matmul(coef), self.weight
+        )
+        return values, self.X.rmatmul(weighted)
 
 
 @dataclass
 class Fold:
-    """One (train, validation) split, centred with the training offsets."""
+    """One (train, validation) split: the centred training design and the
+    validation rows (:class:`ValidationRows`, or their sums,
+    :class:`~skhypergrad._ridge.moment_design.ValidationMoments`)."""
 
     design: CentredDesign
-    val_X: CentredRows
-    val_y: np.ndarray
-    val_weight: np.ndarray
+    validation: ValidationRows
 
     def with_targets(self, columns):
         """Return the same split restricted to some target columns."""
         return Fold(
-            design=self.design.with_targets(columns),
-            val_X=self.val_X,
-            val_y=self.val_y[:, columns],
-            val_weight=self.val_weight,
+            self.design.with_targets(columns), self.validation.with_targets(columns)
         )
 
 
@@ -60,14 +98,12 @@ def make_folds(X, y, sample_weight, splits, fit_intercept, scales=None):
         design = CentredDesign(
             X[train], y_split[train], sample_weight[train], fit_intercept
         )
-        folds.append(
-            Fold(
-                design=design,
-                val_X=design.centre(X[test]),
-                val_y=y_split[test] - design.y_offset,
-                val_weight=sample_weight[test],
-            )
+        validation = ValidationRows(
+            design.centre(X[test]),
+            y_split[test] - design.y_offset,
+            sample_weight[test],
         )
+        folds.append(Fold(design, validation))
     return folds
 
 
@@ -122,7 +158,7 @@ class KFoldCriterion(Criterion):
 
     Parameters
     ----------
-    folds : list of Fold
+    folds : list of Fold or MomentFold
     layout : PenaltyLayout
     solvers : list of RidgeSolver or None
         Solvers already built on each fold's design.
@@ -134,8 +170,8 @@ class KFoldCriterion(Criterion):
         if solvers is None:
             solvers = [RidgeSolver(fold.design) for fold in folds]
         self.solvers = solvers
-        n_targets = folds[0].val_y.shape[1]
-        self._scale = n_targets * sum(fold.val_weight.sum() for fold in folds)
+        n_targets = folds[0].validation.n_targets
+        self._scale = n_targets * sum(fold.validation.weight_sum for fold in folds)
 
     def value_and_grad(self, theta):
         """Pooled validation error, and its gradient in ``theta``."""
@@ -144,10 +180,9 @@ class KFoldCriterion(Criterion):
         grad_lam = np.zeros_like(lam)
         for fold, solver in zip(self.folds, self.solvers, strict=True):
             factor = solver.solve(lam)
-            residual = fold.val_y - fold.val_X.matmul(factor.coef)
-            values, weighted = validation_squared_error(residual, fold.val_weight)
+            values, gradient = fold.validation.squared_error(factor.coef)
             value += values.sum()
-            adjoint = factor.solve_adjoint(fold.val_X.rmatmul(weighted))
+            adjoint = factor.solve_adjoint(gradient)
             grad_lam += 2.0 * np.sum(adjoint * factor.coef, axis=1)
         value /= self._scale
         grad_lam /= self._scale

@@ -12,7 +12,10 @@ to the columns of ``X~``.
 
 Sparse ``X`` is never densified: ``X~`` stays implicit and only its products are
 formed. Dense float32 ``X`` is not copied either: its products are formed in
-float64 block by block (:mod:`skhypergrad._ridge.rows`).
+float64 block by block (:mod:`skhypergrad._ridge.rows`), and neither is tall
+dense ``X`` given with its sufficient statistics
+(:mod:`skhypergrad._ridge.statistics`), whose Gram matrix and offsets come
+from them.
 """
 
 import copy
@@ -21,7 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
-from .rows import centred_rows, weighted_column_sum
+from .moment_design import MomentDesign
+from .rows import BlockRows, centred_rows, weighted_column_sum
 
 
 class CentredDesign:
@@ -33,9 +37,13 @@ class CentredDesign:
     y : ndarray of shape (n_samples, n_targets)
     sample_weight : ndarray of shape (n_samples,)
     fit_intercept : bool
+    moments : Moments or None
+        The sufficient statistics of all the rows of dense ``X``: the
+        offsets and the Gram matrix come from them, and the rows are centred
+        block by block when a product needs them, never copied.
     """
 
-    def __init__(self, X, y, sample_weight, fit_intercept):
+    def __init__(self, X, y, sample_weight, fit_intercept, moments=None):
         self.sparse = sp.issparse(X)
         self.n_samples, self.n_features = X.shape
         self.sample_weight = sample_weight
@@ -43,7 +51,14 @@ class CentredDesign:
         self.n_effective = int(np.count_nonzero(sample_weight))
         self.sqrt_sw = np.sqrt(sample_weight)
         self.fit_intercept = fit_intercept
-        if fit_intercept:
+        self._gram = self._cross = None
+        self.from_moments = moments is not None
+        if self.from_moments:
+            statistics = MomentDesign(moments, fit_intercept)
+            self.x_offset, self.y_offset = statistics.x_offset, statistics.y_offset
+            self._gram, self._cross = statistics.gram(), statistics.cross()
+            self.q = self.sqrt_sw / np.sqrt(self.weight_sum) * fit_intercept
+        elif fit_intercept:
             column_sum = (
                 np.asarray(X.T @ sample_weight).ravel()
                 if self.sparse
@@ -57,12 +72,12 @@ class CentredDesign:
             self.y_offset = np.zeros(y.shape[1])
             self.q = np.zeros(self.n_samples)
         self.y = self.sqrt_sw[:, None] * (y - self.y_offset)
-        self._gram = None
         unit_weights = bool(np.all(sample_weight == 1.0))
         if self.sparse:  # float64: its products take float64 weights
             self._X = sp.csr_matrix(X, dtype=np.float64)
         else:
-            self._X = centred_rows(
+            rows = centred_rows if moments is None else BlockRows
+            self._X = rows(
                 X,
                 self.x_offset if fit_intercept else None,
                 None if unit_weights else self.sqrt_sw,
@@ -77,12 +92,28 @@ class CentredDesign:
         where tiny penalties would make the primal system singular."""
         return self.n_features <= self.n_effective - int(self.fit_intercept)
 
+    @property
+    def n_targets(self):
+        return self.y.shape[1]
+
     def with_targets(self, columns):
         """Return a shallow copy restricted to some target columns."""
         view = copy.copy(self)
         view.y = self.y[:, columns]
         view.y_offset = self.y_offset[columns]
+        if self._cross is not None:
+            view._cross = self._cross[:, columns]
         return view
+
+    def cross(self):
+        """Return ``X~.T @ y~``, of shape (n_features, n_targets) (made once)."""
+        if self._cross is None:
+            self._cross = self.rmatmul(self.y)
+        return self._cross
+
+    def target_squares(self):
+        """Return ``y~.T @ y~`` of each target."""
+        return np.einsum("ij,ij->j", self.y, self.y)
 
     def matmul(self, V):
         """Return ``X~ @ V`` for a dense ``V`` of shape (n_features, k)."""
@@ -128,6 +159,8 @@ class CentredDesign:
 
     def column_norms_squared(self):
         """Return the squared norm of each column of ``X~``."""
+        if isinstance(self._X, BlockRows) and self._gram is not None:
+            return np.diag(self._gram).copy()
         if not self.sparse:
             return self._X.column_squares()
         if self.fit_intercept:  # centred per column: no cancellation
@@ -139,7 +172,7 @@ class CentredDesign:
         """The mean over features of ``||X~_j||^2 / sum(s)``: the (weighted)
         variance of the features, or their mean square without an intercept;
         the scale of alpha."""
-        if self.sparse:
+        if self.sparse or self._gram is not None:
             total = self.column_norms_squared().sum()
         else:
             total = self._X.column_squares().sum()

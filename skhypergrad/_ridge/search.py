@@ -30,6 +30,7 @@ from .spectral import (
     SpectralKFold,
     SpectralLeaveOneOut,
 )
+from .tall import tall_problem, tall_statistics
 
 # Scan points per decade of one shared alpha (one pass over the eigenvectors
 # evaluates the whole grid), and of one alpha per target (a product with
@@ -62,6 +63,9 @@ class RidgeProblem:
     scan_points : ndarray or None
         The log-alphas of the one-alpha scan (default: a grid over the
         bounds).
+    statistics : TallStatistics or None
+        Sufficient statistics of the rows, already made (default: made here
+        when they pay, :mod:`skhypergrad._ridge.tall`).
     """
 
     def __init__(
@@ -74,6 +78,7 @@ class RidgeProblem:
         splits,
         split_scales=None,
         scan_points=None,
+        statistics=None,
     ):
         self._data = (
             X,
@@ -85,17 +90,26 @@ class RidgeProblem:
             split_scales,
             scan_points,
         )
-        self.design = CentredDesign(X, y, sample_weight, fit_intercept)
         self.search_targets = y
         self.kind = kind
         self.scan_points = scan_points
         self.layout = None
         self.space = None
-        self.folds = None
-        if kind == "splits":
-            self.folds = make_folds(
-                X, y, sample_weight, splits, fit_intercept, split_scales
-            )
+        if statistics is None:
+            statistics = tall_statistics(X, y, sample_weight, kind, splits)
+        built = statistics and tall_problem(
+            statistics, X, y, sample_weight, fit_intercept, kind, split_scales
+        )
+        self.statistics = statistics if built else None
+        if built:
+            self.design, self.folds = built
+        else:
+            self.design = CentredDesign(X, y, sample_weight, fit_intercept)
+            self.folds = None
+            if kind == "splits":
+                self.folds = make_folds(
+                    X, y, sample_weight, splits, fit_intercept, split_scales
+                )
         self._basis = None
         self._spectral_loo = None
         self._solver = None
@@ -210,16 +224,26 @@ class RidgeProblem:
         group_scale = np.bincount(index, weights=norms) / counts
         group_scale = np.where(group_scale > 0, group_scale, 1.0)
         column_scale = 1.0 / np.sqrt(group_scale[index])
-        X_scaled = (
-            X @ sp.diags(column_scale)
-            if sp.issparse(X)
-            else X * column_scale.astype(X.dtype)
-        )
+        statistics = None
+        if self.statistics is not None and kind == "splits":  # no rows needed
+            statistics = self.statistics.scale_features(column_scale)
+            X_scaled = X
+        elif sp.issparse(X):
+            X_scaled = X @ sp.diags(column_scale)
+        else:
+            X_scaled = X * column_scale.astype(X.dtype)
         scalar_layout = PenaltyLayout(np.zeros_like(index), 1, self.layout.log_bounds)
         space = self._scalar_space()
         # The user's scan points are alphas of the raw features: a grid here.
         problem = RidgeProblem(
-            X_scaled, y, sample_weight, fit_intercept, kind, splits, scales
+            X_scaled,
+            y,
+            sample_weight,
+            fit_intercept,
+            kind,
+            splits,
+            scales,
+            statistics=statistics,
         )
         problem.layout, problem.space = scalar_layout, space
         search = problem._per_target_scalar if per_target else problem._shared_scalar
@@ -233,7 +257,7 @@ class RidgeProblem:
         scalar = search_scalar(theta0, options, self._scalar_space(), phase="scan")
         standardised, n_iter = self._standardised_scalar(theta0, options, per_target)
         n_iter += scalar.n_iter
-        n_targets = self.design.y.shape[1] if per_target else 1
+        n_targets = self.design.n_targets if per_target else 1
         history = scalar.history
         report = current_report()
         results = Parallel(n_jobs=n_jobs)(

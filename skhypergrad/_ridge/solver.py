@@ -28,8 +28,9 @@ class RidgeSolver:
 
     Parameters
     ----------
-    design : CentredDesign
-        The centred, rescaled training data.
+    design : CentredDesign or MomentDesign
+        The centred, rescaled training data (its rows, or their statistics
+        for the primal form).
     """
 
     def __init__(self, design: CentredDesign):
@@ -37,7 +38,7 @@ class RidgeSolver:
         self.primal = design.primal
         if self.primal:
             self._gram = design.gram()
-            self._Xty = design.rmatmul(design.y)
+            self._Xty = design.cross()
 
     def with_targets(self, columns):
         """Return a solver for some target columns, sharing the Gram matrix."""

@@ -14,47 +14,70 @@ import numpy as np
 from scipy import linalg
 
 from .._core.criterion import Criterion, PerTargetCriterion
-from .._core.selection import validation_squared_error
 from .._core.spectral import SpectralPath, eigh_on_complement
-from .design import CentredDesign
 
 
-def _primal_eigh(design):
-    """Eigendecomposition of ``X~^T X~``, and the left vectors of ``X~``."""
-    sigma, V = linalg.eigh(design.gram(), check_finite=False, driver="evd")
+def _primal_eigh(gram, n_samples):
+    """Eigendecomposition of ``X~^T X~``: the eigenvalues above rounding and
+    their eigenvectors."""
+    sigma, V = linalg.eigh(gram, check_finite=False, driver="evd")
     sigma = np.clip(sigma, 0.0, None)
-    tol = sigma.max(initial=0.0) * max(design.n_samples, design.n_features)
+    tol = sigma.max(initial=0.0) * max(n_samples, gram.shape[0])
     keep = sigma > tol * np.finfo(float).eps
-    # eigh returns ascending eigenvalues: the kept ones are the last columns.
-    first = int(np.argmax(keep)) if keep.any() else sigma.size
-    U = design.matmul(V[:, first:])
-    U /= np.sqrt(sigma[first:])
-    return sigma, V, keep, U
+    return sigma[keep], V[:, keep]
 
 
 class SpectralBasis:
     """Eigenbasis of a centred design, and ridge solutions at any scalar alpha.
 
+    The coefficients at ``alpha`` are ``M (t / (sigma + alpha))``: in the
+    primal, ``M = V`` (the eigenvectors of ``X~^T X~`` above rounding) and
+    ``t = V^T X~^T y~``, from the Gram matrix alone; in the dual, ``M = X~^T
+    U`` and ``t = U^T y~``. The left vectors ``U = X~ V diag(sigma)^(-1/2)``
+    that leave-one-out needs in the primal are one product with the rows,
+    made when first asked for.
+
     Parameters
     ----------
-    design : CentredDesign
+    design : CentredDesign or MomentDesign
     """
 
-    def __init__(self, design: CentredDesign):
+    def __init__(self, design):
         self.design = design
         self.primal = design.primal
+        self._U = None
         if self.primal:
-            sigma_all, V, keep, self.U = _primal_eigh(design)
-            self.sigma = sigma_all[keep]
             # The coefficients live in the kept eigenvectors: the dropped
             # ones are the null space of X~ (to rounding), where the ridge
             # solution has no component at any alpha.
-            self._V = V[:, keep]
-            self._VtXty = self._V.T @ design.rmatmul(design.y)
+            self.sigma, self._map = _primal_eigh(design.gram(), design.n_samples)
+            self.projected = self._map.T @ design.cross()
         else:
             q = design.q if design.fit_intercept else None
-            self.sigma, self.U = eigh_on_complement(design.kernel(), q)
-        self.Uty = self.U.T @ design.y
+            self.sigma, self._U = eigh_on_complement(design.kernel(), q)
+            self.projected = self._U.T @ design.y
+            self._map = None
+
+    @property
+    def U(self):
+        """Orthonormal left vectors, of shape (n_samples, rank)."""
+        if self._U is None:
+            self._U = self.design.matmul(self._map / np.sqrt(self.sigma))
+        return self._U
+
+    @property
+    def Uty(self):
+        """``U^T y~``, of shape (rank, n_targets)."""
+        if self.primal:
+            return self.projected / np.sqrt(self.sigma)[:, None]
+        return self.projected
+
+    def coef_map(self):
+        """``M``, of shape (n_features, rank): the coefficients are
+        ``M (projected / (sigma + alpha))``."""
+        if self._map is None:
+            self._map = self.design.rmatmul(self._U)
+        return self._map
 
     def coef(self, alpha):
         """Ridge coefficients at ``alpha`` (scalar, or one per target).
@@ -67,9 +90,7 @@ class SpectralBasis:
         -------
         coef : ndarray of shape (n_features, n_targets)
         """
-        if self.primal:
-            return self._V @ (self._VtXty / (self.sigma[:, None] + alpha))
-        return self.design.rmatmul(self.U @ (self.Uty / (self.sigma[:, None] + alpha)))
+        return self.coef_map() @ (self.projected / (self.sigma[:, None] + alpha))
 
 
 class SpectralLeaveOneOut(PerTargetCriterion):
@@ -86,7 +107,20 @@ class SpectralLeaveOneOut(PerTargetCriterion):
         self.basis = basis
         self.gcv = gcv
         design = basis.design
-        self.n_targets = design.y.shape[1]
+        self.n_targets = design.n_targets
+        if gcv and basis.primal and design.from_moments:
+            # GCV needs ||y_perp||^2 = ||y~||^2 - ||U^T y~||^2, not U.
+            Uty = basis.Uty
+            perp_squares = design.target_squares() - np.sum(Uty**2, axis=0)
+            self.path = SpectralPath.from_projections(
+                basis.sigma,
+                Uty,
+                np.maximum(perp_squares, 0.0),
+                design.weight_sum,
+                design.n_effective,
+                design.fit_intercept,
+            )
+            return
         self.path = SpectralPath(
             basis.U,
             basis.sigma,
@@ -132,19 +166,21 @@ class SpectralKFold(PerTargetCriterion):
 
     Parameters
     ----------
-    folds : list of Fold
-        Training design and centred validation data of each split.
+    folds : list of Fold or MomentFold
+        Training design and centred validation data (rows or sums) of each
+        split.
     """
 
     def __init__(self, folds):
         self._parts = []
-        self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
-        self.n_targets = folds[0].val_y.shape[1]
+        self._weight_sum = sum(fold.validation.weight_sum for fold in folds)
+        self.n_targets = folds[0].validation.n_targets
         for fold in folds:
             basis = SpectralBasis(fold.design)
-            # Validation predictions: y_offset + P diag(1 / (sigma + alpha)) U^T y~.
-            P = fold.val_X.matmul(fold.design.rmatmul(basis.U))
-            self._parts.append((basis.sigma, basis.Uty, P, fold))
+            # Validation predictions: y_offset + P diag(1 / (sigma + alpha)) t,
+            # with P the validation rows times the basis's map M.
+            validation = fold.validation.project(basis.coef_map())
+            self._parts.append((basis.sigma, basis.projected, validation))
 
     def values_and_grads(self, log_alpha, columns=None, with_grad=True):
         """Criterion of each target and its derivative in ``log(alpha)``.
@@ -154,17 +190,16 @@ class SpectralKFold(PerTargetCriterion):
         alpha = np.exp(np.asarray(log_alpha, dtype=float))
         values = 0.0
         grads = 0.0
-        for sigma, Uty, P, fold in self._parts:
-            val_y = fold.val_y
+        for sigma, projected, validation in self._parts:
             if columns is not None:
-                Uty, val_y = Uty[:, columns], val_y[:, columns]
+                projected = projected[:, columns]
+                validation = validation.with_targets(columns)
             D = 1.0 / (sigma[:, None] + alpha)
-            residual = val_y - P @ (D * Uty)
-            split_values, weighted = validation_squared_error(residual, fold.val_weight)
+            split_values, gradient = validation.squared_error(D * projected)
             values = values + split_values
             if with_grad:
                 dD = -alpha * D**2
-                drive = (P.T @ weighted) * Uty
+                drive = gradient * projected
                 if alpha.shape[0] == 1:
                     drive = drive.sum(axis=1, keepdims=True)
                 grads = grads - 2.0 * np.sum(dD * drive, axis=0)
