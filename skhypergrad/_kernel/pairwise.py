@@ -79,8 +79,9 @@ class GammaKernel(Kernel):
             return K, np.empty(K.shape + (0,))
         return K, self.gamma_gradient(X, K)[:, :, None]
 
-    def gamma_gradient(self, X, K=None):
-        """``dK/dlog(gamma)`` on ``X`` (from ``K = k(X)`` if given)."""
+    def gamma_gradient(self, X, K=None, Y=None):
+        """``dK/dlog(gamma)`` between ``X`` and ``Y`` (None: ``X``), from
+        ``K = k(X, Y)`` if given."""
         raise NotImplementedError
 
     def is_stationary(self):
@@ -141,9 +142,9 @@ class _DistanceKernel(GammaKernel):
     def _matrix(self, X, Y):
         return type(self)._function(X, Y, gamma=self.gamma)
 
-    def gamma_gradient(self, X, K=None):
+    def gamma_gradient(self, X, K=None, Y=None):
         """``K log K``."""
-        return _log_gradient(self._matrix(X, None) if K is None else K)
+        return _log_gradient(self._matrix(X, Y) if K is None else K)
 
     def diag(self, X):
         """Ones: ``k(x, x) = 1``."""
@@ -195,8 +196,8 @@ class _DotProductKernel(GammaKernel):
 
     gamma_power = 2
 
-    def _scaled_products(self, X):
-        products = safe_sparse_dot(X, X.T, dense_output=True)
+    def _scaled_products(self, X, Y=None):
+        products = safe_sparse_dot(X, (X if Y is None else Y).T, dense_output=True)
         products *= self.gamma
         return products
 
@@ -239,10 +240,10 @@ class Polynomial(_DotProductKernel):
             X, Y, degree=self.degree, gamma=self.gamma, coef0=self.coef0
         )
 
-    def gamma_gradient(self, X, K=None):
+    def gamma_gradient(self, X, K=None, Y=None):
         """``degree (gamma <x, y> + coef0)^(degree - 1) gamma <x, y>``: one
-        product ``X X^T``, whether or not ``K`` is given."""
-        scaled = self._scaled_products(X)
+        product ``X Y^T``, whether or not ``K`` is given."""
+        scaled = self._scaled_products(X, Y)
         base = scaled + self.coef0
         np.power(base, self.degree - 1, out=base)
         base *= scaled
@@ -274,9 +275,9 @@ class Sigmoid(_DotProductKernel):
     def _matrix(self, X, Y):
         return sigmoid_kernel(X, Y, gamma=self.gamma, coef0=self.coef0)
 
-    def gamma_gradient(self, X, K=None):
-        """``(1 - K^2) gamma <x, y>``: one product ``X X^T``."""
-        scaled = self._scaled_products(X)
+    def gamma_gradient(self, X, K=None, Y=None):
+        """``(1 - K^2) gamma <x, y>``: one product ``X Y^T``."""
+        scaled = self._scaled_products(X, Y)
         if K is None:
             K = np.tanh(scaled + self.coef0)
         gradient = K * K
