@@ -14,6 +14,8 @@ from .._core.validation import (
     resolve_cv,
 )
 from .criteria import KernelCriterion, KernelData
+from .nystroem import check_n_components, sample_centres
+from .nystroem_criteria import NystroemCriterion
 from .search import hold_redundant_fixed, kernel_space, search_indefinite_aware
 from .strings import (
     accepts_sparse,
@@ -117,6 +119,19 @@ class GradientKernelRidgeCV(
         chi-squared distance for ``"chi2"``, the mean squared norm of the
         samples for ``"polynomial"`` and ``"sigmoid"``), widened to hold the
         initial ``gamma``.
+    n_components : int or None, default=None
+        None: exact kernel ridge on all the training samples (memory and time
+        grow as ``n_samples^2`` and ``n_samples^3``). An int ``m``: Nystroem
+        kernel ridge, ``f(x) = k(x, Z) dual_coef_ + intercept_`` on ``m``
+        centres ``Z`` drawn uniformly from the training rows (as
+        :class:`~sklearn.kernel_approximation.Nystroem`), penalised by
+        ``alpha dual_coef_^T k(Z, Z) dual_coef_``; every criterion is exact for
+        this model and costs ``O(n_samples m^2)`` time and ``O(n_samples m)``
+        memory per evaluation. Between 1 and ``n_samples``; with
+        ``m = n_samples`` the model is the exact one. With
+        ``kernel="precomputed"``, the model reads the kernel's columns of the
+        centres (``predict`` still takes the kernel with all the training
+        samples).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept, refit inside every leave-one-out sample
         and every fold. ``KernelRidge`` has none: ``False`` fits its model.
@@ -172,12 +187,20 @@ class GradientKernelRidgeCV(
     dual_coef_ : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Dual coefficients: ``predict(X) = kernel_(X, X_fit_) @ dual_coef_ +
         intercept_``, in the floating dtype of ``X`` (float32 kept, as
-        ``KernelRidge``; the fit itself runs in float64).
+        ``KernelRidge``; the fit itself runs in float64). One row per centre
+        with ``n_components``.
     intercept_ : numpy scalar or ndarray of shape (n_targets,)
         The intercept (zero without ``fit_intercept``).
     X_fit_ : {ndarray, sparse matrix} of shape (n_samples, n_features)
         A copy of the training data (the training kernel matrix for
-        ``kernel="precomputed"``).
+        ``kernel="precomputed"``); the centres, ``components_``, with
+        ``n_components``.
+    components_ : {ndarray, sparse matrix} of shape (n_components, n_features)
+        The centres of the Nystroem model: the training rows
+        ``component_indices_``. Only with ``n_components``.
+    component_indices_ : ndarray of shape (n_components,)
+        Indices of the centres in the training data, sorted. Only with
+        ``n_components``.
     best_score_ : float
         Minus the selection criterion at the optimum: the sample-weighted mean
         squared out-of-sample error, averaged over targets, whatever ``cv`` is.
@@ -260,6 +283,7 @@ class GradientKernelRidgeCV(
         coef0=1,
         kernel_params=None,
         gamma_bounds=None,
+        n_components=None,
         fit_intercept=True,
         cv=None,
         max_iter=100,
@@ -277,6 +301,7 @@ class GradientKernelRidgeCV(
         self.coef0 = coef0
         self.kernel_params = kernel_params
         self.gamma_bounds = gamma_bounds
+        self.n_components = n_components
         self.fit_intercept = fit_intercept
         self.cv = cv
         self.max_iter = max_iter
@@ -301,6 +326,14 @@ class GradientKernelRidgeCV(
             self.kernel_params,
             self.gamma_bounds,
         )
+
+    def _draw_centres(self, n_samples):
+        """The Nystroem centres (sorted training rows), or None for the exact
+        model."""
+        if self.n_components is None:
+            return None
+        n_components = check_n_components(self.n_components, n_samples)
+        return sample_centres(n_samples, n_components, self.random_state)
 
     def fit(self, X, y, sample_weight=None):
         """Tune alpha and the kernel on ``(X, y)`` and fit kernel ridge at the optimum.
@@ -353,6 +386,7 @@ class GradientKernelRidgeCV(
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("gcv",))
         check_criterion_weights(kind, splits, sample_weight)
+        centres = self._draw_centres(n_samples)
         with self._fitting() as report:
             kernel = hold_redundant_fixed(kernel, self.fit_intercept)
             # alpha adds to the diagonal of W K W: its scale is the kernel's
@@ -369,7 +403,10 @@ class GradientKernelRidgeCV(
             data = KernelData(
                 X.copy(), y.reshape(n_samples, -1), sample_weight, self.fit_intercept
             )
-            criterion = KernelCriterion(data, kernel, kind, splits)
+            if centres is None:
+                criterion = KernelCriterion(data, kernel, kind, splits)
+            else:
+                criterion = NystroemCriterion(data, kernel, kind, splits, centres)
             result = search_indefinite_aware(
                 criterion,
                 space,
@@ -385,6 +422,9 @@ class GradientKernelRidgeCV(
         if gamma is not None:
             self.gamma_ = gamma
         self.X_fit_ = data.X.astype(dtype, copy=False)
+        if centres is not None:
+            self.component_indices_ = centres
+            self.components_ = self.X_fit_ = self.X_fit_[centres]
         dual_coef = dual_coef.astype(dtype, copy=False)
         intercept = intercept.astype(dtype, copy=False)
         if y.ndim == 1:
@@ -418,6 +458,8 @@ class GradientKernelRidgeCV(
             reset=False,
         )
         dtype = np.result_type(X.dtype, self.dual_coef_.dtype)
+        if self.kernel == "precomputed" and hasattr(self, "component_indices_"):
+            X = X[:, self.component_indices_]
         K = self.kernel_(
             X.astype(np.float64, copy=False), self.X_fit_.astype(np.float64, copy=False)
         )

@@ -344,7 +344,7 @@ def search(criterion, space, theta0, options):
         grid = scan_grid(bounds[0], _SCAN_PER_DECADE, extra=start[0])
         kernel_theta = start[1:]
         start = search.scan(
-            alpha_path(criterion, kernel_theta),
+            full_alpha_path(criterion, kernel_theta),
             grid,
             embed=lambda log_alpha: np.r_[log_alpha, kernel_theta],
         )
@@ -376,6 +376,16 @@ def alpha_path(criterion, kernel_theta, data=None):
     kernel = criterion.kernel.clone_with_theta(np.asarray(kernel_theta, dtype=float))
     data = criterion.data if data is None else data
     return AlphaPath(data, kernel, gcv=criterion.kind == "gcv")
+
+
+def full_alpha_path(criterion, kernel_theta):
+    """The criterion along ``log(alpha)`` on all the training data: the
+    criterion's own path when it has one (Nystroem), else
+    :func:`alpha_path`'s."""
+    own = getattr(criterion, "alpha_path", None)
+    if own is not None:
+        return own(kernel_theta)
+    return alpha_path(criterion, kernel_theta)
 
 
 class AlphaPath(Criterion):

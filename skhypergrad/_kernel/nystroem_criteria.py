@@ -1,0 +1,317 @@
+"""Selection criteria of Nystroem kernel ridge, computed in its features.
+
+In the features ``Phi`` of :mod:`skhypergrad._kernel.nystroem` (``n x r``,
+``r <= m``), the model is ridge with the identity penalty and an unpenalised
+intercept. With sample weights ``s``, ``W = diag(sqrt(s))``, the intercept's
+unit direction ``q = sqrt(s) / ||sqrt(s)||`` and ``F = (I - q q^T) W Phi``
+(``W Phi`` without intercept), ``A = F^T F + alpha I = L L^T``:
+
+- leave-one-out and GCV: ``w = A^{-1} F^T y~`` (``y~`` the centred rescaled
+  targets), ``r = y~ - F w``, ``h_i = q_i^2 + ||L^{-1} f_i||^2``; the criteria
+  are :mod:`skhypergrad._core.selection`'s from ``r`` and ``om = 1 - h``. With
+  their adjoints ``r_bar`` and ``h_bar = -om_bar``, ``v = A^{-1} F^T r_bar``
+  and ``B = F A^{-1}``:
+  ``A_bar = v w^T - B^T diag(h_bar) B`` and
+  ``F_bar = 2 diag(h_bar) B - 2 F B^T diag(h_bar) B - (r_bar - F v) w^T
+  - r v^T``. GCV needs only the trace of ``H``: ``h_bar`` is a constant
+  ``c``, ``B^T B = A^{-1} - alpha A^{-2}``, and ``F_bar`` is one product
+  ``F (2 c A^{-1} - 2 c B^T B)`` plus rank ``2 t``.
+- k-fold and held-out: on each split, ridge on the training rows (weighted
+  Gram matrices of the features: with test sets that partition the rows, each
+  training Gram is the total minus the test set's), squared error on the test
+  rows; the adjoint solve ``lam = A^{-1} (Phi_v - mu)^T S_v r_v`` gives
+  ``A_bar = 2 lam theta^T`` and a ``Phi_bar`` of rank ``2 t`` per split.
+
+The chain back to the kernel is :func:`~skhypergrad._kernel.nystroem.kernel_gradient`.
+"""
+
+import numpy as np
+from scipy import linalg
+from scipy.linalg import blas
+
+from .._core.cholesky import cholesky_solve, cholesky_with_jitter, symmetrize_lower
+from .._core.criterion import Criterion
+from .._core.selection import (
+    generalized_cross_validation,
+    leave_one_out,
+    validation_squared_error,
+)
+from .._core.spectral import SpectralPath
+from .nystroem import coefficients_on_centres, kernel_gradient, nystroem_features
+from .search import AlphaPath
+
+
+def _gram(F, alpha=0.0):
+    """``F^T F + alpha I`` (one ``syrk``), full and symmetric."""
+    G = symmetrize_lower(blas.dsyrk(1.0, F, trans=1, lower=1))
+    G.flat[:: G.shape[0] + 1] += alpha
+    return G
+
+
+def centred_features(Phi, data):
+    """``F = (I - q q^T) W Phi`` in place, the centred rescaled targets, ``q``,
+    and the weighted means of the features and targets (the intercept is
+    ``mean_y - mean_phi @ w``)."""
+    s, w = data.sample_weight, data.sqrt_sw
+    mean_phi = s @ Phi / data.weight_sum
+    mean_y = s @ data.y / data.weight_sum
+    if not data.unit_weights:
+        Phi *= w[:, None]
+    y = w[:, None] * data.y
+    q = np.zeros_like(w)
+    if data.fit_intercept:
+        q = w / np.linalg.norm(w)
+        blas.dger(-1.0, Phi.T @ q, q, a=Phi.T, overwrite_a=1)
+        y -= np.outer(q, q @ y)
+    else:
+        mean_phi, mean_y = np.zeros_like(mean_phi), np.zeros_like(mean_y)
+    return Phi, y, q, (mean_phi, mean_y)
+
+
+def leave_one_out_terms(F, y, q, alpha, data, gcv):
+    """Leave-one-out or GCV in the features, with its adjoints.
+
+    Returns
+    -------
+    value : float
+    F_bar : ndarray of shape (n_samples, r)
+        ``dE/dPhi`` (the weighting and centring chained through).
+    A_bar : ndarray of shape (r, r)
+    w : ndarray of shape (r, n_targets)
+    """
+    n_targets = y.shape[1]
+    A = _gram(F, alpha)
+    factor = cholesky_with_jitter(A)
+    w = cholesky_solve(factor, F.T @ y)
+    residual = y - F @ w
+    if gcv:
+        value, residual_bar, Bt, BDB = _gcv_adjoints(F, residual, factor, alpha, data)
+    else:
+        value, residual_bar, Bt, BDB = _loo_adjoints(F, residual, factor, q, data)
+    residual_bar /= n_targets
+    BDB /= n_targets
+    Bt /= n_targets
+    v = cholesky_solve(factor, F.T @ residual_bar)
+    # F_bar^T = 2 (D B)^T - 2 BDB F^T - w (r_bar - F v)^T - v r^T, in Bt.
+    blas.dgemm(-2.0, BDB, F.T, beta=2.0, c=Bt, overwrite_c=1)
+    blas.dgemm(-1.0, w, residual_bar - F @ v, beta=1.0, c=Bt, trans_b=1, overwrite_c=1)
+    blas.dgemm(-1.0, v, residual, beta=1.0, c=Bt, trans_b=1, overwrite_c=1)
+    A_bar = v @ w.T - BDB
+    # Phi_bar = W (I - q q^T) F_bar.
+    if data.fit_intercept:
+        blas.dger(-1.0, Bt @ q, q, a=Bt, overwrite_a=1)
+    if not data.unit_weights:
+        Bt *= data.sqrt_sw[None, :]
+    return value, Bt.T, A_bar, w
+
+
+def _loo_adjoints(F, residual, factor, q, data):
+    """Mean leave-one-out error over targets; ``r_bar``, ``(D B)^T`` (``r x
+    n``) and ``B^T D B`` summed over targets (``D = diag(h_bar)``)."""
+    L = factor[0]
+    # T^T = L^{-1} F^T: h_i = q_i^2 + ||T_i||^2.
+    Bt = linalg.solve_triangular(L, F.T, lower=True, check_finite=False)
+    om = 1.0 - q**2 - np.einsum("ij,ij->j", Bt, Bt)
+    values, residual_bar, om_bar = leave_one_out(residual, om[:, None], data.weight_sum)
+    h_bar = -om_bar.sum(axis=1)
+    # B^T = L^{-T} T^T, then D^(1/2) B for one syrk, then D B.
+    Bt = linalg.solve_triangular(
+        L, Bt, lower=True, trans="T", overwrite_b=True, check_finite=False
+    )
+    Bt *= np.sqrt(np.maximum(h_bar, 0.0))[None, :]
+    BDB = symmetrize_lower(blas.dsyrk(1.0, Bt, lower=1))
+    Bt *= np.sqrt(np.maximum(h_bar, 0.0))[None, :]
+    return float(values.mean()), residual_bar, Bt, BDB
+
+
+def _gcv_adjoints(F, residual, factor, alpha, data):
+    """GCV (mean over targets) from ``tr(H) = sum q^2 + tr(A^{-1} F^T F)``;
+    ``h_bar`` is a constant ``c``: ``(D B)^T = c A^{-1} F^T`` and
+    ``B^T D B = c (A^{-1} - alpha A^{-2})``."""
+    r = F.shape[1]
+    A_inverse = cholesky_solve(factor, np.eye(r))
+    trace_h = float(data.fit_intercept) + r - alpha * np.trace(A_inverse)
+    trace = np.array([data.n_effective - trace_h])
+    rss = np.einsum("ij,ij->j", residual, residual)
+    values, rss_bar, trace_bar = generalized_cross_validation(
+        rss, trace, data.n_effective, data.weight_sum
+    )
+    residual_bar = 2.0 * rss_bar * residual
+    c = float(-trace_bar.sum())  # dE/dh_i = -dE/dT, summed over targets
+    Bt = (F @ A_inverse).T  # Fortran-ordered r x n
+    Bt *= c
+    BDB = c * (A_inverse - alpha * A_inverse @ A_inverse)
+    return float(values.mean()), residual_bar, Bt, BDB
+
+
+def split_terms(Phi, alpha, data, splits):
+    """Summed test error over the splits, ``Phi_bar`` as ``(left, right)``
+    and ``A_bar`` (the module docstring), all divided by the total test
+    weight times the number of targets."""
+    n, n_targets = data.y.shape
+    r = Phi.shape[1]
+    s, y = data.sample_weight, data.y
+    left = np.zeros((n, 2 * n_targets * len(splits)))
+    right = np.zeros((r, left.shape[1]))
+    A_bar = np.zeros((r, r))
+    value = 0.0
+    for k, ((train, test), gram) in enumerate(
+        zip(splits, _training_grams(Phi, s, splits), strict=True)
+    ):
+        G, phi_sum, weight = gram
+        mean_phi = phi_sum / weight if data.fit_intercept else np.zeros(r)
+        mean_y = s[train] @ y[train] / weight if data.fit_intercept else 0.0
+        G -= weight * np.outer(mean_phi, mean_phi)
+        G.flat[:: r + 1] += alpha
+        factor = cholesky_with_jitter(G)
+        targets = np.zeros_like(y)
+        targets[train] = s[train, None] * (y[train] - mean_y)
+        theta = cholesky_solve(factor, Phi.T @ targets)
+        prediction = Phi @ theta - mean_phi @ theta + mean_y
+        values, Q = validation_squared_error(y[test] - prediction[test], s[test])
+        value += float(values.sum())
+        weighted = np.zeros_like(y)
+        weighted[test] = Q
+        lam = cholesky_solve(factor, Phi.T @ weighted - np.outer(mean_phi, Q.sum(0)))
+        # On the training rows, the bordered adjoint's prediction (Phi~ lam~).
+        adjoint = (Phi @ lam)[train] - mean_phi @ lam
+        if data.fit_intercept:
+            adjoint += Q.sum(axis=0) / weight
+        cols = slice(2 * k * n_targets, (2 * k + 1) * n_targets)
+        left[train, cols] = -2.0 * s[train, None] * (y[train] - prediction[train])
+        right[:, cols] = lam
+        cols = slice((2 * k + 1) * n_targets, (2 * k + 2) * n_targets)
+        left[train, cols] = 2.0 * s[train, None] * adjoint
+        left[test, cols] -= 2.0 * Q
+        right[:, cols] = theta
+        A_bar += 2.0 * lam @ theta.T
+    scale = n_targets * sum(s[test].sum() for _, test in splits)
+    return value / scale, (left / scale, right), A_bar / scale
+
+
+def _training_grams(Phi, s, splits):
+    """``(Phi_f^T S_f Phi_f, s_f^T Phi_f, sum s_f)`` of each split's training
+    rows. When every training set is the complement of its test set, each is
+    the total minus the test set's (the total is the sum of the test sets'
+    when they partition the rows)."""
+    n = Phi.shape[0]
+
+    def weighted(rows):
+        block = Phi[rows]
+        root = np.sqrt(s[rows])
+        block *= root[:, None]
+        return _gram(block), root @ block, float(s[rows].sum())
+
+    complements = all(
+        train.size + test.size == n
+        and np.all(np.bincount(np.r_[train, test], minlength=n) == 1)
+        for train, test in splits
+    )
+    if not complements:
+        for train, _ in splits:
+            yield weighted(train)
+        return
+    tests = [weighted(test) for _, test in splits]
+    covered = np.bincount(np.concatenate([t for _, t in splits]), minlength=n)
+    if np.all(covered == 1):
+        total = tuple(sum(part[j] for part in tests) for j in range(3))
+    else:
+        total = weighted(np.arange(n))
+    for G, phi_sum, weight in tests:
+        yield total[0] - G, total[1] - phi_sum, total[2] - weight
+
+
+class NystroemCriterion(Criterion):
+    """A selection criterion of Nystroem kernel ridge as ``theta -> (value,
+    grad)``, ``theta = [log alpha, kernel.theta...]``.
+
+    Parameters
+    ----------
+    data : KernelData
+    kernel : sklearn.gaussian_process.kernels.Kernel
+    kind : {"loo", "gcv", "splits"}
+    splits : list of (train, test) or None
+    centres : ndarray of shape (m,)
+        Sorted rows of ``data.X`` that are the centres.
+    """
+
+    def __init__(self, data, kernel, kind, splits, centres):
+        self.data = data
+        self.kernel = kernel
+        self.kind = kind
+        self.splits = splits
+        self.centres = centres
+        self._last_fit = None
+
+    def kernel_at(self, theta):
+        """The kernel with hyperparameters ``theta[1:]``."""
+        return self.kernel.clone_with_theta(np.asarray(theta[1:], dtype=float))
+
+    def value_and_grad(self, theta):
+        """The criterion and its gradient in ``[log alpha, kernel.theta]``."""
+        theta = np.array(theta, dtype=float)
+        alpha = float(np.exp(theta[0]))
+        kernel = self.kernel_at(theta)
+        data = self.data
+        features = nystroem_features(kernel, data.X, self.centres)
+        Phi, features.features = features.features, None
+        if self.kind == "splits":
+            value, Phi_bar, A_bar = split_terms(Phi, alpha, data, self.splits)
+        else:
+            F, y, q, means = centred_features(Phi, data)
+            value, Phi_bar, A_bar, w = leave_one_out_terms(
+                F, y, q, alpha, data, self.kind == "gcv"
+            )
+            self._last_fit = theta, self._coefficients(features, w, means)
+        del Phi
+        d_alpha, grad = kernel_gradient(kernel, data.X, features, alpha, Phi_bar, A_bar)
+        return value, np.r_[alpha * d_alpha, grad]
+
+    def _coefficients(self, features, w, means):
+        beta = coefficients_on_centres(features, w, self.centres.size, self.centres)
+        mean_phi, mean_y = means
+        return beta, mean_y - mean_phi @ w
+
+    def fit_at(self, theta):
+        """Coefficients on the centres (``m x n_targets``) and intercept at
+        ``theta``."""
+        last = self._last_fit
+        if last is not None and np.array_equal(last[0], theta):
+            return last[1]
+        alpha = float(np.exp(theta[0]))
+        features = nystroem_features(self.kernel_at(theta), self.data.X, self.centres)
+        F, y, _, means = centred_features(features.features, self.data)
+        w = cholesky_solve(cholesky_with_jitter(_gram(F, alpha)), F.T @ y)
+        return self._coefficients(features, w, means)
+
+    def alpha_path(self, kernel_theta):
+        """Leave-one-out or GCV along ``log(alpha)`` at a fixed kernel."""
+        kernel = self.kernel.clone_with_theta(np.asarray(kernel_theta, dtype=float))
+        return NystroemAlphaPath(self.data, kernel, self.centres, self.kind == "gcv")
+
+
+class NystroemAlphaPath(AlphaPath):
+    """Leave-one-out or GCV of Nystroem kernel ridge along ``log(alpha)``,
+    from one eigendecomposition of ``F^T F`` (``r x r``): the left singular
+    vectors ``F U sigma^{-1/2}`` make the path of
+    :class:`~skhypergrad._core.spectral.SpectralPath`."""
+
+    def __init__(self, data, kernel, centres, gcv):
+        features = nystroem_features(kernel, data.X, centres)
+        F, y, q, _ = centred_features(features.features, data)
+        sigma, U = linalg.eigh(_gram(F), check_finite=False)
+        keep = sigma > sigma[-1] * sigma.size * np.finfo(float).eps
+        sigma, U = sigma[keep], U[:, keep]
+        left = F @ (U / np.sqrt(sigma))
+        del F, features
+        self.gcv = gcv
+        self.n_targets = y.shape[1]
+        self._path = SpectralPath(
+            left,
+            sigma,
+            y,
+            q,
+            data.weight_sum,
+            data.n_effective,
+            data.fit_intercept,
+        )
