@@ -21,6 +21,14 @@ from .._core.weighting import (
     set_weighting_attributes,
 )
 from .cv_results import leave_one_out_results
+from .dask_input import (
+    as_row_chunks,
+    chunk_folds,
+    dask_statistics,
+    is_dask_collection,
+    predict_chunks,
+    rescaled,
+)
 from .params import check_alphas, check_gcv_mode
 from .scoring import (
     check_constant_targets,
@@ -334,11 +342,15 @@ class GradientRidgeCV(
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
             Training data. Sparse input is never densified; float32 input is
-            not copied to float64.
+            not copied to float64. A dask array (or data frame) chunked by
+            rows is read once, chunk by chunk where dask runs: ``cv`` must
+            then be an int or a :class:`~sklearn.model_selection.KFold`
+            (see :ref:`user-dask`).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Target values.
+            Target values (a dask array with ``X``'s row chunks for a dask
+            ``X``).
         sample_weight : float or array-like of shape (n_samples,), default=None
             Weights of the training criterion and of the selection criterion.
         sample_time : array-like of shape (n_samples,), default=None
@@ -368,6 +380,8 @@ class GradientRidgeCV(
         sample_group)`` for tuned sample weights (None without them)."""
         self._check_params()
         scoring = check_scoring(self.scoring)
+        if is_dask_collection(X) or is_dask_collection(y):
+            return self._fit_dask(X, y, sample_weight, cv, scoring, weighting)
         check_regression_target(y)
         X, y = validate_data(
             self,
@@ -380,7 +394,7 @@ class GradientRidgeCV(
         )
         y = y.astype(np.float64, copy=False)
         x_scale, y_scale = check_magnitude(X, "X"), check_magnitude(y, "y")
-        n_samples, n_features = X.shape
+        n_samples = X.shape[0]
         sample_weight = check_sample_weight(sample_weight, n_samples)
         kind, splits = resolve_cv(
             cv, X, y, allowed_strings=("gcv",), split_params=splitter_params
@@ -397,7 +411,6 @@ class GradientRidgeCV(
         if scheme is not None:
             check_weighting_setting(self, kind, per_target)
         check_scoring_setting(scoring, kind, y2.shape[1], per_target)
-        alphas = check_alphas(self.alphas)
         # Data of extreme magnitude are searched in other units (exactly):
         # alpha scales with the square of X's, the criterion with y's. A
         # scorer may also rescale each target (``"r2"``).
@@ -410,6 +423,7 @@ class GradientRidgeCV(
             )
             scale = target_scale(scoring, y_search, sample_weight)
             y_search = y_search * scale
+        alphas = check_alphas(self.alphas)
         offset = 2.0 * np.log(x_scale)
         with self._fitting() as report:
             problem = RidgeProblem(
@@ -424,50 +438,142 @@ class GradientRidgeCV(
                 else None,
                 scan_points=None if alphas is None else np.log(alphas) - offset,
             )
-            layout, theta0, labels = build_layout(
-                self.feature_groups,
-                n_features,
-                self.alpha,
-                self._alpha_bounds(alphas),
-                "alpha",
-                default=DEFAULT_ALPHA_BOUNDS,
-                unit=problem.alpha_unit(),
-                offset=offset,
-                feature_names=getattr(self, "feature_names_in_", None),
-            )
-            space = penalty_space(
-                "alpha",
-                layout,
-                *self._entry_labels(labels),
-                off_side="upper",
-                offset=offset,
-                value_scale=y_scale**2,
-            )
-            if scheme is None:
-                fit = problem.search(
-                    layout,
-                    space,
-                    theta0,
-                    per_target=per_target,
-                    options=self._search_options(),
-                    n_jobs=self.n_jobs,
-                )
-            else:
-                data = (X_search, y_search, sample_weight, splits, self.fit_intercept)
-                fit, space = search_with_weights(
-                    data, layout, space, theta0, scheme, self._search_options()
-                )
             constant = constant_fraction(
                 scoring, y_search, sample_weight, splits, self.fit_intercept
             )
-            if not per_target:
-                constant = constant.mean()
+            search_data = (X_search, y_search, sample_weight, splits, x_scale, y_scale)
+            fit, space, layout = self._search(
+                problem, report, scoring, per_target, constant, scheme, search_data
+            )
+        self._set_fit(fit, space, layout, scheme, per_target, X.dtype, y.ndim)
+        self._set_coefficients(fit, x_scale, y_scale / scale, y.ndim, X.dtype)
+        if self.store_cv_results:
+            self._set_cv_results(
+                problem, X_search, y2, layout, offset, y_scale / scale, X.dtype
+            )
+            if y.ndim == 1:
+                self.cv_results_ = self.cv_results_[:, 0]
+        return self
 
-            def score(values, targets):
-                shift = constant if np.ndim(constant) == 0 else constant[targets]
-                return scores_from_criterion(scoring, values, space.value_scale, shift)
+    def _fit_dask(self, X, y, sample_weight, cv, scoring, weighting):
+        """:meth:`fit` on dask arrays: the k-fold statistics in one pass over
+        the row chunks (:mod:`skhypergrad._ridge.dask_input`), then the
+        search on them."""
+        if weighting is not None and any(w is not None for w in weighting):
+            raise ValueError("sample_weighting is not available for dask arrays.")
+        if self.sample_weighting is not None:
+            raise ValueError("sample_weighting is not available for dask arrays.")
+        if scoring is not None:
+            raise ValueError(
+                f"With dask arrays, scoring must be None (the mean squared error "
+                f"pooled over the folds); got scoring={self.scoring!r}."
+            )
+        if self.store_cv_results:
+            raise ValueError("store_cv_results=True needs the rows in memory.")
+        columns = getattr(X, "columns", None)
+        X, y = as_row_chunks(X, "X", (2,)), as_row_chunks(y, "y")
+        if y.chunks[0] != X.chunks[0]:
+            raise ValueError(
+                "y must have the row chunks of X: rechunk it with "
+                "y.rechunk({0: X.chunks[0]})."
+            )
+        if sample_weight is not None:
+            sample_weight = as_row_chunks(sample_weight, "sample_weight", (1,))
+            if sample_weight.chunks[0] != X.chunks[0]:
+                raise ValueError("sample_weight must have the row chunks of X.")
+        n_samples, n_features = X.shape
+        self.n_features_in_ = n_features
+        if columns is not None:
+            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        folds = chunk_folds(cv, n_samples)
+        y2 = y.reshape(n_samples, -1) if y.ndim == 1 else y
+        statistics, (x_max, y_max) = dask_statistics(X, y2, sample_weight, folds)
+        x_scale = check_magnitude(np.array([x_max]), "X")
+        y_scale = check_magnitude(np.array([y_max]), "y")
+        n_targets = y2.shape[1]
+        statistics = rescaled(statistics, 1.0 / x_scale, 1.0 / y_scale)
+        per_target = self.alpha_per_target and n_targets > 1
+        alphas = check_alphas(self.alphas)
+        offset = 2.0 * np.log(x_scale)
+        with self._fitting() as report:
+            problem = RidgeProblem(
+                None,
+                None,
+                None,
+                self.fit_intercept,
+                "splits",
+                None,
+                scan_points=None if alphas is None else np.log(alphas) - offset,
+                statistics=statistics,
+            )
+            constant = np.zeros(n_targets if per_target else 1)
+            search_data = (None, None, None, None, x_scale, y_scale)
+            fit, space, layout = self._search(
+                problem, report, None, per_target, constant, None, search_data
+            )
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        self._set_fit(fit, space, layout, None, per_target, dtype, y.ndim)
+        self._set_coefficients(fit, x_scale, np.full(n_targets, y_scale), y.ndim, dtype)
+        return self
 
-            self._set_search_attributes(fit.result, space, report, score)
+    def _search(self, problem, report, scoring, per_target, constant, scheme, data):
+        """The search on ``problem`` and the search's attributes (``history_``,
+        ``best_score_``, ...): returns the fit, the search space and the
+        penalty layout. ``data`` is ``(X, y, sample_weight, splits, x_scale,
+        y_scale)``: the training data in the search's units (X and y divided
+        by their scales), for tuned sample weights (``scheme``), and the
+        scales."""
+        X_search, y_search, sample_weight, splits, x_scale, y_scale = data
+        alphas = check_alphas(self.alphas)
+        offset = 2.0 * np.log(x_scale)
+        layout, theta0, labels = build_layout(
+            self.feature_groups,
+            problem.design.n_features,
+            self.alpha,
+            self._alpha_bounds(alphas),
+            "alpha",
+            default=DEFAULT_ALPHA_BOUNDS,
+            unit=problem.alpha_unit(),
+            offset=offset,
+            feature_names=getattr(self, "feature_names_in_", None),
+        )
+        space = penalty_space(
+            "alpha",
+            layout,
+            *self._entry_labels(labels),
+            off_side="upper",
+            offset=offset,
+            value_scale=y_scale**2,
+        )
+        if scheme is None:
+            fit = problem.search(
+                layout,
+                space,
+                theta0,
+                per_target=per_target,
+                options=self._search_options(),
+                n_jobs=self.n_jobs,
+            )
+        else:
+            data = (X_search, y_search, sample_weight, splits, self.fit_intercept)
+            fit, space = search_with_weights(
+                data, layout, space, theta0, scheme, self._search_options()
+            )
+        if not per_target:
+            constant = constant.mean()
+
+        def score(values, targets):
+            shift = constant if np.ndim(constant) == 0 else constant[targets]
+            return scores_from_criterion(scoring, values, space.value_scale, shift)
+
+        self._set_search_attributes(fit.result, space, report, score)
+        self._groups_labels = labels
+        return fit, space, layout
+
+    def _set_fit(self, fit, space, layout, scheme, per_target, dtype, y_ndim):
+        """``alpha_``, ``groups_`` and the weighting attributes of a search."""
         alpha = space.values(fit.result.theta)
         if scheme is not None:
             theta = np.asarray(fit.result.theta)
@@ -478,17 +584,12 @@ class GradientRidgeCV(
         self.alpha_ = (
             float(alpha.ravel()[0]) if alpha.size == 1 and not per_target else alpha
         )
+        labels = self._groups_labels
+        del self._groups_labels
         if labels is not None:
             self.groups_ = labels
         elif hasattr(self, "groups_"):  # from an earlier fit with groups
             del self.groups_
-        y_unit = y_scale / scale
-        self._set_coefficients(fit, x_scale, y_unit, y.ndim, X.dtype)
-        if self.store_cv_results:
-            self._set_cv_results(problem, X_search, y2, layout, offset, y_unit, X.dtype)
-            if y.ndim == 1:
-                self.cv_results_ = self.cv_results_[:, 0]
-        return self
 
     def _alpha_bounds(self, alphas):
         """The user's ``alpha_bounds``, else the range of ``alphas``."""
@@ -533,9 +634,12 @@ class GradientRidgeCV(
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted values, in the floating dtype of ``coef_``.
+            Predicted values, in the floating dtype of ``coef_`` (a dask
+            array, chunked as ``X``'s rows, for a dask ``X``).
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return predict_chunks(X, self.coef_, self.intercept_, self.n_features_in_)
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )

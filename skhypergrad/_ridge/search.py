@@ -103,6 +103,13 @@ class RidgeProblem:
         self.statistics = statistics if built else None
         if built:
             self.design, self.folds = built
+        elif X is None:  # rows out of reach (dask): the statistics must serve
+            raise ValueError(
+                "The sums of squares of these data cannot give the criterion "
+                "to working precision (the fit leaves a residual below 1e-6 of "
+                "the variance, or a fold has fewer rows than features): fit "
+                "them in memory."
+            )
         else:
             self.design = CentredDesign(X, y, sample_weight, fit_intercept)
             self.folds = None
