@@ -29,6 +29,8 @@ def check_scalar_param(value, name, kind, low=None):
 MAX_MAGNITUDE = {"X": 1e151, "y": 1e153}
 # Data within these magnitudes are used as they are.
 _UNSCALED = (2.0**-64, 2.0**64)
+# Rows per block of the search for the largest magnitude.
+_MAGNITUDE_ROWS = 2048
 
 
 def check_magnitude(array, name):
@@ -53,7 +55,7 @@ def check_magnitude(array, name):
     values = array.data if sp.issparse(array) else np.asarray(array)
     if values.size == 0:
         return 1.0
-    largest = max(float(values.max()), -float(values.min()))  # no temporary
+    largest = _largest_magnitude(values)
     limit = MAX_MAGNITUDE[name]
     if largest > limit or 0 < largest < 1.0 / limit:
         raise ValueError(
@@ -65,6 +67,20 @@ def check_magnitude(array, name):
     if largest == 0.0 or _UNSCALED[0] <= largest <= _UNSCALED[1]:
         return 1.0
     return 2.0 ** np.round(np.log2(largest))
+
+
+def _largest_magnitude(values):
+    """``max |values|`` without a temporary, in one pass over the memory:
+    block by block of rows, whose minimum is read from cache."""
+    blocks = (
+        [values]
+        if values.ndim < 2 or not values.flags.c_contiguous
+        else (
+            values[s : s + _MAGNITUDE_ROWS]
+            for s in range(0, len(values), _MAGNITUDE_ROWS)
+        )
+    )
+    return max(max(float(b.max()), -float(b.min())) for b in blocks)
 
 
 def check_regression_target(y):
@@ -191,6 +207,8 @@ def check_criterion_weights(kind, splits, sample_weight):
     splits : list of (train, test) or None
     sample_weight : ndarray of shape (n_samples,)
     """
+    if kind == "splits" and sample_weight.min() > 0:
+        return  # every split has weight wherever it has rows
     if kind != "splits":
         if np.count_nonzero(sample_weight) < 2:
             raise ValueError(

@@ -130,26 +130,29 @@ class Moments:
 class MomentAccumulator:
     """Per-atom :class:`Moments`, summed block by block of rows.
 
+    Each block is copied, shifted and weighted into a buffer of rows
+    ``sqrt(s) [x', 1, y']``, whose Gram matrix (one BLAS call) holds every
+    sum at once: ``xx``, ``x`` and ``xy`` in its first ``p`` rows, ``W``,
+    ``y`` and ``yy`` in the others.
+
     Parameters
     ----------
     n_atoms : int
     x_shift : ndarray of shape (n_features,) or None
         None: the features are summed as they are (a zero shift).
     y_shift : ndarray of shape (n_targets,)
+    n_features : int
     """
 
     def __init__(self, n_atoms, x_shift, y_shift, n_features):
         self.x_shift = x_shift
         self.y_shift = y_shift
-        p, t = n_features, y_shift.shape[0]
-        self.weight = np.zeros(n_atoms)
+        self.n_features = n_features
+        width = n_features + 1 + y_shift.shape[0]
+        self.sums = np.zeros((n_atoms, width, width))
         self.count = np.zeros(n_atoms, dtype=np.int64)
         self.n_rows = np.zeros(n_atoms, dtype=np.int64)
-        self.x = np.zeros((n_atoms, p))
-        self.y = np.zeros((n_atoms, t))
-        self.xx = np.zeros((n_atoms, p, p))
-        self.xy = np.zeros((n_atoms, p, t))
-        self.yy = np.zeros((n_atoms, t))
+        self._block = None
 
     def add(self, X, y, sample_weight, atom):
         """Add a block of rows.
@@ -164,12 +167,11 @@ class MomentAccumulator:
             The atom of every row (one for all of them, or one each); rows of
             a negative atom are in no split and left out.
         """
+        if np.ndim(atom) > 0 and atom[0] == atom[-1] and np.all(atom == atom[0]):
+            atom = int(atom[0])
         if np.ndim(atom) == 0:
             if atom >= 0:
                 self._add_rows(int(atom), X, y, sample_weight)
-            return
-        if atom[0] == atom[-1] and np.all(atom == atom[0]):
-            self.add(X, y, sample_weight, int(atom[0]))
             return
         order = np.argsort(atom, kind="stable")
         labels, starts = np.unique(atom[order], return_index=True)
@@ -181,54 +183,56 @@ class MomentAccumulator:
                 self._add_rows(int(label), X[rows], y[rows], weight)
 
     def _add_rows(self, a, X, y, sample_weight):
-        X = np.asarray(X, dtype=np.float64)
-        if self.x_shift is not None:
-            X = X - self.x_shift
-        y = y - self.y_shift
-        self.n_rows[a] += X.shape[0]
-        if sample_weight is None:
-            self.weight[a] += X.shape[0]
-            self.count[a] += X.shape[0]
-            self.x[a] += np.ones(X.shape[0]) @ X
-            self.y[a] += y.sum(axis=0)
+        """Add rows of one atom."""
+        p = self.n_features
+        n_rows = X.shape[0]
+        if self._block is None or self._block.shape[0] < n_rows:
+            # One buffer for every block: a new array each time would be
+            # mapped (and faulted in) afresh.
+            self._block = np.empty((n_rows, self.sums.shape[1]))
+        block = self._block[:n_rows]
+        if self.x_shift is None:
+            block[:, :p] = X
         else:
-            root = np.sqrt(sample_weight)
-            X = np.multiply(
-                X, root[:, None], out=X if self.x_shift is not None else None
-            )
-            y = y * root[:, None]
-            self.weight[a] += sample_weight.sum()
+            np.subtract(X, self.x_shift, out=block[:, :p])
+        block[:, p] = 1.0
+        np.subtract(y, self.y_shift, out=block[:, p + 1 :])
+        self.n_rows[a] += n_rows
+        if sample_weight is None:
+            self.count[a] += n_rows
+        else:
+            block *= np.sqrt(sample_weight)[:, None]
             self.count[a] += np.count_nonzero(sample_weight)
-            self.x[a] += root @ X
-            self.y[a] += root @ y
-        self.xx[a] += X.T @ X
-        self.xy[a] += X.T @ y
-        self.yy[a] += np.einsum("ij,ij->j", y, y)
+        self.sums[a] += block.T @ block
 
     def merge(self, other):
         """Add the sums of another accumulator with the same shifts (a
         partial pass over other rows)."""
-        for name in ("weight", "count", "n_rows", "x", "y", "xx", "xy", "yy"):
-            getattr(self, name).__iadd__(getattr(other, name))
+        self.sums += other.sums
+        self.count += other.count
+        self.n_rows += other.n_rows
         return self
 
     def atoms(self):
         """The :class:`Moments` of every atom."""
-        x_shift = np.zeros(self.x.shape[1]) if self.x_shift is None else self.x_shift
+        p = self.n_features
+        x_shift = np.zeros(p) if self.x_shift is None else self.x_shift
         return [
             Moments(
-                weight=float(self.weight[a]),
-                count=int(self.count[a]),
-                n_rows=int(self.n_rows[a]),
-                x=self.x[a],
-                y=self.y[a],
-                xx=self.xx[a],
-                xy=self.xy[a],
-                yy=self.yy[a],
+                weight=float(sums[p, p]),
+                count=int(count),
+                n_rows=int(n_rows),
+                x=sums[:p, p].copy(),
+                y=sums[p, p + 1 :].copy(),
+                xx=sums[:p, :p].copy(),
+                xy=sums[:p, p + 1 :].copy(),
+                yy=np.diag(sums)[p + 1 :].copy(),
                 x_shift=x_shift,
                 y_shift=self.y_shift,
             )
-            for a in range(self.weight.shape[0])
+            for sums, count, n_rows in zip(
+                self.sums, self.count, self.n_rows, strict=True
+            )
         ]
 
 
@@ -307,12 +311,21 @@ def split_atoms(splits, n_samples):
     """
     states = np.zeros((len(splits), n_samples), dtype=np.int8)
     code = np.zeros(n_samples, dtype=np.int64)
+    in_train = np.empty(n_samples, dtype=bool)
+    in_test = np.empty(n_samples, dtype=bool)
     for k, (train, test) in enumerate(splits):
-        states[k, train] = 1
-        states[k, test] += 2
-        if (states[k] & 1).sum() != len(train) or (states[k] >> 1).sum() != len(test):
+        in_train[:] = False
+        in_train[train] = True
+        in_test[:] = False
+        in_test[test] = True
+        if np.count_nonzero(in_train) != len(train) or np.count_nonzero(in_test) != len(
+            test
+        ):
             return None, None
-        code = code * 4 + states[k]
+        np.add(in_train, in_test, out=states[k], dtype=np.int8)
+        states[k] += in_test
+        code *= 4
+        code += states[k]
         if k % 28 == 27:  # 4^31 fits in int64: relabel before it overflows
             code = _dense_labels(code)
     code = _dense_labels(code)
