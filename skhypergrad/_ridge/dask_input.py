@@ -166,11 +166,8 @@ def dask_statistics(X, y, sample_weight, folds):
         partial = [
             dask.delayed(_merge)(*pair) if len(pair) == 2 else pair[0] for pair in pairs
         ]
-    accumulator, x_max, y_max = dask.compute(partial[0], abs(X).max(), abs(y).max())
-    return TallStatistics(accumulator.atoms(), folds.patterns()), (
-        float(x_max),
-        float(y_max),
-    )
+    (accumulator, x_max, y_max) = dask.compute(partial[0])[0]
+    return TallStatistics(accumulator.atoms(), folds.patterns()), (x_max, y_max)
 
 
 def _reference_shift(X, y, sample_weight):
@@ -190,19 +187,29 @@ def _reference_shift(X, y, sample_weight):
 
 
 def _chunk_moments(X, y, sample_weight, start, chunk_index, folds, x_shift, y_shift):
-    """The per-fold moments of one chunk (run where the chunk is)."""
+    """The per-fold moments of one chunk (run where the chunk is), and the
+    largest absolute values of its ``X`` and ``y``."""
     accumulator = MomentAccumulator(folds.n_splits, x_shift, y_shift, X.shape[1])
     labels = folds.labels(start, start + X.shape[0], chunk_index)
     y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    x_max = 0.0
     for low in range(0, X.shape[0], BLOCK_ROWS):
         rows = slice(low, low + BLOCK_ROWS)
+        block = X[rows]
+        x_max = max(x_max, _largest(block))
         weight = None if sample_weight is None else np.asarray(sample_weight[rows])
-        accumulator.add(X[rows], y[rows], weight, labels[rows])
-    return accumulator
+        accumulator.add(block, y[rows], weight, labels[rows])
+    return accumulator, x_max, _largest(y)
+
+
+def _largest(values):
+    """``max |values|`` without a temporary (0 for no values)."""
+    return max(float(values.max(initial=0.0)), -float(values.min(initial=0.0)))
 
 
 def _merge(first, second):
-    return first.merge(second)
+    """The sums and largest values of two parts of the rows."""
+    return first[0].merge(second[0]), max(first[1], second[1]), max(first[2], second[2])
 
 
 def rescaled(statistics, x_factor, y_factor):
