@@ -110,6 +110,18 @@ def test_per_target_search_same_on_backends(small_batches, backend):
 
 
 @pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_per_target_group_searches_same_on_backends(backend):
+    X, Y = many_targets(n_targets=3)
+    params = dict(alpha_per_target=True, feature_groups=np.arange(15) // 5)
+    serial = GradientRidgeCV(**params).fit(X, Y)
+    with joblib.parallel_config(backend, n_jobs=2):
+        other = GradientRidgeCV(**params, n_jobs=2).fit(X, Y)
+    assert_same_fit(serial, other, RIDGE_FIT)
+    assert_same_history(serial, other)
+    assert serial.alpha_.shape == (3, 3)
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
 @pytest.mark.parametrize("groups", [None, "quarters"])
 def test_logistic_folds_same_for_every_n_jobs(backend, groups):
     X, y = digits()

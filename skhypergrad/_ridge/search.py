@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.parallel import Parallel, delayed
 
 from .._core.layout import PenaltyLayout
+from .._core.parallel import parallel_map
 from .._core.report import current_report, reporting_into
 from .._core.search import Search, scan_grid, stack_results
 from .._core.space import Hyperparameter, SearchSpace
@@ -267,16 +267,20 @@ class RidgeProblem:
         n_targets = self.design.n_targets if per_target else 1
         history = scalar.history
         report = current_report()
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(_search_groups)(
-                self._criterion([j] if per_target else None),
-                self.space,
-                options,
-                _seed_rows(history, j if per_target else None),
-                [theta0, standardised[j]],
-                report,
-            )
-            for j in range(n_targets)
+        results = parallel_map(
+            _search_groups,
+            [
+                (
+                    self._criterion([j] if per_target else None),
+                    self.space,
+                    options,
+                    _seed_rows(history, j if per_target else None),
+                    [theta0, standardised[j]],
+                    report,
+                )
+                for j in range(n_targets)
+            ],
+            n_jobs,
         )
         solver = self._full_solver()
         coef = np.column_stack(
