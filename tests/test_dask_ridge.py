@@ -181,3 +181,40 @@ def test_local_cluster_gives_the_in_memory_fit():
             *chunked(X, y, rows=500)
         )
     assert_same(memory, model, rtol=1e-8)
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced", "first"])
+@pytest.mark.parametrize("binary", [False, True])
+def test_classifier_matches_in_memory_kfold_fit(class_weight, binary):
+    from sklearn.datasets import load_digits
+
+    from skhypergrad import GradientRidgeClassifierCV
+
+    X, y = load_digits(return_X_y=True)
+    if binary:
+        y = np.where(y > 4, "high", "low")
+    if class_weight == "first":
+        class_weight = {y[0]: 3.0}
+    Xd, yd = da.from_array(X, chunks=(400, 64)), da.from_array(y, chunks=400)
+    memory = GradientRidgeClassifierCV(cv=KFold(5), class_weight=class_weight)
+    memory.fit(X, y)
+    model = GradientRidgeClassifierCV(cv=5, class_weight=class_weight).fit(Xd, yd)
+    assert_same(memory, model)
+    np.testing.assert_array_equal(model.classes_, memory.classes_)
+    predicted = model.predict(Xd)
+    assert isinstance(predicted, da.Array)
+    np.testing.assert_array_equal(predicted.compute(), memory.predict(X))
+    np.testing.assert_allclose(
+        model.decision_function(Xd).compute(), memory.decision_function(X)
+    )
+
+
+def test_classifier_refuses_one_class_and_numpy_labels():
+    from skhypergrad import GradientRidgeClassifierCV
+
+    X, _ = make_data(n=600)
+    Xd = da.from_array(X, chunks=(200, X.shape[1]))
+    with pytest.raises(ValueError, match="only one class"):
+        GradientRidgeClassifierCV(cv=3).fit(Xd, da.zeros(600, chunks=200))
+    with pytest.raises(TypeError, match="y must be a dask array"):
+        GradientRidgeClassifierCV(cv=3).fit(Xd, np.arange(600) % 2)

@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 
 from .._core.routing import split_params, splitter_router, uses_splitter
 from .._core.validation import check_sample_weight, resolve_cv
+from .dask_input import dask_class_targets, is_dask_collection, predict_chunks
 from .estimator import GradientRidgeCV
 
 
@@ -265,6 +266,8 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
             Fitted estimator.
         """
         self._check_classifier_params()
+        if is_dask_collection(X) or is_dask_collection(y):
+            return self._fit_dask_labels(X, y, sample_weight)
         y, Y = self._binarize(y)
         sample_weight = self._combined_weights(sample_weight, y)
         cv, splitter_params = self.cv, split_params(self, params)
@@ -279,6 +282,26 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
             )
             splitter_params = {}
         return self._fit(X, Y, sample_weight, cv, splitter_params)
+
+    def _fit_dask_labels(self, X, y, sample_weight):
+        """:meth:`fit` on dask arrays: the +1/-1 targets and class weights
+        chunk by chunk, then the regression's dask path. An int ``cv`` means
+        :class:`~sklearn.model_selection.KFold` here (folds from the rows'
+        positions, not stratified)."""
+        if not is_dask_collection(y):
+            raise TypeError("With a dask X, y must be a dask array too.")
+        if hasattr(y, "to_dask_array"):
+            y = y.to_dask_array(lengths=True)
+        if y.ndim != 1:
+            raise ValueError("With dask arrays, y must hold one label per row.")
+        classes, Y, row_weight = dask_class_targets(y, self.class_weight)
+        self.classes_ = classes
+        self._label_binarizer = LabelBinarizer(pos_label=1, neg_label=-1).fit(classes)
+        if row_weight is not None:
+            sample_weight = (
+                row_weight if sample_weight is None else sample_weight * row_weight
+            )
+        return self._fit(X, Y, sample_weight, self.cv, {})
 
     def _check_classifier_params(self):
         if self.scoring is not None:
@@ -342,6 +365,8 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
             per class.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return predict_chunks(X, self.coef_, self.intercept_, self.n_features_in_)
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
@@ -363,6 +388,13 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
             Predicted class labels, or an indicator matrix for multilabel ``y``.
         """
         scores = self.decision_function(X)
+        if is_dask_collection(scores):
+            return scores.map_blocks(
+                _labels_of_scores,
+                self.classes_,
+                dtype=self.classes_.dtype,
+                drop_axis=1 if scores.ndim == 2 else None,
+            )
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return self._label_binarizer.inverse_transform(2 * (scores > 0) - 1)
         if scores.ndim == 1:
@@ -384,3 +416,10 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
         tags.target_tags.multi_output = False
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _labels_of_scores(scores, classes):
+    """The class of each row's decision values (a block of a dask array)."""
+    if scores.ndim == 1:
+        return classes[(scores > 0).astype(int)]
+    return classes[np.argmax(scores, axis=1)]

@@ -20,6 +20,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
 
 from .statistics import BLOCK_ROWS, MomentAccumulator
 from .tall import TallStatistics
@@ -36,7 +37,7 @@ def is_dask_collection(obj):
     return dask.is_dask_collection(obj)
 
 
-def as_row_chunks(data, name, ndim=(1, 2)):
+def as_row_chunks(data, name, ndim=(1, 2), numeric=True):
     """A dask array chunked by rows only, with known chunk sizes.
 
     Parameters
@@ -46,6 +47,8 @@ def as_row_chunks(data, name, ndim=(1, 2)):
         The parameter, for the error messages.
     ndim : tuple of int
         Accepted numbers of dimensions.
+    numeric : bool, default=True
+        Refuse other dtypes than numbers (not for class labels).
 
     Returns
     -------
@@ -65,7 +68,7 @@ def as_row_chunks(data, name, ndim=(1, 2)):
             f"{name} must be chunked by rows only (every column in each chunk): "
             f"rechunk it with {name}.rechunk({{1: -1}})."
         )
-    if not np.issubdtype(data.dtype, np.number):
+    if numeric and not np.issubdtype(data.dtype, np.number):
         raise TypeError(f"{name} must hold numbers, got dtype {data.dtype}.")
     return data
 
@@ -242,3 +245,59 @@ def predict_chunks(X, coef, intercept, n_features):
 
 def _linear(block, coef, intercept):
     return block @ coef.T + intercept
+
+
+def dask_class_targets(y, class_weight):
+    """The classes of dask labels, their +1/-1 target columns (one for two
+    classes) and the class weights of the rows, chunk by chunk.
+
+    Parameters
+    ----------
+    y : dask array of shape (n_samples,)
+    class_weight : None, "balanced" or dict
+
+    Returns
+    -------
+    classes : ndarray
+    Y : dask array of shape (n_samples, 1) or (n_samples, n_classes)
+    row_weight : dask array of shape (n_samples,) or None
+    """
+    import dask.array as da
+
+    y = as_row_chunks(y, "y", (1,), numeric=False)
+    classes, counts = (
+        np.asarray(a) for a in da.compute(*da.unique(y, return_counts=True))
+    )
+    if classes.size < 2:
+        raise ValueError(
+            f"y has only one class ({classes[0]!r}): a classifier needs at least "
+            "2 classes."
+        )
+    n_columns = 1 if classes.size == 2 else classes.size
+    Y = y.map_blocks(
+        _plus_minus_one,
+        classes,
+        new_axis=1,
+        chunks=(y.chunks[0], (n_columns,)),
+        dtype=np.float64,
+    )
+    if not class_weight:
+        return classes, Y, None
+    if class_weight == "balanced":  # scikit-learn's n / (n_classes * count)
+        weights = counts.sum() / (classes.size * counts)
+    else:
+        weights = compute_class_weight(class_weight, classes=classes, y=classes)
+    row_weight = y.map_blocks(_class_of, classes, weights, dtype=np.float64)
+    return classes, Y, row_weight
+
+
+def _plus_minus_one(labels, classes):
+    """+1 in the column of each row's class, -1 elsewhere (the positive class's
+    column only, for two classes)."""
+    index = np.searchsorted(classes, labels)
+    columns = np.where(np.arange(classes.size) == index[:, None], 1.0, -1.0)
+    return columns[:, 1:] if classes.size == 2 else columns
+
+
+def _class_of(labels, classes, values):
+    return values[np.searchsorted(classes, labels)]

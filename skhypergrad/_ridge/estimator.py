@@ -461,7 +461,7 @@ class GradientRidgeCV(
         search on them."""
         if weighting is not None and any(w is not None for w in weighting):
             raise ValueError("sample_weighting is not available for dask arrays.")
-        if self.sample_weighting is not None:
+        if getattr(self, "sample_weighting", None) is not None:
             raise ValueError("sample_weighting is not available for dask arrays.")
         if scoring is not None:
             raise ValueError(
