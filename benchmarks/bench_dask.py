@@ -111,7 +111,7 @@ def section_a(args):
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             memory_limit="6GB",
         ) as cluster,
         Client(cluster) as client,

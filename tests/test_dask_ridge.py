@@ -173,7 +173,7 @@ def test_local_cluster_gives_the_in_memory_fit():
     memory = GradientRidgeCV(cv=5, feature_groups=np.arange(12) // 3).fit(X, y)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster),
     ):

@@ -151,7 +151,7 @@ def test_dask_cluster_gives_the_same_results(small_batches):
                 n_workers=2,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
             ) as cluster,
             distributed.Client(cluster),
             joblib.parallel_config("dask"),
