@@ -204,10 +204,11 @@ def test_all_rows_as_centres_is_the_exact_estimator(kind, fit_intercept):
     )
 
 
-def test_fitted_model_is_ridge_on_the_features_at_the_optimum():
+@pytest.mark.parametrize("cv", [None, 3])
+def test_fitted_model_is_ridge_on_the_features_at_the_optimum(cv):
     X, y = make_friedman1(n_samples=120, noise=1.0, random_state=0)
     weights = problem(120)[2]
-    model = GradientKernelRidgeCV(RBF(1.0), n_components=30, random_state=0)
+    model = GradientKernelRidgeCV(RBF(1.0), n_components=30, random_state=0, cv=cv)
     model.fit(X, y, sample_weight=weights)
     assert model.dual_coef_.shape == (30,) and model.component_indices_.shape == (30,)
     assert np.all(np.diff(model.component_indices_) > 0)

@@ -89,7 +89,7 @@ def training_kernel(kernel, X):
     return kernel(X, X) if contains_white(kernel) else kernel(X)
 
 
-def cross_kernel(kernel, X, Y):
+def cross_kernel(kernel, X, Y, out=None):
     """The kernel matrix ``k(X, Y)``, evaluated by blocks of rows of ``X``
     so that the kernel's temporaries stay a few blocks.
 
@@ -98,12 +98,19 @@ def cross_kernel(kernel, X, Y):
     kernel : sklearn.gaussian_process.kernels.Kernel
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     Y : {ndarray, sparse matrix} of shape (n_centres, n_features)
+    out : ndarray of shape (n_samples, n_centres) or None
+        C-ordered; a reused array saves the page faults of a new one.
 
     Returns
     -------
     K : ndarray of shape (n_samples, n_centres)
     """
-    K = np.empty((X.shape[0], Y.shape[0]))
+    K = np.empty((X.shape[0], Y.shape[0])) if out is None else out
+    if type(kernel) is RBF:  # exp(-s / 2) written in place, distances by BLAS
+        ZX, norms_x, ZY, norms_y, blocks = _scaled_distances(kernel, X, Y)
+        for rows in blocks:
+            _rbf_phi(_squared_distances(ZX, norms_x, ZY, norms_y, rows, out=K[rows]))
+        return K
     for rows in _row_blocks(X.shape[0], Y.shape[0]):
         K[rows] = kernel(X[rows], Y)
     return K
@@ -314,13 +321,14 @@ def _row_blocks(n, n_columns=None):
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
-def _squared_distances(ZX, norms_x, ZY, norms_y, rows):
+def _squared_distances(ZX, norms_x, ZY, norms_y, rows, out=None):
     """Block ``s[rows, :]`` of the squared distances between the rows of
-    ``ZX`` and those of ``ZY`` (``ZY`` None: of ``ZX``, zero diagonal)."""
+    ``ZX`` and those of ``ZY`` (``ZY`` None: of ``ZX``, zero diagonal), in
+    ``out`` if given (C-ordered)."""
     square = ZY is None
     if square:
         ZY, norms_y = ZX, norms_x
-    block = np.add.outer(norms_x[rows], norms_y)
+    block = np.add.outer(norms_x[rows], norms_y, out=out)
     # block.T is Fortran-ordered: BLAS adds -2 ZY ZX[rows]^T to it in place.
     blas.dgemm(-2.0, ZY, ZX[rows], beta=1.0, c=block.T, trans_b=1, overwrite_c=1)
     np.maximum(block, 0.0, out=block)

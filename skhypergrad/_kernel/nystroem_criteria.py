@@ -42,8 +42,9 @@ from .search import AlphaPath
 
 
 def _gram(F, alpha=0.0):
-    """``F^T F + alpha I`` (one ``syrk``), full and symmetric."""
-    G = symmetrize_lower(blas.dsyrk(1.0, F, trans=1, lower=1))
+    """``F^T F + alpha I`` (one ``syrk`` on the Fortran-ordered ``F^T``, no
+    copy of a C-ordered ``F``), full and symmetric."""
+    G = symmetrize_lower(blas.dsyrk(1.0, F.T, lower=1))
     G.flat[:: G.shape[0] + 1] += alpha
     return G
 
@@ -144,29 +145,56 @@ def _gcv_adjoints(F, residual, factor, alpha, data):
     return float(values.mean()), residual_bar, Bt, BDB
 
 
+def _weighted_ridge(moments, cross, y_sum, alpha, fit_intercept):
+    """Ridge in the features from the weighted moments of its rows.
+
+    Parameters
+    ----------
+    moments : tuple
+        ``(Phi^T S Phi, s^T Phi, sum s)`` of the rows; the first is
+        overwritten.
+    cross, y_sum : ndarray
+        ``Phi^T S y`` and ``s^T y`` of the same rows.
+
+    Returns
+    -------
+    factor, theta, mean_phi, mean_y
+        The Cholesky factor of the centred ``A``, the coefficients, and the
+        weighted means (zero without intercept): predictions are
+        ``(phi - mean_phi) theta + mean_y``.
+    """
+    G, phi_sum, weight = moments
+    mean_phi, mean_y = np.zeros(G.shape[0]), np.zeros(cross.shape[1])
+    if fit_intercept:
+        mean_phi, mean_y = phi_sum / weight, y_sum / weight
+        G -= weight * np.outer(mean_phi, mean_phi)
+        cross = cross - weight * np.outer(mean_phi, mean_y)
+    G.flat[:: G.shape[0] + 1] += alpha
+    factor = cholesky_with_jitter(G)
+    return factor, cholesky_solve(factor, cross), mean_phi, mean_y
+
+
 def split_terms(Phi, alpha, data, splits):
     """Summed test error over the splits, ``Phi_bar`` as ``(left, right)``
     and ``A_bar`` (the module docstring), all divided by the total test
-    weight times the number of targets."""
+    weight times the number of targets; and the fit on all the rows,
+    ``(w, (mean_phi, mean_y))``, when the test sets partition them (its
+    moments are then the sum of the test sets'), else None."""
     n, n_targets = data.y.shape
     r = Phi.shape[1]
     s, y = data.sample_weight, data.y
+    sy = s[:, None] * y
     left = np.zeros((n, 2 * n_targets * len(splits)))
     right = np.zeros((r, left.shape[1]))
     A_bar = np.zeros((r, r))
     value = 0.0
-    for k, ((train, test), gram) in enumerate(
-        zip(splits, _training_grams(Phi, s, splits), strict=True)
-    ):
-        G, phi_sum, weight = gram
-        mean_phi = phi_sum / weight if data.fit_intercept else np.zeros(r)
-        mean_y = s[train] @ y[train] / weight if data.fit_intercept else 0.0
-        G -= weight * np.outer(mean_phi, mean_phi)
-        G.flat[:: r + 1] += alpha
-        factor = cholesky_with_jitter(G)
+    moments, total = _training_moments(Phi, s, splits, data.unit_weights)
+    for k, ((train, test), fold) in enumerate(zip(splits, moments, strict=True)):
         targets = np.zeros_like(y)
-        targets[train] = s[train, None] * (y[train] - mean_y)
-        theta = cholesky_solve(factor, Phi.T @ targets)
+        targets[train] = sy[train]
+        factor, theta, mean_phi, mean_y = _weighted_ridge(
+            fold, Phi.T @ targets, sy[train].sum(axis=0), alpha, data.fit_intercept
+        )
         prediction = Phi @ theta - mean_phi @ theta + mean_y
         values, Q = validation_squared_error(y[test] - prediction[test], s[test])
         value += float(values.sum())
@@ -176,7 +204,7 @@ def split_terms(Phi, alpha, data, splits):
         # On the training rows, the bordered adjoint's prediction (Phi~ lam~).
         adjoint = (Phi @ lam)[train] - mean_phi @ lam
         if data.fit_intercept:
-            adjoint += Q.sum(axis=0) / weight
+            adjoint += Q.sum(axis=0) / fold[2]
         cols = slice(2 * k * n_targets, (2 * k + 1) * n_targets)
         left[train, cols] = -2.0 * s[train, None] * (y[train] - prediction[train])
         right[:, cols] = lam
@@ -185,22 +213,36 @@ def split_terms(Phi, alpha, data, splits):
         left[test, cols] -= 2.0 * Q
         right[:, cols] = theta
         A_bar += 2.0 * lam @ theta.T
+    full = None
+    if total is not None:
+        _, w, mean_phi, mean_y = _weighted_ridge(
+            total, Phi.T @ sy, sy.sum(axis=0), alpha, data.fit_intercept
+        )
+        full = w, (mean_phi, mean_y)
     scale = n_targets * sum(s[test].sum() for _, test in splits)
-    return value / scale, (left / scale, right), A_bar / scale
+    return value / scale, (left / scale, right), A_bar / scale, full
 
 
-def _training_grams(Phi, s, splits):
+def _rows_of(Phi, rows):
+    """``Phi[rows]``: a view when ``rows`` is a contiguous range."""
+    if rows.size and rows[-1] - rows[0] + 1 == rows.size and np.all(np.diff(rows) == 1):
+        return Phi[rows[0] : rows[-1] + 1]
+    return Phi[rows]
+
+
+def _training_moments(Phi, s, splits, unit_weights):
     """``(Phi_f^T S_f Phi_f, s_f^T Phi_f, sum s_f)`` of each split's training
-    rows. When every training set is the complement of its test set, each is
-    the total minus the test set's (the total is the sum of the test sets'
-    when they partition the rows)."""
+    rows, and of all the rows when the test sets partition them (else None).
+    When every training set is the complement of its test set, each is the
+    total minus the test set's (the total is the sum of the test sets' when
+    they partition the rows)."""
     n = Phi.shape[0]
 
-    def weighted(rows):
-        block = Phi[rows]
-        root = np.sqrt(s[rows])
-        block *= root[:, None]
-        return _gram(block), root @ block, float(s[rows].sum())
+    def moments(rows):
+        block = _rows_of(Phi, rows)
+        if not unit_weights:
+            block = block * np.sqrt(s[rows])[:, None]
+        return _gram(block), s[rows] @ _rows_of(Phi, rows), float(s[rows].sum())
 
     complements = all(
         train.size + test.size == n
@@ -208,17 +250,16 @@ def _training_grams(Phi, s, splits):
         for train, test in splits
     )
     if not complements:
-        for train, _ in splits:
-            yield weighted(train)
-        return
-    tests = [weighted(test) for _, test in splits]
+        return [moments(train) for train, _ in splits], None
+    tests = [moments(test) for _, test in splits]
     covered = np.bincount(np.concatenate([t for _, t in splits]), minlength=n)
-    if np.all(covered == 1):
+    partition = bool(np.all(covered == 1))
+    if partition:
         total = tuple(sum(part[j] for part in tests) for j in range(3))
     else:
-        total = weighted(np.arange(n))
-    for G, phi_sum, weight in tests:
-        yield total[0] - G, total[1] - phi_sum, total[2] - weight
+        total = moments(np.arange(n))
+    folds = [tuple(t - p for t, p in zip(total, part, strict=True)) for part in tests]
+    return folds, (total if partition else None)
 
 
 class NystroemCriterion(Criterion):
@@ -242,6 +283,9 @@ class NystroemCriterion(Criterion):
         self.splits = splits
         self.centres = centres
         self._last_fit = None
+        # Phi and the kernel's adjoint are built in one array, reused by every
+        # evaluation.
+        self._workspace = np.empty(data.X.shape[0] * centres.size)
 
     def kernel_at(self, theta):
         """The kernel with hyperparameters ``theta[1:]``."""
@@ -253,10 +297,12 @@ class NystroemCriterion(Criterion):
         alpha = float(np.exp(theta[0]))
         kernel = self.kernel_at(theta)
         data = self.data
-        features = nystroem_features(kernel, data.X, self.centres)
+        features = nystroem_features(kernel, data.X, self.centres, self._workspace)
         Phi, features.features = features.features, None
         if self.kind == "splits":
-            value, Phi_bar, A_bar = split_terms(Phi, alpha, data, self.splits)
+            value, Phi_bar, A_bar, full = split_terms(Phi, alpha, data, self.splits)
+            if full is not None:
+                self._last_fit = theta, self._coefficients(features, *full)
         else:
             F, y, q, means = centred_features(Phi, data)
             value, Phi_bar, A_bar, w = leave_one_out_terms(
@@ -264,7 +310,9 @@ class NystroemCriterion(Criterion):
             )
             self._last_fit = theta, self._coefficients(features, w, means)
         del Phi
-        d_alpha, grad = kernel_gradient(kernel, data.X, features, alpha, Phi_bar, A_bar)
+        d_alpha, grad = kernel_gradient(
+            kernel, data.X, features, alpha, Phi_bar, A_bar, self._workspace
+        )
         return value, np.r_[alpha * d_alpha, grad]
 
     def _coefficients(self, features, w, means):
