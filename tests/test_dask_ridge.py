@@ -153,10 +153,23 @@ def test_bad_chunks_are_refused(change, match):
 
 
 @pytest.mark.parametrize(
+    "params",
+    [{}, {"alpha_per_target": True}, {"fit_intercept": False}],
+)
+def test_gcv_from_the_statistics_matches_in_memory_gcv(params):
+    X, Y = make_data(n_targets=3)
+    weight = np.random.default_rng(2).uniform(0.5, 2.0, X.shape[0])
+    memory = GradientRidgeCV(cv="gcv", **params).fit(X, Y, weight)
+    model = GradientRidgeCV(cv="gcv", **params).fit(*chunked(X, Y, weight=weight))
+    assert_same(memory, model)
+
+
+@pytest.mark.parametrize(
     "params, match",
     [
         ({"cv": None}, "cv must be an int or a KFold"),
-        ({"cv": "gcv"}, "cv must be an int or a KFold"),
+        ({"cv": "gcv", "feature_groups": [0] * 6 + [1] * 6}, "needs cv splits"),
+        ({"cv": KFold(3).split(np.zeros(600))}, "cv must be an int or a KFold"),
         ({"cv": 3, "scoring": "r2"}, "scoring must be None"),
         ({"cv": 3, "store_cv_results": True}, "rows in memory"),
     ],

@@ -107,9 +107,25 @@ class ChunkFolds:
         return rng.permutation(np.arange(start, stop) % self.n_splits)
 
 
+@dataclass(frozen=True)
+class AllRows:
+    """Every row in one atom: the statistics of GCV (no splits)."""
+
+    n_splits = 1
+
+    def patterns(self):
+        return None
+
+    def labels(self, start, stop, chunk_index):
+        return 0
+
+
 def chunk_folds(cv, n_samples):
     """The folds of ``cv`` on dask input: an int or a
-    :class:`~sklearn.model_selection.KFold`; anything else raises."""
+    :class:`~sklearn.model_selection.KFold`, or ``"gcv"`` (all rows in one
+    atom); anything else raises."""
+    if isinstance(cv, str) and cv == "gcv":
+        return AllRows()
     if isinstance(cv, Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv as an int is the number of folds, >= 2; got {cv}.")
@@ -125,8 +141,8 @@ def chunk_folds(cv, n_samples):
         return ChunkFolds(n_samples, cv.n_splits, cv.shuffle, seed)
     raise ValueError(
         "With dask arrays, cv must be an int or a KFold (folds assigned chunk by "
-        f"chunk from the rows' positions); got cv={cv!r}. Leave-one-out and GCV "
-        "need the rows in memory: pass NumPy arrays for those."
+        f"chunk from the rows' positions), or 'gcv'; got cv={cv!r}. Exact "
+        "leave-one-out (cv=None) needs the rows in memory: pass NumPy arrays."
     )
 
 
@@ -139,7 +155,7 @@ def dask_statistics(X, y, sample_weight, folds):
     X : dask array of shape (n_samples, n_features), chunked by rows
     y : dask array of shape (n_samples, n_targets), the same row chunks
     sample_weight : dask array of shape (n_samples,) or None
-    folds : ChunkFolds
+    folds : ChunkFolds or AllRows
 
     Returns
     -------
@@ -201,7 +217,8 @@ def _chunk_moments(X, y, sample_weight, start, chunk_index, folds, x_shift, y_sh
         block = X[rows]
         x_max = max(x_max, _largest(block))
         weight = None if sample_weight is None else np.asarray(sample_weight[rows])
-        accumulator.add(block, y[rows], weight, labels[rows])
+        atom = labels if np.ndim(labels) == 0 else labels[rows]
+        accumulator.add(block, y[rows], weight, atom)
     return accumulator, x_max, _largest(y)
 
 

@@ -488,6 +488,11 @@ class GradientRidgeCV(
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         folds = chunk_folds(cv, n_samples)
+        if folds.patterns() is None and self.feature_groups is not None:
+            raise ValueError(
+                "With dask arrays, feature_groups needs cv splits (an int or a "
+                "KFold): GCV with one alpha per group needs the rows in memory."
+            )
         y2 = y.reshape(n_samples, -1) if y.ndim == 1 else y
         statistics, (x_max, y_max) = dask_statistics(X, y2, sample_weight, folds)
         x_scale = check_magnitude(np.array([x_max]), "X")
@@ -503,7 +508,7 @@ class GradientRidgeCV(
                 None,
                 None,
                 self.fit_intercept,
-                "splits",
+                "gcv" if folds.patterns() is None else "splits",
                 None,
                 scan_points=None if alphas is None else np.log(alphas) - offset,
                 statistics=statistics,
