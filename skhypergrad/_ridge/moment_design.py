@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .statistics import total_moments
+
 # The expansion's relative error is about eps * zz / error: below this
 # error-to-variance ratio (a fit explaining all but 1e-6 of the variance),
 # the validation error would keep fewer than ~10 digits, and the estimator
@@ -203,11 +205,9 @@ def moment_folds(atoms, patterns, fit_intercept, scales=None):
 
 
 def _total(atoms, members):
-    chosen = [atom for atom, member in zip(atoms, members, strict=True) if member]
-    total = chosen[0]
-    for atom in chosen[1:]:
-        total = total + atom
-    return total
+    return total_moments(
+        [atom for atom, member in zip(atoms, members, strict=True) if member]
+    )
 
 
 def expansion_is_precise(design):

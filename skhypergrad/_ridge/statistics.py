@@ -127,6 +127,14 @@ class Moments:
         return xx, xy, yy
 
 
+def total_moments(moments):
+    """The :class:`Moments` of the union of disjoint sets of rows."""
+    total = moments[0]
+    for part in moments[1:]:
+        total = total + part
+    return total
+
+
 class MomentAccumulator:
     """Per-atom :class:`Moments`, summed block by block of rows.
 
