@@ -4,7 +4,7 @@ one pass over the row chunks."""
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, ShuffleSplit
 
 from skhypergrad import GradientRidgeCV
 from skhypergrad._ridge.dask_input import ChunkFolds
@@ -15,11 +15,11 @@ dd = pytest.importorskip("dask.dataframe")
 FITTED = ("alpha_", "coef_", "intercept_", "best_score_")
 
 
-def make_data(n=3000, p=12, n_targets=1, seed=0):
+def make_data(n=3000, p=12, n_targets=1, seed=0, noise=2.0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p)) * np.linspace(0.5, 3, p) + 2.0
     W = rng.standard_normal((p, n_targets)) * np.logspace(-1, 0.5, n_targets)
-    Y = X @ W + rng.normal(scale=2.0, size=(n, n_targets)) + 10.0
+    Y = X @ W + rng.normal(scale=noise, size=(n, n_targets)) + 10.0
     return X, Y[:, 0] if n_targets == 1 else Y
 
 
@@ -112,6 +112,27 @@ def test_shuffled_folds_are_the_fits_splits():
     assert_same(memory, dask_fit)
 
 
+@pytest.mark.parametrize("test_size", [0.25, 600])
+def test_held_out_split_is_the_fits_split(test_size):
+    """A one-split ShuffleSplit takes its test rows chunk by chunk: the fit
+    equals the in-memory fit on that split."""
+    from skhypergrad._ridge.dask_input import chunk_folds
+
+    X, y = make_data(n=2400, p=40, noise=30.0)  # an optimum inside the bounds
+    cv = ShuffleSplit(1, test_size=test_size, random_state=3)
+    model = GradientRidgeCV(cv=cv).fit(*chunked(X, y, rows=500))
+    holdout = chunk_folds(cv, 2400)
+    labels = np.concatenate(
+        [
+            holdout.labels(s, min(s + 500, 2400), c)
+            for c, s in enumerate(range(0, 2400, 500))
+        ]
+    )
+    assert np.count_nonzero(labels == 0) == 600
+    split = [(np.flatnonzero(labels == 1), np.flatnonzero(labels == 0))]
+    assert_same(GradientRidgeCV(cv=split).fit(X, y), model)
+
+
 def test_dataframe_input_and_predict():
     X, y = make_data(n=1500, p=4)
     pd = pytest.importorskip("pandas")
@@ -170,6 +191,14 @@ def test_gcv_from_the_statistics_matches_in_memory_gcv(params):
         ({"cv": None}, "cv must be an int or a KFold"),
         ({"cv": "gcv", "feature_groups": [0] * 6 + [1] * 6}, "needs cv splits"),
         ({"cv": KFold(3).split(np.zeros(600))}, "cv must be an int or a KFold"),
+        (
+            {
+                "cv": __import__(
+                    "sklearn.model_selection"
+                ).model_selection.ShuffleSplit(1, test_size=0.2, train_size=0.5)
+            },
+            "test_size only",
+        ),
         ({"cv": 3, "scoring": "r2"}, "scoring must be None"),
         ({"cv": 3, "store_cv_results": True}, "rows in memory"),
     ],

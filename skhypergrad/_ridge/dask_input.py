@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from numbers import Integral
 
 import numpy as np
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -90,6 +90,10 @@ class ChunkFolds:
     shuffle: bool = False
     random_state: object = None
 
+    @property
+    def n_atoms(self):
+        return self.n_splits
+
     def patterns(self):
         """Atom ``k`` is fold ``k``: in the test rows of split ``k``, in the
         training rows of the others (the codes of ``split_atoms``)."""
@@ -111,13 +115,42 @@ class ChunkFolds:
 class AllRows:
     """Every row in one atom: the statistics of GCV (no splits)."""
 
-    n_splits = 1
+    n_atoms = 1
 
     def patterns(self):
         return None
 
     def labels(self, start, stop, chunk_index):
         return 0
+
+
+@dataclass(frozen=True)
+class ChunkHoldout:
+    """One held-out split: in each chunk, ``test_fraction`` of its rows
+    (rounded), drawn from ``random_state`` and the chunk's index, are the
+    test rows (atom 0), the others the training rows (atom 1).
+
+    Parameters
+    ----------
+    test_fraction : float
+    random_state : int
+    """
+
+    test_fraction: float
+    random_state: int
+    n_atoms = 2
+
+    def patterns(self):
+        return np.array([[2], [1]], dtype=np.int8)
+
+    def labels(self, start, stop, chunk_index):
+        """1 for the training rows, 0 for the test rows of the chunk."""
+        n_rows = stop - start
+        n_test = int(round(self.test_fraction * n_rows))
+        rng = np.random.default_rng([self.random_state, chunk_index])
+        labels = np.ones(n_rows, dtype=np.int64)
+        labels[rng.choice(n_rows, n_test, replace=False)] = 0
+        return labels
 
 
 def chunk_folds(cv, n_samples):
@@ -130,6 +163,8 @@ def chunk_folds(cv, n_samples):
         if cv < 2:
             raise ValueError(f"cv as an int is the number of folds, >= 2; got {cv}.")
         return ChunkFolds(n_samples, int(cv))
+    if type(cv) is ShuffleSplit and cv.n_splits == 1:
+        return _holdout(cv, n_samples)
     if type(cv) is KFold:
         if cv.n_splits > n_samples:
             raise ValueError(
@@ -141,9 +176,25 @@ def chunk_folds(cv, n_samples):
         return ChunkFolds(n_samples, cv.n_splits, cv.shuffle, seed)
     raise ValueError(
         "With dask arrays, cv must be an int or a KFold (folds assigned chunk by "
-        f"chunk from the rows' positions), or 'gcv'; got cv={cv!r}. Exact "
-        "leave-one-out (cv=None) needs the rows in memory: pass NumPy arrays."
+        "chunk from the rows' positions), a ShuffleSplit with n_splits=1 (a "
+        f"held-out split) or 'gcv'; got cv={cv!r}. Exact leave-one-out "
+        "(cv=None) needs the rows in memory: pass NumPy arrays."
     )
+
+
+def _holdout(cv, n_samples):
+    """The held-out split of a one-split ShuffleSplit, chunk by chunk."""
+    if cv.train_size is not None:
+        raise ValueError(
+            "With dask arrays, a ShuffleSplit takes test_size only (the other "
+            f"rows train); got train_size={cv.train_size!r}."
+        )
+    test_size = 0.1 if cv.test_size is None else cv.test_size
+    fraction = test_size / n_samples if test_size >= 1 else float(test_size)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"test_size={test_size!r} leaves no test or training rows.")
+    seed = int(check_random_state(cv.random_state).randint(2**31 - 1))
+    return ChunkHoldout(fraction, seed)
 
 
 def dask_statistics(X, y, sample_weight, folds):
@@ -208,7 +259,7 @@ def _reference_shift(X, y, sample_weight):
 def _chunk_moments(X, y, sample_weight, start, chunk_index, folds, x_shift, y_shift):
     """The per-fold moments of one chunk (run where the chunk is), and the
     largest absolute values of its ``X`` and ``y``."""
-    accumulator = MomentAccumulator(folds.n_splits, x_shift, y_shift, X.shape[1])
+    accumulator = MomentAccumulator(folds.n_atoms, x_shift, y_shift, X.shape[1])
     labels = folds.labels(start, start + X.shape[0], chunk_index)
     y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
     x_max = 0.0
