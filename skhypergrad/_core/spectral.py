@@ -23,8 +23,10 @@ from scipy import linalg
 
 from .selection import generalized_cross_validation, leave_one_out
 
-# Rows per block of an evaluation (see the module docstring).
+# Rows per block of an evaluation (see the module docstring), and the most
+# bytes of one block of U.
 _BLOCK_ROWS = 4096
+_BLOCK_BYTES = 2**25
 
 
 def eigh_on_complement(K, q):
@@ -129,8 +131,9 @@ class SpectralPath:
 
     def _blocks(self):
         """Row slices of ``U``, a block at a time."""
-        n = self.U.shape[0]
-        return (slice(s, s + _BLOCK_ROWS) for s in range(0, n, _BLOCK_ROWS))
+        n, rank = self.U.shape
+        step = int(np.clip(_BLOCK_BYTES // (8 * max(rank, 1)), 256, _BLOCK_ROWS))
+        return (slice(s, s + step) for s in range(0, n, step))
 
     def _path(self, log_alpha, columns):
         alpha = np.exp(np.asarray(log_alpha, dtype=float))

@@ -24,8 +24,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-# Rows per block of a pass: a block of 100 float64 features stays in cache.
+# Rows per block of a pass: a block of 100 float64 features stays in cache;
+# wide rows take fewer, so that a block's buffer stays within 32 MB.
 BLOCK_ROWS = 4096
+_BLOCK_BYTES = 2**25
+
+
+def rows_per_block(width):
+    """Rows of a block of ``width`` float64 columns."""
+    return int(np.clip(_BLOCK_BYTES // (8 * width), 256, BLOCK_ROWS))
+
+
 # A feature whose reference offset is within this many standard deviations of
 # zero is summed unshifted: centring its sums then cancels no more than
 # (1 + 4^2) ulps of them, and the pass saves a copy of every block.
@@ -287,8 +296,9 @@ def atom_moments(X, y, sample_weight, atom, n_atoms):
     x_shift, y_shift = reference_shift(X, y, sample_weight)
     accumulator = MomentAccumulator(n_atoms, x_shift, y_shift, X.shape[1])
     weight = None if np.all(sample_weight == 1.0) else sample_weight
-    for start in range(0, X.shape[0], BLOCK_ROWS):
-        rows = slice(start, start + BLOCK_ROWS)
+    step = rows_per_block(X.shape[1] + 1 + y.shape[1])
+    for start in range(0, X.shape[0], step):
+        rows = slice(start, start + step)
         accumulator.add(
             X[rows],
             y[rows],
