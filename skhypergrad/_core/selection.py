@@ -28,7 +28,7 @@ import numpy as np
 _MIN_OM = 1e-12
 
 
-def leave_one_out(residual, om, weight_sum):
+def leave_one_out(residual, om, weight_sum, with_adjoints=True):
     """Mean squared leave-one-out error of each target, and its adjoints.
 
     Parameters
@@ -37,16 +37,20 @@ def leave_one_out(residual, om, weight_sum):
     om : ndarray of shape (n_samples, 1) or (n_samples, n_targets)
         ``1 - h_i``, shared by the targets or one column per target.
     weight_sum : float
+    with_adjoints : bool, default=True
 
     Returns
     -------
     values : ndarray of shape (n_targets,)
-    residual_bar, om_bar : ndarray of shape (n_samples, n_targets)
-        ``dE_t / dr_it`` and ``dE_t / d om_it``.
+    residual_bar, om_bar : ndarray of shape (n_samples, n_targets) or None
+        ``dE_t / dr_it`` and ``dE_t / d om_it`` (None without
+        ``with_adjoints``).
     """
     om = np.maximum(om, _MIN_OM)
     e = residual / om
     values = np.einsum("ij,ij->j", e, e) / weight_sum
+    if not with_adjoints:
+        return values, None, None
     residual_bar = (2.0 / weight_sum) * e / om
     om_bar = -residual_bar * e
     return values, residual_bar, om_bar

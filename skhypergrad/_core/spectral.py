@@ -180,7 +180,7 @@ class SpectralPath:
             residual += y_perp[rows]
             om = self.base[rows, None] + U2 @ F
             block_values, residual_bar, om_bar = leave_one_out(
-                residual, om, self.weight_sum
+                residual, om, self.weight_sum, with_grad
             )
             values = values + block_values
             if with_grad:
