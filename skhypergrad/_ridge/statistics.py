@@ -112,16 +112,6 @@ class Moments:
             x_shift=self.x_shift * scale,
         )
 
-    def with_targets(self, columns):
-        """The sums of some target columns."""
-        return replace(
-            self,
-            y=self.y[columns],
-            xy=self.xy[:, columns],
-            yy=self.yy[columns],
-            y_shift=self.y_shift[columns],
-        )
-
     def about(self, x_centre, y_centre):
         """Sums of the rows about other centres: with ``u = x - x_centre``
         and ``z = y - y_centre``, return ``sum s u u^T``, ``sum s u z^T`` and
