@@ -186,7 +186,7 @@ def test_gcv_equals_the_hat_matrix_of_explicit_ridge_fits(fit_intercept):
 @pytest.mark.parametrize("kind", ["loo", "gcv", "kfold"])
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_all_rows_as_centres_is_the_exact_estimator(kind, fit_intercept):
-    n = 400
+    n = 1000
     X, y = make_friedman1(n_samples=n, noise=1.0, random_state=0)
     weights = np.random.default_rng(0).uniform(0.5, 2.0, n)
     data = KernelData(X, y[:, None], weights, fit_intercept)
