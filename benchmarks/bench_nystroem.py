@@ -6,9 +6,10 @@ A. ``grid``: one RBF length scale and alpha on 1000 centres, chosen by 3-fold
    cross-validation, against ``GridSearchCV(Pipeline([Nystroem(n_components=1000,
    random_state=0), Ridge()]))`` over 10 gammas x 10 alphas with ``cv=3`` (the
    same model and criterion, on a grid), run once; plus our leave-one-out
-   (``cv=None``, the default) and GCV for reference, and the peak memory of our
-   fit measured in a fresh subprocess.
+   (``cv=None``, the default) and GCV for reference.
 B. ``ard``: one length scale per feature (10) on the same data.
+C. ``memory``: the peak resident memory that our fit (``cv=3``) adds to a
+   fresh process that has made the data.
 
 Data: ``make_friedman1(noise=1.0)``, 10 features of which 5 informative,
 n = 100,000 training rows (10,000 with ``--quick``) and as many held-out rows.
@@ -27,7 +28,6 @@ Usage::
 """
 
 import multiprocessing
-import resource
 import sys
 
 import numpy as np
@@ -56,7 +56,7 @@ from threadpoolctl import threadpool_limits
 
 from skhypergrad import GradientKernelRidgeCV
 
-SECTIONS = {"A": ("a", "grid"), "B": ("b", "ard")}
+SECTIONS = {"A": ("a", "grid"), "B": ("b", "ard"), "C": ("c", "memory")}
 N_COMPONENTS = 1000
 ALPHAS = np.logspace(-8, 1, 10)
 GAMMAS = np.logspace(-4, 1, 10)
@@ -98,21 +98,34 @@ def describe(model):
     return f"alpha {model.alpha_:.3g}, {model.kernel_}, {evals} evaluations"
 
 
+def _resident_kib(field):
+    """A field of ``/proc/self/status`` in KiB (``VmRSS``, ``VmHWM``)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"no {field} in /proc/self/status")
+
+
 def _fit_in_child(n, threads, queue):
-    """Fit ours on the section's data in a fresh process; report its peak RSS."""
+    """Make the data and fit ours in this fresh process; report the resident
+    memory before the fit and its peak during the fit (bytes)."""
     X, y, _, _ = friedman(n)
     limits = threadpool_limits(limits=1) if threads == "1" else None
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    before = _resident_kib("VmRSS")
     ours().fit(X, y)
+    peak = _resident_kib("VmHWM")
     if limits is not None:
         limits.unregister()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((before * 1024, peak * 1024))  # ru_maxrss is in KiB on Linux
+    queue.put((before * 1024, peak * 1024))
 
 
 def peak_rss(n, threads):
-    """Peak resident memory (bytes) of a fresh process that makes the data and
-    fits ours, and of the same process before the fit."""
+    """Resident memory (bytes) of a fresh process that has made the data,
+    and its peak while it fits ours."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     child = context.Process(target=_fit_in_child, args=(n, threads, queue))
@@ -195,8 +208,7 @@ def section_a(args):
         f"n_components={N_COMPONENTS}, cv=3) vs GridSearchCV(Pipeline([Nystroem("
         f"n_components={N_COMPONENTS}, random_state=0), Ridge()]), {GRID_TEXT}, "
         "cv=3)",
-        "fit < 60 s, memory added by the fit (peak RSS) < 3 n m 8 bytes, "
-        "held-out R^2 >= the grid's - 0.002, "
+        "fit < 60 s, held-out R^2 >= the grid's - 0.002, "
         ">= 10x faster than the grid (judged with --threads 1).",
         f"make_friedman1(noise=1.0): {n} train + {n} test rows, 10 features "
         "(5 informative). Times in seconds.",
@@ -244,14 +256,6 @@ def section_a(args):
         ["estimator", "fit s", "this/ours", "test R^2", "R^2 - grid", "chosen", "runs"],
         rows,
     )
-    before, peak = peak_rss(n, args.threads)
-    budget = 3 * n * N_COMPONENTS * 8
-    print(
-        f"  memory of ours (cv=3) in a fresh process: peak RSS {peak / 1e9:.2f} GB, "
-        f"{before / 1e9:.2f} GB before the fit (interpreter, libraries, data); the "
-        f"fit adds {(peak - before) / 1e9:.2f} GB; budget 3 n m 8 bytes = "
-        f"{budget / 1e9:.2f} GB: {fmt_goal(peak - before < budget)}"
-    )
     if extrapolated:
         print(
             f"  the grid's time: {args.grid_sample} of its points timed, scaled to "
@@ -262,7 +266,6 @@ def section_a(args):
     if main.ok and grid.ok:
         met = (
             main.seconds < 60
-            and peak - before < budget
             and r2(main, X_test, y_test) >= r2_grid - 0.002
             and grid.seconds >= 10 * main.seconds
         )
@@ -321,8 +324,28 @@ def section_b(args):
 
 
 # ----------------------------------------------------------------------------
+def section_c(args):
+    n = n_train(args)
+    print_header(
+        f"C. Memory: GradientKernelRidgeCV(n_components={N_COMPONENTS}, cv=3).fit in "
+        "a fresh process",
+        "the peak resident memory during the fit, above the process's before it, "
+        "< 3 n m 8 bytes.",
+        f"make_friedman1(noise=1.0): {n} train rows, 10 features. Peak RSS: "
+        "VmHWM of /proc/self/status, reset (clear_refs) once the data are made.",
+    )
+    before, peak = peak_rss(n, args.threads)
+    budget = 3 * n * N_COMPONENTS * 8
+    print_table(
+        ["RSS before the fit", "peak RSS in the fit", "added by the fit", "budget"],
+        [[f"{x / 1e9:.2f} GB" for x in (before, peak, peak - before, budget)]],
+    )
+    print(f"  goal: {fmt_goal(peak - before < budget)}")
+
+
+# ----------------------------------------------------------------------------
 def parse_args(argv=None):
-    parser = make_parser(__doc__, "A/grid, B/ard")
+    parser = make_parser(__doc__, "A/grid, B/ard, C/memory")
     parser.add_argument(
         "--grid-sample",
         type=int,
@@ -337,7 +360,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    runners = {"A": section_a, "B": section_b}
+    runners = {"A": section_a, "B": section_b, "C": section_c}
     run_sections(
         "GradientKernelRidgeCV(n_components=...) vs scikit-learn", runners, args
     )
