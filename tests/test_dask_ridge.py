@@ -7,7 +7,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, ShuffleSplit
 
 from skhypergrad import GradientRidgeCV
-from skhypergrad._ridge.dask_input import ChunkFolds
+from skhypergrad._ridge.chunk_folds import ChunkFolds
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
@@ -116,7 +116,7 @@ def test_shuffled_folds_are_the_fits_splits():
 def test_held_out_split_is_the_fits_split(test_size):
     """A one-split ShuffleSplit takes its test rows chunk by chunk: the fit
     equals the in-memory fit on that split."""
-    from skhypergrad._ridge.dask_input import chunk_folds
+    from skhypergrad._ridge.chunk_folds import chunk_folds
 
     X, y = make_data(n=2400, p=40, noise=30.0)  # an optimum inside the bounds
     cv = ShuffleSplit(1, test_size=test_size, random_state=3)

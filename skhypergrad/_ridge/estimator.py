@@ -20,10 +20,10 @@ from .._core.weighting import (
     make_scheme,
     set_weighting_attributes,
 )
+from .chunk_folds import chunk_folds
 from .cv_results import leave_one_out_results
 from .dask_input import (
     as_row_chunks,
-    chunk_folds,
     dask_statistics,
     is_dask_collection,
     predict_chunks,
