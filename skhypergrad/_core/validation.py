@@ -40,7 +40,10 @@ def check_magnitude(array, name):
 
     Dividing by a power of two is exact, so a fit on the rescaled data is the
     fit on the data in other units, without the overflow of their squares
-    (the Gram matrix of features of magnitude 1e150 overflows).
+    (the Gram matrix of features of magnitude 1e150 overflows). NaN and
+    infinite values are refused with scikit-learn's messages: the same pass
+    over the data finds them (the largest magnitude is then not finite), so
+    a caller may skip scikit-learn's own check.
 
     Parameters
     ----------
@@ -56,6 +59,13 @@ def check_magnitude(array, name):
     if values.size == 0:
         return 1.0
     largest = _largest_magnitude(values)
+    if np.isnan(largest):
+        raise ValueError(f"Input {name} contains NaN.")
+    if np.isinf(largest):
+        raise ValueError(
+            f"Input {name} contains infinity or a value too large for "
+            f"{values.dtype!r}."
+        )
     limit = MAX_MAGNITUDE[name]
     if largest > limit or 0 < largest < 1.0 / limit:
         raise ValueError(

@@ -391,6 +391,7 @@ class GradientRidgeCV(
             dtype=[np.float64, np.float32],
             multi_output=True,
             y_numeric=True,
+            ensure_all_finite=False,  # check_magnitude's pass refuses NaN, inf
         )
         y = y.astype(np.float64, copy=False)
         x_scale, y_scale = check_magnitude(X, "X"), check_magnitude(y, "y")
