@@ -11,6 +11,7 @@ from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
 import skhypergrad._ridge.search as ridge_search
+import skhypergrad._ridge.statistics as statistics
 import skhypergrad._ridge.tall as tall
 from skhypergrad import GradientRidgeClassifierCV, GradientRidgeCV
 from skhypergrad._core.layout import PenaltyLayout
@@ -239,9 +240,12 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("targets_apart", [False, True])
 def test_estimator_fits_the_same_on_either_path(
-    monkeypatch, statistics_used, case, weighted
+    monkeypatch, statistics_used, case, weighted, targets_apart
 ):
+    if targets_apart:  # the targets' sums as for many targets, not in one Gram
+        monkeypatch.setattr(statistics, "_FEW_TARGETS", 0)
     X, y, weights = make_data(offset=5.0, noise=6.0)  # an interior optimum
     params = CASES[case]
     fit_params = {"sample_weight": weights} if weighted else {}

@@ -39,6 +39,9 @@ def rows_per_block(width):
 # zero is summed unshifted: centring its sums then cancels no more than
 # (1 + 4^2) ulps of them, and the pass saves a copy of every block.
 _OFFSET_SPREADS = 4.0
+# Up to this many targets, their sums come from one Gram matrix with the
+# features' (the t x t block it also computes is small).
+_FEW_TARGETS = 16
 # Rows sampled (evenly spaced) to choose the shift.
 _SHIFT_SAMPLE = 1024
 
@@ -138,9 +141,12 @@ class MomentAccumulator:
     """Per-atom :class:`Moments`, summed block by block of rows.
 
     Each block is copied, shifted and weighted into a buffer of rows
-    ``sqrt(s) [x', 1, y']``, whose Gram matrix (one BLAS call) holds every
-    sum at once: ``xx``, ``x`` and ``xy`` in its first ``p`` rows, ``W``,
-    ``y`` and ``yy`` in the others.
+    ``sqrt(s) [x', 1, y']``. With few targets its Gram matrix (one BLAS call)
+    holds every sum at once: ``xx``, ``x`` and ``xy`` in its first ``p``
+    rows, ``W``, ``y`` and ``yy`` in the others. With many, the targets'
+    products with each other (all but their squares unused) would cost
+    ``n t^2``: the buffer holds ``sqrt(s) [x', 1]`` and the targets' sums
+    are products with it.
 
     Parameters
     ----------
@@ -155,10 +161,14 @@ class MomentAccumulator:
         self.x_shift = x_shift
         self.y_shift = y_shift
         self.n_features = n_features
-        width = n_features + 1 + y_shift.shape[0]
-        self.sums = np.zeros((n_atoms, width, width))
+        n_targets = y_shift.shape[0]
+        # [x', 1] with each other, with the targets, and the targets' squares.
+        self.gram = np.zeros((n_atoms, n_features + 1, n_features + 1))
+        self.cross = np.zeros((n_atoms, n_features + 1, n_targets))
+        self.squares = np.zeros((n_atoms, n_targets))
         self.count = np.zeros(n_atoms, dtype=np.int64)
         self.n_rows = np.zeros(n_atoms, dtype=np.int64)
+        self._together = n_targets <= _FEW_TARGETS
         self._block = None
 
     def add(self, X, y, sample_weight, atom):
@@ -193,31 +203,46 @@ class MomentAccumulator:
         """Add rows of one atom."""
         p = self.n_features
         n_rows = X.shape[0]
+        width = p + 1 + (y.shape[1] if self._together else 0)
         if self._block is None or self._block.shape[0] < n_rows:
             # One buffer for every block: a new array each time would be
             # mapped (and faulted in) afresh.
-            self._block = np.empty((n_rows, self.sums.shape[1]))
+            self._block = np.empty((n_rows, width))
         block = self._block[:n_rows]
         if self.x_shift is None:
             block[:, :p] = X
         else:
             np.subtract(X, self.x_shift, out=block[:, :p])
         block[:, p] = 1.0
-        np.subtract(y, self.y_shift, out=block[:, p + 1 :])
+        if self._together:
+            np.subtract(y, self.y_shift, out=block[:, p + 1 :])
+            targets = None
+        else:
+            targets = y - self.y_shift
         self.n_rows[a] += n_rows
         if sample_weight is None:
             self.count[a] += n_rows
         else:
-            block *= np.sqrt(sample_weight)[:, None]
+            root = np.sqrt(sample_weight)[:, None]
+            block *= root
+            if targets is not None:
+                targets *= root
             self.count[a] += np.count_nonzero(sample_weight)
-        self.sums[a] += block.T @ block
+        if targets is None:
+            full = block.T @ block
+            self.gram[a] += full[: p + 1, : p + 1]
+            self.cross[a] += full[: p + 1, p + 1 :]
+            self.squares[a] += np.diag(full)[p + 1 :]
+        else:
+            self.gram[a] += block.T @ block
+            self.cross[a] += block.T @ targets
+            self.squares[a] += np.einsum("ij,ij->j", targets, targets)
 
     def merge(self, other):
         """Add the sums of another accumulator with the same shifts (a
         partial pass over other rows)."""
-        self.sums += other.sums
-        self.count += other.count
-        self.n_rows += other.n_rows
+        for name in ("gram", "cross", "squares", "count", "n_rows"):
+            getattr(self, name).__iadd__(getattr(other, name))
         return self
 
     def atoms(self):
@@ -226,19 +251,24 @@ class MomentAccumulator:
         x_shift = np.zeros(p) if self.x_shift is None else self.x_shift
         return [
             Moments(
-                weight=float(sums[p, p]),
+                weight=float(gram[p, p]),
                 count=int(count),
                 n_rows=int(n_rows),
-                x=sums[:p, p].copy(),
-                y=sums[p, p + 1 :].copy(),
-                xx=sums[:p, :p].copy(),
-                xy=sums[:p, p + 1 :].copy(),
-                yy=np.diag(sums)[p + 1 :].copy(),
+                x=gram[:p, p].copy(),
+                y=cross[p].copy(),
+                xx=gram[:p, :p].copy(),
+                xy=cross[:p].copy(),
+                yy=squares.copy(),
                 x_shift=x_shift,
                 y_shift=self.y_shift,
             )
-            for sums, count, n_rows in zip(
-                self.sums, self.count, self.n_rows, strict=True
+            for gram, cross, squares, count, n_rows in zip(
+                self.gram,
+                self.cross,
+                self.squares,
+                self.count,
+                self.n_rows,
+                strict=True,
             )
         ]
 
