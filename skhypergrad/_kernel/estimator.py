@@ -246,6 +246,16 @@ class GradientKernelRidgeCV(
     evaluation costs one Cholesky factorisation of :math:`W K W + \\alpha I`,
     the inverse from the factor and one symmetric product.
 
+    With ``n_components``, the model is ridge in the features
+    :math:`\\Phi = k(X, Z') R^{-T}`, :math:`R R^T = k(Z', Z')` the pivoted
+    Cholesky factor of the centres' kernel matrix truncated at its numerical
+    rank (:math:`Z'` the centres it keeps), with the identity penalty: the
+    same criteria from the :math:`r \\times r` system
+    :math:`\\Phi^T S \\Phi + \\alpha I` (the leave-one-out hat diagonal by one
+    triangular solve with :math:`\\Phi^T`), and gradients chained back to
+    :math:`k(X, Z')` and :math:`k(Z', Z')` as one :math:`n \\times r`
+    contraction (Williams & Seeger, 2001).
+
     Many hyperparameters (one length scale per feature) can over-fit the
     selection criterion itself: check held-out error.
 
@@ -254,7 +264,8 @@ class GradientKernelRidgeCV(
     Y. Bengio, "Gradient-based optimization of hyperparameters", Neural
     Computation 12(8), 2000. G. C. Cawley and N. L. C. Talbot, "Fast exact
     leave-one-out cross-validation of sparse least-squares support vector
-    machines", Neural Networks 17(10), 2004.
+    machines", Neural Networks 17(10), 2004. C. K. I. Williams and M. Seeger,
+    "Using the Nystroem method to speed up kernel machines", NIPS 13, 2001.
 
     Examples
     --------
