@@ -63,8 +63,7 @@ def check_magnitude(array, name):
         raise ValueError(f"Input {name} contains NaN.")
     if np.isinf(largest):
         raise ValueError(
-            f"Input {name} contains infinity or a value too large for "
-            f"{values.dtype!r}."
+            f"Input {name} contains infinity or a value too large for {values.dtype!r}."
         )
     limit = MAX_MAGNITUDE[name]
     if largest > limit or 0 < largest < 1.0 / limit:
