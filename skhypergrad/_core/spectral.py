@@ -23,10 +23,16 @@ from scipy import linalg
 
 from .selection import generalized_cross_validation, leave_one_out
 
-# Rows per block of an evaluation (see the module docstring), and the most
-# bytes of one block of U.
+# Rows per block of a pass over the rows (an evaluation here, the sums of
+# the statistics of tall data): a block of 100 float64 columns stays in
+# cache; wide rows take fewer, so that a block stays within 32 MB.
 _BLOCK_ROWS = 4096
 _BLOCK_BYTES = 2**25
+
+
+def rows_per_block(width):
+    """Rows of a block of ``width`` float64 columns."""
+    return int(np.clip(_BLOCK_BYTES // (8 * width), 256, _BLOCK_ROWS))
 
 
 def eigh_on_complement(K, q):
@@ -132,7 +138,7 @@ class SpectralPath:
     def _blocks(self):
         """Row slices of ``U``, a block at a time."""
         n, rank = self.U.shape
-        step = int(np.clip(_BLOCK_BYTES // (8 * max(rank, 1)), 256, _BLOCK_ROWS))
+        step = rows_per_block(max(rank, 1))
         return (slice(s, s + step) for s in range(0, n, step))
 
     def _path(self, log_alpha, columns):

@@ -58,7 +58,7 @@ def check_magnitude(array, name):
     values = array.data if sp.issparse(array) else np.asarray(array)
     if values.size == 0:
         return 1.0
-    largest = _largest_magnitude(values)
+    largest = largest_magnitude(values)
     if np.isnan(largest):
         raise ValueError(f"Input {name} contains NaN.")
     if np.isinf(largest):
@@ -78,9 +78,12 @@ def check_magnitude(array, name):
     return 2.0 ** np.round(np.log2(largest))
 
 
-def _largest_magnitude(values):
+def largest_magnitude(values):
     """``max |values|`` without a temporary, in one pass over the memory:
-    block by block of rows, whose minimum is read from cache."""
+    block by block of rows, whose minimum is read from cache (0 for no
+    values; NaN if there is one)."""
+    if values.size == 0:
+        return 0.0
     blocks = (
         [values]
         if values.ndim < 2 or not values.flags.c_contiguous

@@ -14,7 +14,8 @@ from dataclasses import replace
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from .statistics import BLOCK_ROWS, MomentAccumulator
+from .._core.validation import largest_magnitude
+from .statistics import MomentAccumulator, accumulate, reference_shift
 from .tall import TallStatistics
 
 
@@ -110,19 +111,17 @@ def dask_statistics(X, y, sample_weight, folds):
 
 
 def _reference_shift(X, y, sample_weight):
-    """Shifts close to the means, from the first chunk (a reference for the
-    sums, see :mod:`~skhypergrad._ridge.statistics`; any value is exact)."""
+    """The reference of the sums (:func:`~skhypergrad._ridge.statistics.
+    reference_shift`) from the first chunk; any value is exact, one close to
+    the means keeps the digits."""
     import dask
 
     rows = slice(0, X.chunks[0][0])
-    first = dask.compute(
+    x, target, weight = dask.compute(
         X[rows], y[rows], None if sample_weight is None else sample_weight[rows]
     )
-    x, target = (np.asarray(a, dtype=np.float64) for a in first[:2])
-    weight = np.ones(x.shape[0]) if first[2] is None else np.asarray(first[2], float)
-    if not weight.sum() > 0:
-        weight = np.ones(x.shape[0])
-    return weight @ x / weight.sum(), weight @ target / weight.sum()
+    weight = np.ones(x.shape[0]) if weight is None else np.asarray(weight, float)
+    return reference_shift(x, np.asarray(target, dtype=np.float64), weight)
 
 
 def _chunk_moments(X, y, sample_weight, start, chunk_index, folds, x_shift, y_shift):
@@ -131,20 +130,9 @@ def _chunk_moments(X, y, sample_weight, start, chunk_index, folds, x_shift, y_sh
     accumulator = MomentAccumulator(folds.n_atoms, x_shift, y_shift, X.shape[1])
     labels = folds.labels(start, start + X.shape[0], chunk_index)
     y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
-    x_max = 0.0
-    for low in range(0, X.shape[0], BLOCK_ROWS):
-        rows = slice(low, low + BLOCK_ROWS)
-        block = X[rows]
-        x_max = max(x_max, _largest(block))
-        weight = None if sample_weight is None else np.asarray(sample_weight[rows])
-        atom = labels if np.ndim(labels) == 0 else labels[rows]
-        accumulator.add(block, y[rows], weight, atom)
-    return accumulator, x_max, _largest(y)
-
-
-def _largest(values):
-    """``max |values|`` without a temporary (0 for no values)."""
-    return max(float(values.max(initial=0.0)), -float(values.min(initial=0.0)))
+    weight = None if sample_weight is None else np.asarray(sample_weight)
+    x_max = accumulate(accumulator, X, y, weight, labels, largest=True)
+    return accumulator, x_max, largest_magnitude(y)
 
 
 def _merge(first, second):

@@ -24,16 +24,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-# Rows per block of a pass: a block of 100 float64 features stays in cache;
-# wide rows take fewer, so that a block's buffer stays within 32 MB.
-BLOCK_ROWS = 4096
-_BLOCK_BYTES = 2**25
-
-
-def rows_per_block(width):
-    """Rows of a block of ``width`` float64 columns."""
-    return int(np.clip(_BLOCK_BYTES // (8 * width), 256, BLOCK_ROWS))
-
+from .._core.spectral import rows_per_block
+from .._core.validation import largest_magnitude
 
 # A feature whose reference offset is within this many standard deviations of
 # zero is summed unshifted: centring its sums then cancels no more than
@@ -316,16 +308,42 @@ def atom_moments(X, y, sample_weight, atom, n_atoms):
     x_shift, y_shift = reference_shift(X, y, sample_weight)
     accumulator = MomentAccumulator(n_atoms, x_shift, y_shift, X.shape[1])
     weight = None if np.all(sample_weight == 1.0) else sample_weight
+    accumulate(accumulator, X, y, weight, atom)
+    return accumulator.atoms()
+
+
+def accumulate(accumulator, X, y, sample_weight, atom, largest=False):
+    """Add rows to ``accumulator`` block by block
+    (:func:`~skhypergrad._core.spectral.rows_per_block`).
+
+    Parameters
+    ----------
+    accumulator : MomentAccumulator
+    X : ndarray of shape (n_rows, n_features)
+    y : ndarray of shape (n_rows, n_targets)
+    sample_weight : ndarray of shape (n_rows,) or None
+    atom : ndarray of int of shape (n_rows,) or int
+    largest : bool, default=False
+        Also find ``max |X|``, block by block while it is in cache.
+
+    Returns
+    -------
+    float or None
+        ``max |X|`` with ``largest``.
+    """
     step = rows_per_block(X.shape[1] + 1 + y.shape[1])
+    x_max = 0.0 if largest else None
     for start in range(0, X.shape[0], step):
         rows = slice(start, start + step)
+        if largest:
+            x_max = max(x_max, largest_magnitude(X[rows]))
         accumulator.add(
             X[rows],
             y[rows],
-            None if weight is None else weight[rows],
+            None if sample_weight is None else sample_weight[rows],
             atom if np.ndim(atom) == 0 else atom[rows],
         )
-    return accumulator.atoms()
+    return x_max
 
 
 def split_atoms(splits, n_samples):
