@@ -424,8 +424,6 @@ class GradientRidgeCV(
             )
             scale = target_scale(scoring, y_search, sample_weight)
             y_search = y_search * scale
-        alphas = check_alphas(self.alphas)
-        offset = 2.0 * np.log(x_scale)
         with self._fitting() as report:
             problem = RidgeProblem(
                 X_search,
@@ -437,18 +435,28 @@ class GradientRidgeCV(
                 split_scales=split_scales(scoring, y_search, sample_weight, splits)
                 if kind == "splits"
                 else None,
-                scan_points=None if alphas is None else np.log(alphas) - offset,
+                scan_points=self._scan_points(x_scale),
             )
             constant = constant_fraction(
                 scoring, y_search, sample_weight, splits, self.fit_intercept
             )
-            search_data = (X_search, y_search, sample_weight, splits, x_scale, y_scale)
-            fit, space, layout = self._search(
-                problem, report, scoring, per_target, constant, scheme, search_data
+            weighted = None
+            if scheme is not None:
+                data = (X_search, y_search, sample_weight, splits, self.fit_intercept)
+                weighted = (scheme, data)
+            fit, space, layout, labels = self._search(
+                problem,
+                report,
+                scoring,
+                per_target,
+                constant,
+                (x_scale, y_scale),
+                weighted,
             )
-        self._set_fit(fit, space, layout, scheme, per_target, X.dtype, y.ndim)
+        self._set_fit(fit, space, layout, labels, scheme, per_target)
         self._set_coefficients(fit, x_scale, y_scale / scale, y.ndim, X.dtype)
         if self.store_cv_results:
+            offset = 2.0 * np.log(x_scale)
             self._set_cv_results(
                 problem, X_search, y2, layout, offset, y_scale / scale, X.dtype
             )
@@ -460,9 +468,8 @@ class GradientRidgeCV(
         """:meth:`fit` on dask arrays: the k-fold statistics in one pass over
         the row chunks (:mod:`skhypergrad._ridge.dask_input`), then the
         search on them."""
-        if weighting is not None and any(w is not None for w in weighting):
-            raise ValueError("sample_weighting is not available for dask arrays.")
-        if getattr(self, "sample_weighting", None) is not None:
+        given = weighting is not None and any(w is not None for w in weighting)
+        if given or getattr(self, "sample_weighting", None) is not None:
             raise ValueError("sample_weighting is not available for dask arrays.")
         if scoring is not None:
             raise ValueError(
@@ -501,8 +508,6 @@ class GradientRidgeCV(
         n_targets = y2.shape[1]
         statistics = rescaled(statistics, 1.0 / x_scale, 1.0 / y_scale)
         per_target = self.alpha_per_target and n_targets > 1
-        alphas = check_alphas(self.alphas)
-        offset = 2.0 * np.log(x_scale)
         with self._fitting() as report:
             problem = RidgeProblem(
                 None,
@@ -511,27 +516,41 @@ class GradientRidgeCV(
                 self.fit_intercept,
                 "gcv" if folds.patterns() is None else "splits",
                 None,
-                scan_points=None if alphas is None else np.log(alphas) - offset,
+                scan_points=self._scan_points(x_scale),
                 statistics=statistics,
             )
             constant = np.zeros(n_targets if per_target else 1)
-            search_data = (None, None, None, None, x_scale, y_scale)
-            fit, space, layout = self._search(
-                problem, report, None, per_target, constant, None, search_data
+            fit, space, layout, labels = self._search(
+                problem, report, None, per_target, constant, (x_scale, y_scale)
             )
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-        self._set_fit(fit, space, layout, None, per_target, dtype, y.ndim)
+        self._set_fit(fit, space, layout, labels, None, per_target)
         self._set_coefficients(fit, x_scale, np.full(n_targets, y_scale), y.ndim, dtype)
         return self
 
-    def _search(self, problem, report, scoring, per_target, constant, scheme, data):
+    def _scan_points(self, x_scale):
+        """The user's ``alphas`` as log-penalties of the search's units (X
+        divided by ``x_scale``), or None."""
+        alphas = check_alphas(self.alphas)
+        return None if alphas is None else np.log(alphas) - 2.0 * np.log(x_scale)
+
+    def _search(
+        self, problem, report, scoring, per_target, constant, units, weighted=None
+    ):
         """The search on ``problem`` and the search's attributes (``history_``,
-        ``best_score_``, ...): returns the fit, the search space and the
-        penalty layout. ``data`` is ``(X, y, sample_weight, splits, x_scale,
-        y_scale)``: the training data in the search's units (X and y divided
-        by their scales), for tuned sample weights (``scheme``), and the
-        scales."""
-        X_search, y_search, sample_weight, splits, x_scale, y_scale = data
+        ``best_score_``, ...).
+
+        ``units`` is ``(x_scale, y_scale)``, the divisors of X and y in the
+        search; ``weighted`` is ``(scheme, data)`` for tuned sample weights
+        (:func:`search_with_weights`), or None.
+
+        Returns
+        -------
+        fit, space, layout, labels
+            The search's fit, its space and penalty layout, and the group
+            labels (None without groups).
+        """
+        x_scale, y_scale = units
         alphas = check_alphas(self.alphas)
         offset = 2.0 * np.log(x_scale)
         layout, theta0, labels = build_layout(
@@ -553,19 +572,15 @@ class GradientRidgeCV(
             offset=offset,
             value_scale=y_scale**2,
         )
-        if scheme is None:
+        options = self._search_options()
+        if weighted is None:
             fit = problem.search(
-                layout,
-                space,
-                theta0,
-                per_target=per_target,
-                options=self._search_options(),
-                n_jobs=self.n_jobs,
+                layout, space, theta0, per_target=per_target, options=options
             )
         else:
-            data = (X_search, y_search, sample_weight, splits, self.fit_intercept)
+            scheme, data = weighted
             fit, space = search_with_weights(
-                data, layout, space, theta0, scheme, self._search_options()
+                data, layout, space, theta0, scheme, options
             )
         if not per_target:
             constant = constant.mean()
@@ -575,10 +590,9 @@ class GradientRidgeCV(
             return scores_from_criterion(scoring, values, space.value_scale, shift)
 
         self._set_search_attributes(fit.result, space, report, score)
-        self._groups_labels = labels
-        return fit, space, layout
+        return fit, space, layout, labels
 
-    def _set_fit(self, fit, space, layout, scheme, per_target, dtype, y_ndim):
+    def _set_fit(self, fit, space, layout, labels, scheme, per_target):
         """``alpha_``, ``groups_`` and the weighting attributes of a search."""
         alpha = space.values(fit.result.theta)
         if scheme is not None:
@@ -590,8 +604,6 @@ class GradientRidgeCV(
         self.alpha_ = (
             float(alpha.ravel()[0]) if alpha.size == 1 and not per_target else alpha
         )
-        labels = self._groups_labels
-        del self._groups_labels
         if labels is not None:
             self.groups_ = labels
         elif hasattr(self, "groups_"):  # from an earlier fit with groups

@@ -129,7 +129,7 @@ class RidgeProblem:
         unit = self.design.mean_square()
         return unit if np.isfinite(unit) and unit > 0 else 1.0
 
-    def search(self, layout, space, theta0, *, per_target, options, n_jobs):
+    def search(self, layout, space, theta0, *, per_target, options):
         """Run the search that fits the layout (penalties ``space``, starting
         at ``theta0``), and refit at its optimum.
 
@@ -139,7 +139,7 @@ class RidgeProblem:
         """
         self.layout, self.space = layout, space
         if self.layout.n_groups > 1:
-            return self._groups(theta0, options, per_target, n_jobs)
+            return self._groups(theta0, options, per_target)
         search = self._per_target_scalar if per_target else self._shared_scalar
         result = search(theta0, options, self.space)
         alphas = np.exp(result.theta if per_target else result.theta[:1])
@@ -258,7 +258,7 @@ class RidgeProblem:
         theta = np.reshape(result.theta, (-1, 1)) + np.log(group_scale)
         return np.clip(theta, *self.layout.log_bounds), result.n_iter
 
-    def _groups(self, theta0, options, per_target, n_jobs):
+    def _groups(self, theta0, options, per_target):
         """L-BFGS-B over group penalties (per target in parallel, if asked)."""
         search_scalar = self._per_target_scalar if per_target else self._shared_scalar
         scalar = search_scalar(theta0, options, self._scalar_space(), phase="scan")
@@ -280,7 +280,7 @@ class RidgeProblem:
                 )
                 for j in range(n_targets)
             ],
-            n_jobs,
+            options.n_jobs,
         )
         solver = self._full_solver()
         coef = np.column_stack(
