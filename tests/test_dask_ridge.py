@@ -80,6 +80,20 @@ def test_criterion_equals_explicit_ridge_refits():
     np.testing.assert_allclose(-model.best_score_, np.concatenate(errors).mean(), 1e-9)
 
 
+@pytest.mark.parametrize("x_unit, y_unit", [(1e140, 1.0), (1.0, 1e-140)])
+def test_extreme_magnitudes_are_searched_in_other_units(x_unit, y_unit):
+    """Data beyond 2^64 (or below 2^-64) are rescaled exactly, from the
+    largest values found in the pass: the same fit as in memory."""
+    X, y = make_data(n=1200, noise=20.0)
+    X, y = X * x_unit, y * y_unit
+    memory = GradientRidgeCV(cv=4).fit(X, y)
+    model = GradientRidgeCV(cv=4).fit(*chunked(X, y, rows=300))
+    np.testing.assert_allclose(model.alpha_, memory.alpha_, rtol=1e-9)
+    np.testing.assert_allclose(model.coef_, memory.coef_, rtol=1e-9)
+    np.testing.assert_allclose(model.best_score_, memory.best_score_, rtol=1e-9)
+    assert np.isfinite(model.best_score_) and model.best_score_ != 0.0
+
+
 @pytest.mark.parametrize("n, rows", [(23, 5), (1000, 333), (17, 17)])
 def test_unshuffled_folds_are_kfold_folds(n, rows):
     folds = ChunkFolds(n, 5)
@@ -189,6 +203,8 @@ def test_gcv_from_the_statistics_matches_in_memory_gcv(params):
     "params, match",
     [
         ({"cv": None}, "cv must be an int or a KFold"),
+        ({"cv": KFold(700)}, "n_splits=700 folds for 600 samples"),
+        ({"cv": ShuffleSplit(1, test_size=1.0)}, "no test or training rows"),
         ({"cv": "gcv", "feature_groups": [0] * 6 + [1] * 6}, "needs cv splits"),
         ({"cv": KFold(3).split(np.zeros(600))}, "cv must be an int or a KFold"),
         (

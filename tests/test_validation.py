@@ -24,6 +24,22 @@ def test_non_finite_X_or_y(data, bad):
         GradientRidgeCV().fit(X, y_bad)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize(
+    "bad, message", [(np.nan, "Input X contains NaN"), (-np.inf, "infinity")]
+)
+def test_non_finite_X_is_named_by_the_magnitude_pass(data, sparse, bad, message):
+    """scikit-learn's finiteness check is skipped for X: the pass that finds
+    the magnitude refuses NaN and infinity with scikit-learn's words."""
+    import scipy.sparse as sp
+
+    X, y = data
+    X_bad = X.copy()
+    X_bad[3, 1] = bad
+    with pytest.raises(ValueError, match=message):
+        GradientRidgeCV().fit(sp.csr_matrix(X_bad) if sparse else X_bad, y)
+
+
 def test_mismatched_lengths(data):
     X, y = data
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):

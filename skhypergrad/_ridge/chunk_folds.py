@@ -136,7 +136,9 @@ def _holdout(cv, n_samples):
             f"rows train); got train_size={cv.train_size!r}."
         )
     test_size = 0.1 if cv.test_size is None else cv.test_size
-    fraction = test_size / n_samples if test_size >= 1 else float(test_size)
+    # As ShuffleSplit: an int is a number of rows, a float a fraction.
+    is_count = isinstance(test_size, Integral)
+    fraction = test_size / n_samples if is_count else float(test_size)
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"test_size={test_size!r} leaves no test or training rows.")
     seed = int(check_random_state(cv.random_state).randint(2**31 - 1))
