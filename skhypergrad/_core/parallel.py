@@ -13,10 +13,8 @@ import pickle
 
 import numpy as np
 from joblib import effective_n_jobs
+from joblib.parallel import get_active_backend
 from sklearn.utils.parallel import Parallel, delayed
-
-# Backends whose workers share the caller's memory: nothing is copied.
-_IN_PROCESS_BACKENDS = ("ThreadingBackend", "SequentialBackend")
 
 
 def batches(n_items, batch_size):
@@ -44,7 +42,8 @@ def parallel_map(function, argument_lists, n_jobs):
     if effective_n_jobs(n_jobs) == 1 or len(argument_lists) < 2:
         return [function(*args) for args in argument_lists]
     parallel = Parallel(n_jobs=n_jobs, prefer="threads")
-    if type(getattr(parallel, "_backend", None)).__name__ in _IN_PROCESS_BACKENDS:
+    backend, _ = get_active_backend(prefer="threads")  # the one Parallel uses
+    if getattr(backend, "supports_sharedmem", False):  # threads: nothing copied
         return parallel(delayed(function)(*args) for args in argument_lists)
     packed = parallel(
         delayed(_call_packed)(pickle.dumps((function, args), protocol=5))
