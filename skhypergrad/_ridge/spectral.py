@@ -156,10 +156,6 @@ class SpectralLeaveOneOut(PerTargetCriterion):
         )
         return criterion(log_alpha, columns, with_grad)
 
-    def scan(self, points):
-        """Every target's criterion at each shared alpha of ``points``."""
-        return scan_shared(self, points)
-
 
 class SpectralKFold(PerTargetCriterion):
     """Held-out / k-fold error along each fold's eigendecomposition path.
@@ -208,18 +204,6 @@ class SpectralKFold(PerTargetCriterion):
             return values, None
         return values, grads / self._weight_sum
 
-    def scan(self, points):
-        """Every target's criterion at each shared alpha of ``points``."""
-        return scan_shared(self, points)
-
-
-def scan_shared(criterion, points):
-    """``(n_points, n_targets)`` values of a per-target criterion with all
-    targets at the same ``log(alpha)``, one point after the other."""
-    return np.array(
-        [criterion.values_and_grads(np.array([p]), with_grad=False)[0] for p in points]
-    )
-
 
 class SharedAlphaCriterion(Criterion):
     """One alpha shared by all features and targets, on a spectral criterion:
@@ -248,4 +232,4 @@ class SharedAlphaCriterion(Criterion):
         points = np.asarray(points, dtype=float)
         if self.spectral.n_targets == 1:
             return self.spectral.values_and_grads(points, with_grad=False)[0]
-        return scan_shared(self.spectral, points).mean(axis=1)
+        return self.spectral.scan(points).mean(axis=1)
