@@ -532,15 +532,24 @@ class HessianProduct:
         self.X1 = X1
         self.d2 = d2
         self.pen = pen
+        # What every product reuses: the weighted curvature of one output,
+        # and the intercepts that the softmax's centring couples.
+        s = solver.sample_weight
+        self.weighted_d2 = s * d2 if solver.n_outputs == 1 else None
+        self.intercepts = (
+            solver._intercept_index() if solver._centre_intercepts else None
+        )
 
     def __call__(self, v):
-        solver, X1, d2 = self.solver, self.X1, self.d2
-        s, K = solver.sample_weight, solver.n_outputs
+        solver, X1 = self.solver, self.X1
+        K = solver.n_outputs
         u = solver.predictor(X1, v.astype(X1.dtype, copy=False))
-        curved = s * d2 * u if K == 1 else s[:, None] * d2.apply(u)
+        if K == 1:
+            curved = self.weighted_d2 * u
+        else:
+            curved = solver.sample_weight[:, None] * self.d2.apply(u)
         curved = curved.astype(X1.dtype, copy=False)
         result = solver.input_gradient(X1, curved) + self.pen * v
-        if solver._centre_intercepts:
-            index = solver._intercept_index()
-            result[index] += v[index].sum() / K
+        if self.intercepts is not None:
+            result[self.intercepts] += v[self.intercepts].sum() / K
         return result
