@@ -94,6 +94,17 @@ def test_extreme_magnitudes_are_searched_in_other_units(x_unit, y_unit):
     assert np.isfinite(model.best_score_) and model.best_score_ != 0.0
 
 
+def test_features_far_from_zero_keep_their_digits():
+    """Offsets of 1e6: the sums are taken about a reference from the first
+    chunk, and the fit equals the direct in-memory one (unshifted sums lose
+    about 12 of their digits here)."""
+    X, y = make_data(n=1500, noise=20.0)
+    X = X + 1e6
+    memory = GradientRidgeCV(cv=3).fit(X, y)
+    model = GradientRidgeCV(cv=3).fit(*chunked(X, y, rows=400))
+    assert_same(memory, model, rtol=1e-7)
+
+
 @pytest.mark.parametrize("n, rows", [(23, 5), (1000, 333), (17, 17)])
 def test_unshuffled_folds_are_kfold_folds(n, rows):
     folds = ChunkFolds(n, 5)
