@@ -297,6 +297,101 @@ def test_one_evaluation_stays_within_a_few_n_by_m_matrices(kind):
     assert peak < 8 * n * m * 8, f"peak {peak / (n * m * 8):.2f} n x m doubles"
 
 
+PROFILE_SPLITS = {
+    "kfold": splits_of("kfold"),
+    "held-out": splits_of("held-out"),
+    # Training sets that are not the complements of the test sets.
+    "forward": [
+        (np.arange(0, 20), np.arange(20, 34)),
+        (np.arange(0, 34), np.arange(34, N)),
+    ],
+}
+
+
+@pytest.mark.parametrize("splits", PROFILE_SPLITS)
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_profiled_alpha_is_the_criterion_minimum(splits, fit_intercept, n_targets):
+    X, Y, weights = problem(n_targets=n_targets)
+    kernel = RBF([1.0, 2.0, 0.7])
+    data = KernelData(X, Y, weights, fit_intercept)
+    crit = NystroemCriterion(data, kernel, "splits", PROFILE_SPLITS[splits], centres())
+    bounds = np.log([1e-6, 1e3])
+    value, grad, log_alpha = crit.profiled_value_and_grad(kernel.theta, bounds)
+    # The same value and gradient as the criterion at that alpha.
+    at_alpha = crit(np.r_[log_alpha, kernel.theta])
+    assert value == pytest.approx(at_alpha[0], rel=1e-12)
+    np.testing.assert_allclose(grad, at_alpha[1], rtol=1e-10)
+    # A minimum inside the bounds: no slope in alpha, and no lower value on a
+    # fine grid of the criterion itself.
+    assert bounds[0] + 1.0 < log_alpha < bounds[1] - 1.0
+    # The refinement stops when a step would gain less than 1e-10 of the
+    # criterion: near the minimum the gain goes with the square of the slope.
+    assert abs(grad[0]) < 1e-6 * value
+    grid = [crit(np.r_[x, kernel.theta])[0] for x in np.linspace(*bounds, 200)]
+    assert value <= min(grid) * (1.0 + 1e-12)
+
+
+def test_profiled_gradient_is_the_profile_derivative():
+    # Envelope theorem: the kernel part of the gradient at the best alpha is
+    # the derivative of the criterion minimised over alpha.
+    crit = nystroem_criterion(Matern([1.0, 2.0, 0.7], nu=2.5), "kfold", True, True)
+    bounds = np.log([1e-6, 1e3])
+
+    def profile(kernel_theta):
+        value, grad, _ = crit.profiled_value_and_grad(kernel_theta, bounds)
+        return value, grad[1:]
+
+    theta = crit.kernel.theta
+    expected = central_differences(profile, theta, step=1e-5)
+    np.testing.assert_allclose(
+        profile(theta)[1], expected, rtol=0, atol=1e-6 * np.max(np.abs(expected))
+    )
+
+
+def test_profiled_alpha_on_its_bound():
+    crit = nystroem_criterion(RBF([1.0, 2.0, 0.7]), "kfold", True, True)
+    bounds = np.log([1e-1, 1e3])  # the best alpha is below 0.1
+    value, grad, log_alpha = crit.profiled_value_and_grad(crit.kernel.theta, bounds)
+    assert log_alpha == bounds[0] and grad[0] > 0
+    assert value == pytest.approx(crit(np.r_[bounds[0], crit.kernel.theta])[0])
+
+
+def test_k_fold_with_a_fixed_kernel_takes_the_best_alpha_of_explicit_refits():
+    X, Y, weights = problem()
+    y = Y[:, 0]
+    kernel = RBF([1.0, 2.0, 0.7], length_scale_bounds="fixed")
+    cv = KFold(3, shuffle=True, random_state=0)
+    model = GradientKernelRidgeCV(
+        kernel, n_components=M, random_state=0, cv=cv, alpha_bounds=(1e-6, 1e3)
+    ).fit(X, y, sample_weight=weights)
+    assert model.n_iter_ == 0 and len(model.history_["alpha"]) == 1
+    splits = list(cv.split(X))
+
+    def refit_criterion(alpha):
+        Z = model.components_
+        errors = refit_errors(kernel, alpha, True, X, y, weights, Z, splits)
+        return errors.sum()
+
+    best = refit_criterion(model.alpha_)
+    for factor in (0.97, 1.03):
+        assert best <= refit_criterion(model.alpha_ * factor)
+    assert best <= min(map(refit_criterion, np.logspace(-6, 3, 50))) * (1 + 1e-12)
+
+
+def test_k_fold_search_records_the_alpha_of_every_kernel():
+    X, y = make_friedman1(n_samples=300, noise=1.0, random_state=0)
+    model = GradientKernelRidgeCV(RBF(1.0), n_components=40, random_state=0, cv=3)
+    model.fit(X, y)
+    history = model.history_
+    assert len(history["alpha"]) >= 2
+    # Each alpha is the best at its length scale, so no two differ in kernel
+    # alone: every evaluation is at a different length scale.
+    assert len(np.unique(history["length_scale"])) == len(history["alpha"])
+    best = np.argmax(history["score"])
+    assert model.alpha_ == pytest.approx(history["alpha"][best])
+
+
 # Centres drawn from the rows: repeating a row changes the draw.
 CENTRES_FROM_ROWS = (
     "the centres are drawn from the training rows: repeating rows changes the draw"

@@ -38,6 +38,7 @@ from .._core.selection import (
 )
 from .._core.spectral import SpectralPath
 from .nystroem import coefficients_on_centres, kernel_gradient, nystroem_features
+from .nystroem_alpha import RowMoments, SplitAlphaProfile
 from .search import AlphaPath
 
 
@@ -174,53 +175,141 @@ def _weighted_ridge(moments, cross, y_sum, alpha, fit_intercept):
     return factor, cholesky_solve(factor, cross), mean_phi, mean_y
 
 
-def split_terms(Phi, alpha, data, splits):
-    """Summed test error over the splits, ``Phi_bar`` as ``(left, right)``
-    and ``A_bar`` (the module docstring), all divided by the total test
-    weight times the number of targets; and the fit on all the rows,
-    ``(w, (mean_phi, mean_y))``, when the test sets partition them (its
-    moments are then the sum of the test sets'), else None."""
+def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
+    """Summed test error over the splits, with its adjoints.
+
+    Parameters
+    ----------
+    Phi : ndarray of shape (n_samples, r)
+    alpha : float
+        Ignored when ``log_alpha_bounds`` is given.
+    data : KernelData
+    splits : list of (train, test)
+    log_alpha_bounds : ndarray of shape (2,) or None
+        Choose alpha first, the best within these bounds
+        (:class:`~skhypergrad._kernel.nystroem_alpha.SplitAlphaProfile`).
+
+    Returns
+    -------
+    value : float
+        Divided by the total test weight times the number of targets, as are
+        the adjoints.
+    Phi_bar : tuple of two ndarrays
+        ``(left, right)`` with ``dE/dPhi = left @ right.T`` (the module
+        docstring).
+    A_bar : ndarray of shape (r, r)
+    full : tuple or None
+        The fit on all the rows, ``(w, (mean_phi, mean_y))``, when the test
+        sets partition them (its moments are then the sum of the test
+        sets'), else None.
+    alpha : float
+        The alpha of these terms.
+    """
     n, n_targets = data.y.shape
-    r = Phi.shape[1]
+    k = len(splits)
     s, y = data.sample_weight, data.y
     sy = s[:, None] * y
-    left = np.zeros((n, 2 * n_targets * len(splits)))
-    right = np.zeros((r, left.shape[1]))
-    A_bar = np.zeros((r, r))
+    trains, tests, total = _split_moments(
+        Phi, s, splits, data.unit_weights, with_tests=log_alpha_bounds is not None
+    )
+    cross = _split_cross_moments(Phi, sy, splits)
+    if log_alpha_bounds is not None:
+        profile = _alpha_profile(trains, tests, cross, data, splits)
+        alpha = float(np.exp(profile.best_log_alpha(log_alpha_bounds)))
+    fits = [
+        _weighted_ridge(train, cross[k + j], sy[tr].sum(0), alpha, data.fit_intercept)
+        for j, (train, (tr, _)) in enumerate(zip(trains, splits, strict=True))
+    ]
+    # Every split's predictions in one pass over Phi, then every adjoint's.
+    predictions = Phi @ np.hstack([theta for _, theta, _, _ in fits])
+    weighted = np.zeros((n, k * n_targets))
     value = 0.0
-    moments, total = _training_moments(Phi, s, splits, data.unit_weights)
-    for k, ((train, test), fold) in enumerate(zip(splits, moments, strict=True)):
-        targets = np.zeros_like(y)
-        targets[train] = sy[train]
-        factor, theta, mean_phi, mean_y = _weighted_ridge(
-            fold, Phi.T @ targets, sy[train].sum(axis=0), alpha, data.fit_intercept
+    for j, ((_, test), (_, theta, mean_phi, mean_y)) in enumerate(
+        zip(splits, fits, strict=True)
+    ):
+        cols = slice(j * n_targets, (j + 1) * n_targets)
+        predictions[:, cols] += mean_y - mean_phi @ theta
+        values, weighted[test, cols] = validation_squared_error(
+            y[test] - predictions[test, cols], s[test]
         )
-        prediction = Phi @ theta - mean_phi @ theta + mean_y
-        values, Q = validation_squared_error(y[test] - prediction[test], s[test])
         value += float(values.sum())
-        weighted = np.zeros_like(y)
-        weighted[test] = Q
-        lam = cholesky_solve(factor, Phi.T @ weighted - np.outer(mean_phi, Q.sum(0)))
+    adjoint_sources = Phi.T @ weighted
+    lams = []
+    for j, (factor, _, mean_phi, _) in enumerate(fits):
+        cols = slice(j * n_targets, (j + 1) * n_targets)
+        Q_sum = weighted[:, cols].sum(axis=0)
+        lams.append(
+            cholesky_solve(factor, adjoint_sources[:, cols] - np.outer(mean_phi, Q_sum))
+        )
+    adjoint_predictions = Phi @ np.hstack(lams)
+    left = np.zeros((n, 2 * n_targets * k))
+    right = np.zeros((Phi.shape[1], left.shape[1]))
+    A_bar = np.zeros((Phi.shape[1],) * 2)
+    for j, ((train, test), (_, theta, mean_phi, _), lam) in enumerate(
+        zip(splits, fits, lams, strict=True)
+    ):
+        cols = slice(j * n_targets, (j + 1) * n_targets)
+        Q = weighted[test, cols]
         # On the training rows, the bordered adjoint's prediction (Phi~ lam~).
-        adjoint = (Phi @ lam)[train] - mean_phi @ lam
+        adjoint = adjoint_predictions[train, cols] - mean_phi @ lam
         if data.fit_intercept:
-            adjoint += Q.sum(axis=0) / fold[2]
-        cols = slice(2 * k * n_targets, (2 * k + 1) * n_targets)
-        left[train, cols] = -2.0 * s[train, None] * (y[train] - prediction[train])
-        right[:, cols] = lam
-        cols = slice((2 * k + 1) * n_targets, (2 * k + 2) * n_targets)
-        left[train, cols] = 2.0 * s[train, None] * adjoint
-        left[test, cols] -= 2.0 * Q
-        right[:, cols] = theta
+            adjoint += Q.sum(axis=0) / trains[j][2]
+        left_cols = slice(2 * j * n_targets, (2 * j + 1) * n_targets)
+        left[train, left_cols] = (
+            -2.0 * s[train, None] * (y[train] - predictions[train, cols])
+        )
+        right[:, left_cols] = lam
+        left_cols = slice((2 * j + 1) * n_targets, (2 * j + 2) * n_targets)
+        left[train, left_cols] = 2.0 * s[train, None] * adjoint
+        left[test, left_cols] -= 2.0 * Q
+        right[:, left_cols] = theta
         A_bar += 2.0 * lam @ theta.T
     full = None
     if total is not None:
         _, w, mean_phi, mean_y = _weighted_ridge(
-            total, Phi.T @ sy, sy.sum(axis=0), alpha, data.fit_intercept
+            total, cross[2 * k], sy.sum(axis=0), alpha, data.fit_intercept
         )
         full = w, (mean_phi, mean_y)
     scale = n_targets * sum(s[test].sum() for _, test in splits)
-    return value / scale, (left / scale, right), A_bar / scale, full
+    return value / scale, (left / scale, right), A_bar / scale, full, alpha
+
+
+def _alpha_profile(trains, tests, cross, data, splits):
+    """The splits' summed test error as a function of alpha, from the
+    moments of their training and test rows."""
+    k, n_targets = len(splits), data.y.shape[1]
+    sy = data.sample_weight[:, None] * data.y
+    pairs = []
+    for j, (train, test, (train_rows, test_rows)) in enumerate(
+        zip(trains, tests, splits, strict=True)
+    ):
+        y_train, y_test = sy[train_rows], sy[test_rows]
+        pairs.append(
+            (
+                RowMoments(*train, cross[k + j], y_train.sum(0), np.zeros(n_targets)),
+                RowMoments(
+                    *test,
+                    cross[j],
+                    y_test.sum(0),
+                    (y_test * data.y[test_rows]).sum(0),
+                ),
+            )
+        )
+    return SplitAlphaProfile(pairs, data.fit_intercept)
+
+
+def _split_cross_moments(Phi, sy, splits):
+    """``Phi^T S y`` on each split's test rows, on each split's training
+    rows, and on all the rows (in this order), in one pass over ``Phi``."""
+    n, n_targets = sy.shape
+    k = len(splits)
+    targets = np.zeros((n, (2 * k + 1) * n_targets))
+    for j, (train, test) in enumerate(splits):
+        targets[test, j * n_targets : (j + 1) * n_targets] = sy[test]
+        targets[train, (k + j) * n_targets : (k + j + 1) * n_targets] = sy[train]
+    targets[:, 2 * k * n_targets :] = sy
+    cross = Phi.T @ targets
+    return [cross[:, j * n_targets : (j + 1) * n_targets] for j in range(2 * k + 1)]
 
 
 def _rows_of(Phi, rows):
@@ -230,12 +319,13 @@ def _rows_of(Phi, rows):
     return Phi[rows]
 
 
-def _training_moments(Phi, s, splits, unit_weights):
+def _split_moments(Phi, s, splits, unit_weights, with_tests=False):
     """``(Phi_f^T S_f Phi_f, s_f^T Phi_f, sum s_f)`` of each split's training
-    rows, and of all the rows when the test sets partition them (else None).
-    When every training set is the complement of its test set, each is the
-    total minus the test set's (the total is the sum of the test sets' when
-    they partition the rows)."""
+    rows; of its test rows when they are needed (``with_tests``) or computed
+    anyway (else None); and of all the rows when the test sets partition
+    them (else None). When every training set is the complement of its test
+    set, each is the total minus the test set's (the total is the sum of the
+    test sets' when they partition the rows)."""
     n = Phi.shape[0]
 
     def moments(rows):
@@ -250,7 +340,9 @@ def _training_moments(Phi, s, splits, unit_weights):
         for train, test in splits
     )
     if not complements:
-        return [moments(train) for train, _ in splits], None
+        trains = [moments(train) for train, _ in splits]
+        tests = [moments(test) for _, test in splits] if with_tests else None
+        return trains, tests, None
     tests = [moments(test) for _, test in splits]
     covered = np.bincount(np.concatenate([t for _, t in splits]), minlength=n)
     partition = bool(np.all(covered == 1))
@@ -258,8 +350,8 @@ def _training_moments(Phi, s, splits, unit_weights):
         total = tuple(sum(part[j] for part in tests) for j in range(3))
     else:
         total = moments(np.arange(n))
-    folds = [tuple(t - p for t, p in zip(total, part, strict=True)) for part in tests]
-    return folds, (total if partition else None)
+    trains = [tuple(t - p for t, p in zip(total, part, strict=True)) for part in tests]
+    return trains, tests, (total if partition else None)
 
 
 class NystroemCriterion(Criterion):
@@ -293,27 +385,53 @@ class NystroemCriterion(Criterion):
 
     def value_and_grad(self, theta):
         """The criterion and its gradient in ``[log alpha, kernel.theta]``."""
-        theta = np.array(theta, dtype=float)
+        value, grad, _ = self._evaluate(np.array(theta, dtype=float))
+        return value, grad
+
+    def profiled_value_and_grad(self, kernel_theta, log_alpha_bounds):
+        """The k-fold or held-out criterion at its best alpha within
+        ``log_alpha_bounds``, at the kernel ``kernel_theta``
+        (:mod:`~skhypergrad._kernel.nystroem_alpha`).
+
+        Returns
+        -------
+        value : float
+        grad : ndarray
+            The gradient in ``[log alpha, kernel.theta]`` there; its kernel
+            part is the profile's gradient.
+        log_alpha : float
+            The best ``log(alpha)``.
+        """
+        if self.kind != "splits":
+            raise ValueError("Only k-fold and held-out criteria profile alpha.")
+        theta = np.r_[np.nan, np.asarray(kernel_theta, dtype=float)]
+        return self._evaluate(theta, log_alpha_bounds)
+
+    def _evaluate(self, theta, log_alpha_bounds=None):
         alpha = float(np.exp(theta[0]))
         kernel = self.kernel_at(theta)
         data = self.data
         features = nystroem_features(kernel, data.X, self.centres, self._workspace)
         Phi, features.features = features.features, None
         if self.kind == "splits":
-            value, Phi_bar, A_bar, full = split_terms(Phi, alpha, data, self.splits)
+            value, Phi_bar, A_bar, full, alpha = split_terms(
+                Phi, alpha, data, self.splits, log_alpha_bounds
+            )
+            if log_alpha_bounds is not None:
+                theta[0] = np.clip(np.log(alpha), *log_alpha_bounds)
             if full is not None:
-                self._last_fit = theta, self._coefficients(features, *full)
+                self._last_fit = theta.copy(), self._coefficients(features, *full)
         else:
             F, y, q, means = centred_features(Phi, data)
             value, Phi_bar, A_bar, w = leave_one_out_terms(
                 F, y, q, alpha, data, self.kind == "gcv"
             )
-            self._last_fit = theta, self._coefficients(features, w, means)
+            self._last_fit = theta.copy(), self._coefficients(features, w, means)
         del Phi
         d_alpha, grad = kernel_gradient(
             kernel, data.X, features, alpha, Phi_bar, A_bar, self._workspace
         )
-        return value, np.r_[alpha * d_alpha, grad]
+        return value, np.r_[alpha * d_alpha, grad], float(theta[0])
 
     def _coefficients(self, features, w, means):
         beta = coefficients_on_centres(features, w, self.centres.size, self.centres)

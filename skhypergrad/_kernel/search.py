@@ -337,6 +337,8 @@ def search(criterion, space, theta0, options):
     search = Search(space, options)
     first_step = np.log(10.0)
     start = space.clip(start_length_scales(criterion, start, bounds))
+    if _profiles_alpha(criterion, bounds):
+        return _profiled_search(criterion, space, start, options)
     # The scan's eigendecomposition clips negative eigenvalues: it is the
     # criterion only for a positive semi-definite kernel (not the sigmoid).
     positive = is_positive_semidefinite(criterion.kernel)
@@ -350,6 +352,62 @@ def search(criterion, space, theta0, options):
         )
         first_step = grid[1] - grid[0]
     return search.minimize(criterion, start, first_step=first_step)
+
+
+def _profiles_alpha(criterion, bounds):
+    """Whether the search profiles alpha out (a free alpha and a criterion
+    that offers it: Nystroem's k-fold and held-out)."""
+    return (
+        hasattr(criterion, "profiled_value_and_grad")
+        and criterion.kind == "splits"
+        and bounds[0, 0] < bounds[0, 1]
+    )
+
+
+def _profiled_search(criterion, space, start, options):
+    """Search the kernel's hyperparameters with alpha at its best at each
+    kernel (:class:`ProfiledAlpha`); the points, with their alphas, are
+    recorded and shown in the whole space."""
+    whole = Search(space, options)
+    profile = ProfiledAlpha(criterion, space.bounds[0], whole)
+    if space.size == 1:
+        profile.value_and_grad(start[1:])
+        return whole.result()
+    kernel_space = SearchSpace(space.hyperparameters[1:], space.value_scale)
+    search = Search(kernel_space, options, report=False)
+    # The start's length scales were chosen among factors of two.
+    search.minimize(profile, start[1:], first_step=np.log(2.0))
+    for name in ("n_iter", "converged", "stalled", "message"):
+        setattr(whole, name, getattr(search, name))
+    return whole.result()
+
+
+class ProfiledAlpha(Criterion):
+    """A k-fold or held-out criterion at its best alpha, as a function of the
+    kernel's hyperparameters: by the envelope theorem its gradient is the
+    criterion's gradient in them at that alpha.
+
+    Parameters
+    ----------
+    criterion : NystroemCriterion
+    log_alpha_bounds : ndarray of shape (2,)
+    search : Search
+        Where every evaluation is recorded, as ``[log alpha, kernel.theta]``.
+    """
+
+    def __init__(self, criterion, log_alpha_bounds, search):
+        self.criterion = criterion
+        self.log_alpha_bounds = log_alpha_bounds
+        self.search = search
+
+    def value_and_grad(self, theta):
+        """The criterion at its best alpha and its gradient in ``theta``, the
+        kernel's hyperparameters."""
+        value, grad, log_alpha = self.criterion.profiled_value_and_grad(
+            theta, self.log_alpha_bounds
+        )
+        self.search.add(np.r_[log_alpha, theta], value, "search", grad)
+        return value, grad[1:]
 
 
 def search_indefinite_aware(criterion, space, theta0, options):
