@@ -204,6 +204,25 @@ def test_all_rows_as_centres_is_the_exact_estimator(kind, fit_intercept):
     )
 
 
+def test_4000_rows_as_centres_give_the_exact_leave_one_out():
+    # At the size where the n x n kernel matrix is still affordable, every
+    # row a centre: the same criterion to 1e-8 (about 20 s).
+    n = 4000
+    X, y = make_friedman1(n_samples=n, noise=1.0, random_state=0)
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, n)
+    data = KernelData(X, y[:, None], weights, True)
+    kernel = RBF(2.0)
+    exact = KernelCriterion(data, kernel, "loo", None)
+    nystroem = NystroemCriterion(data, kernel, "loo", None, np.arange(n))
+    theta = np.r_[np.log(0.1), kernel.theta]
+    value, grad = nystroem(theta)
+    expected_value, expected_grad = exact(theta)
+    assert value == pytest.approx(expected_value, rel=1e-8)
+    np.testing.assert_allclose(
+        grad, expected_grad, rtol=0, atol=1e-8 * np.max(np.abs(expected_grad))
+    )
+
+
 @pytest.mark.parametrize("cv", [None, 3])
 def test_fitted_model_is_ridge_on_the_features_at_the_optimum(cv):
     X, y = make_friedman1(n_samples=120, noise=1.0, random_state=0)

@@ -4,12 +4,18 @@ backend (threads, processes, a dask cluster)."""
 import joblib
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_friedman1
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import skhypergrad._core.per_target as per_target
-from skhypergrad import GradientLogisticRegressionCV, GradientRidgeCV
+from skhypergrad import (
+    GradientKernelRidgeCV,
+    GradientLogisticRegressionCV,
+    GradientPoissonRegressorCV,
+    GradientRidgeCV,
+)
 from skhypergrad._core.parallel import batches, parallel_map
 
 
@@ -134,6 +140,48 @@ def test_logistic_folds_same_for_every_n_jobs(backend, groups):
     assert_same_fit(serial, other, LOGISTIC_FIT)
     assert_same_history(serial, other)
     assert serial.n_iter_.shape[1] == 5
+
+
+def restart_fits():
+    """Estimators with restarts, and data for them: ridge with feature groups
+    (L-BFGS-B), kernel ridge (exact and Nystroem k-fold, whose search
+    profiles alpha) and the two GLMs (whose criteria keep warm starts)."""
+    X, Y = many_targets(n=80, n_targets=2)
+    Xk, yk = make_friedman1(n_samples=80, noise=1.0, random_state=0)
+    Xd, yd = digits(300)
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(np.exp(0.3 * X[:, :3].sum(axis=1) + 0.5))
+    common = dict(n_restarts=3, random_state=0)
+    return [
+        (GradientRidgeCV(feature_groups=np.arange(15) // 5, **common), X, Y[:, 1]),
+        (GradientKernelRidgeCV(cv=3, **common), Xk, yk),
+        (GradientKernelRidgeCV(n_components=20, cv=3, **common), Xk, yk),
+        (GradientLogisticRegressionCV(cv=3, **common), Xd, yd),
+        (GradientPoissonRegressorCV(cv=3, **common), X, counts),
+    ]
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+@pytest.mark.parametrize("index", range(5))
+def test_restarts_same_for_every_n_jobs(backend, index):
+    model, X, y = restart_fits()[index]
+    serial = clone(model).fit(X, y)
+    with joblib.parallel_config(backend, n_jobs=2):
+        other = clone(model).set_params(n_jobs=2).fit(X, y)
+    phases = list(serial.history_["phase"])
+    assert "restart 3 of 3" in phases
+    assert all(
+        phase == "restart 3 of 3" for phase in phases[phases.index("restart 3 of 3") :]
+    )
+    for name in ("coef_", "dual_coef_", "intercept_", "n_iter_"):
+        if hasattr(serial, name):
+            np.testing.assert_array_equal(
+                getattr(serial, name), getattr(other, name), name
+            )
+    assert_same_history(serial, other)
+    if isinstance(model, GradientLogisticRegressionCV):
+        # The restarts' Newton iterations are kept: one column per evaluation.
+        assert serial.n_iter_.shape[-1] == len(phases)
 
 
 def test_dask_cluster_gives_the_same_results(small_batches):

@@ -73,6 +73,7 @@ def test_signature_has_every_poisson_regressor_parameter():
         "n_restarts",
         "optimizer",
         "random_state",
+        "n_jobs",
         "sample_weighting",
         "half_life",
         "half_life_bounds",

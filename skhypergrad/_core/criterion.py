@@ -10,6 +10,8 @@ its start. A criterion with one hyperparameter per target, searched for all
 targets at once, is a :class:`PerTargetCriterion`.
 """
 
+import copy
+
 import numpy as np
 
 
@@ -52,6 +54,20 @@ class Criterion:
         values : ndarray of shape (n_points,)
         """
         raise NotImplementedError
+
+    def restart_copy(self):
+        """An independent copy for one restart of the search (deep: a
+        criterion may keep warm starts or work buffers between
+        evaluations)."""
+        return copy.deepcopy(self)
+
+    def restart_log(self):
+        """What this restart's copy logged that the fit reports (None)."""
+        return None
+
+    def keep_restart_log(self, log, phase):
+        """Keep a restart's :meth:`restart_log` (called in the restarts'
+        order; ``phase`` names the restart)."""
 
     def __call__(self, theta):
         return self.value_and_grad(theta)

@@ -36,7 +36,7 @@ steps of the one-dimensional search (one evaluation each), refinement steps of
 the per-target search, or evaluations of a callable ``optimizer``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import minimize as scipy_minimize
@@ -44,6 +44,7 @@ from sklearn.utils import check_random_state
 
 from .bracket import DECADE, minimize_on_line
 from .criterion import as_point, require
+from .parallel import parallel_map
 from .per_target import TargetRecorder, minimize_per_target, optimize_each_target
 from .record import SearchRecord, history, restart_phase, stack_histories
 from .report import current_report
@@ -232,12 +233,40 @@ class Search:
                 self.evaluate(criterion, start)
             return self.result()
         rng = check_random_state(self.options.random_state)
-        n_restarts = self.options.n_restarts
-        starts = [start] + [rng.uniform(*bounds.T) for _ in range(n_restarts)]
-        for k, point in enumerate(starts):
-            name = phase if k == 0 else restart_phase(k, n_restarts)
-            self._local_search(criterion, point, name, first_step)
+        restarts = [rng.uniform(*bounds.T) for _ in range(self.options.n_restarts)]
+        self._local_search(criterion, start, phase, first_step)
+        if restarts:
+            self._restart(criterion, restarts, first_step)
         return self.result()
+
+    def _restart(self, criterion, starts, first_step):
+        """The restarts: independent local searches, each on its own copy of
+        the criterion (:meth:`Criterion.restart_copy`), over ``n_jobs``
+        joblib workers. They are recorded in their order when they return,
+        so that the result does not depend on ``n_jobs`` or on the backend
+        (their ``history_`` times are the times they returned)."""
+        n = len(starts)
+        options = replace(self.options, n_restarts=0)
+        outcomes = parallel_map(
+            _restart_search,
+            [
+                (criterion, self.space, options, point, restart_phase(k, n), first_step)
+                for k, point in enumerate(starts, 1)
+            ],
+            self.options.n_jobs,
+        )
+        for k, (record, n_iter, message, log) in enumerate(outcomes, 1):
+            phase = restart_phase(k, n)
+            for theta, value, grad in zip(
+                record.thetas, record.values, record.grads, strict=True
+            ):
+                self.add(theta, value, phase, grad)
+            criterion.keep_restart_log(log, phase)
+            self.n_iter += n_iter
+            if message:
+                self._not_converged(message)
+        if self.stalled:
+            self._check_stalled()
 
     def _local_search(self, criterion, start, phase, first_step):
         if callable(self.options.optimizer):
@@ -253,7 +282,8 @@ class Search:
         bounds, and so is a result on a bound or a start where the criterion
         is flat: a search from a bound, or one that stops on a bound, has only
         looked one way."""
-        unchecked = "scan" not in self.record.phases
+        # Restarts start from random points: the first search checked.
+        unchecked = "scan" not in self.record.phases and not phase.startswith("restart")
         if unchecked and self._on_bound(start):
             start, first_step = self._coarse_scan(criterion, start)
             unchecked = False
@@ -458,6 +488,17 @@ class Search:
             bounds_hit=tuple(self.space.bound_messages(theta)),
             history=history(self.record, self.space, per_target=self._per_target),
         )
+
+
+def _restart_search(criterion, space, options, start, phase, first_step):
+    """One restart on a copy of ``criterion``, quiet: its record, its
+    iterations, its message when it did not converge (else ""), and the
+    copy's :meth:`~skhypergrad._core.criterion.Criterion.restart_log`."""
+    copy = criterion.restart_copy()
+    search = Search(space, options, report=False)
+    search._local_search(copy, start, phase, first_step)
+    message = "" if search.converged else search.message
+    return search.record, search.n_iter, message, copy.restart_log()
 
 
 def _projected_gradient(theta, grad, bounds):

@@ -50,9 +50,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._core.criterion import Criterion
+from .criteria import LoggedIterations
 
 
-class ApproximateLeaveOneOut(Criterion):
+class ApproximateLeaveOneOut(LoggedIterations, Criterion):
     """Approximate leave-one-out (ALO) criterion of a smooth loss.
 
     One Newton step from the full-data optimum on each leave-one-out problem

@@ -64,7 +64,28 @@ def make_smooth_folds(
     ]
 
 
-class SmoothKFoldCriterion(Criterion):
+class LoggedIterations:
+    """Restarts of a criterion that logs the Newton iterations of every
+    evaluation (``iterations``): a restart's copy logs its own, which the
+    original then keeps, in the restarts' order."""
+
+    def restart_copy(self):
+        """A deep copy that remembers where its own log starts."""
+        copy = super().restart_copy()
+        copy._logged = 0 if self.iterations is None else len(self.iterations)
+        return copy
+
+    def restart_log(self):
+        """The Newton iterations this copy logged."""
+        return None if self.iterations is None else self.iterations[self._logged :]
+
+    def keep_restart_log(self, log, phase):
+        """Append a restart's Newton iterations to the log."""
+        if log is not None and self.iterations is not None:
+            self.iterations.extend(log)
+
+
+class SmoothKFoldCriterion(LoggedIterations, Criterion):
     """Held-out / k-fold criterion of a smooth loss.
 
     Per fold, ``dE/dlam_j = -(H^{-1} X1_v^T S_v c'_v)_j w_j``: one solve with

@@ -97,9 +97,10 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
     n_jobs : int or None, default=None
         Joblib jobs over the folds: at each evaluation of the criterion the
         first fold is solved, then the others (each starting from its
-        solution) in parallel, in threads unless a joblib backend is chosen
-        (``joblib.parallel_config``, e.g. ``"dask"``). The result is the same
-        for every ``n_jobs`` and backend.
+        solution) in parallel, and over the restarts (``n_restarts``), in
+        threads unless a joblib backend is chosen (``joblib.parallel_config``,
+        e.g. ``"dask"``). The result is the same for every ``n_jobs`` and
+        backend.
     verbose : int, default=0
         1 prints one line per evaluation of the criterion: its number, the
         phase of the search, the hyperparameters, the criterion, the norm of
@@ -172,7 +173,8 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         criterion divided by its value at the start is below ``search_tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
-        best point of all is kept.
+        best point of all is kept. Each is an independent search, run over
+        ``n_jobs`` joblib jobs.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
         as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:

@@ -131,7 +131,8 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         criterion divided by its value at the start is below ``search_tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
-        best point of all is kept.
+        best point of all is kept. Each is an independent search, run over
+        ``n_jobs`` joblib jobs.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
         as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
@@ -142,6 +143,13 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
+    n_jobs : int or None, default=None
+        Joblib jobs over the folds (at each evaluation of the criterion the
+        first fold is solved, then the others, each starting from its
+        solution, in parallel) and over the restarts (``n_restarts``), in
+        threads unless a joblib backend is chosen (``joblib.parallel_config``,
+        e.g. ``"dask"``). The result is the same for every ``n_jobs`` and
+        backend.
     sample_weighting : None, "time_decay" or "group", default=None
         Tune the training weights jointly with the penalties (Bengio and
         Dugas): ``"time_decay"`` weighs sample ``i`` by
@@ -259,6 +267,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         n_restarts=0,
         optimizer="l-bfgs-b",
         random_state=None,
+        n_jobs=None,
         sample_weighting=None,
         half_life=None,
         half_life_bounds=None,
@@ -282,6 +291,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         self.n_restarts = n_restarts
         self.optimizer = optimizer
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.sample_weighting = sample_weighting
         self.half_life = half_life
         self.half_life_bounds = half_life_bounds

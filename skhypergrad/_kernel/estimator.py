@@ -153,7 +153,8 @@ class GradientKernelRidgeCV(
         criterion divided by its value at the start is below ``tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
-        best point of all is kept.
+        best point of all is kept. Each is an independent search, run over
+        ``n_jobs`` joblib jobs.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
         as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
@@ -164,6 +165,11 @@ class GradientKernelRidgeCV(
         in turn.
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts.
+    n_jobs : int or None, default=None
+        Joblib jobs over the restarts (``n_restarts``), in threads unless a
+        joblib backend is chosen (``joblib.parallel_config``, e.g.
+        ``"dask"``). The result is the same for every ``n_jobs`` and
+        backend.
     verbose : int, default=0
         1 prints one line per evaluation of the criterion: its number, the
         phase of the search, the hyperparameters, the criterion, the norm of
@@ -306,6 +312,7 @@ class GradientKernelRidgeCV(
         n_restarts=0,
         optimizer="l-bfgs-b",
         random_state=None,
+        n_jobs=None,
         verbose=0,
     ):
         self.kernel = kernel
@@ -324,6 +331,7 @@ class GradientKernelRidgeCV(
         self.n_restarts = n_restarts
         self.optimizer = optimizer
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def __sklearn_tags__(self):

@@ -379,6 +379,13 @@ class NystroemCriterion(Criterion):
         # evaluation.
         self._workspace = np.empty(data.X.shape[0] * centres.size)
 
+    def restart_copy(self):
+        """A copy for a restart: the same (read-only) data, its own work
+        buffer."""
+        return NystroemCriterion(
+            self.data, self.kernel, self.kind, self.splits, self.centres
+        )
+
     def kernel_at(self, theta):
         """The kernel with hyperparameters ``theta[1:]``."""
         return self.kernel.clone_with_theta(np.asarray(theta[1:], dtype=float))

@@ -369,7 +369,7 @@ def _profiled_search(criterion, space, start, options):
     kernel (:class:`ProfiledAlpha`); the points, with their alphas, are
     recorded and shown in the whole space."""
     whole = Search(space, options)
-    profile = ProfiledAlpha(criterion, space.bounds[0], whole)
+    profile = ProfiledAlpha(criterion, space.bounds[0], whole.add)
     if space.size == 1:
         profile.value_and_grad(start[1:])
         return whole.result()
@@ -391,14 +391,17 @@ class ProfiledAlpha(Criterion):
     ----------
     criterion : NystroemCriterion
     log_alpha_bounds : ndarray of shape (2,)
-    search : Search
-        Where every evaluation is recorded, as ``[log alpha, kernel.theta]``.
+    record : callable or None
+        ``record(theta, value, phase, grad)`` of every evaluation, with
+        ``theta = [log alpha, kernel.theta]`` (:meth:`Search.add`); None
+        keeps them for :meth:`restart_log`.
     """
 
-    def __init__(self, criterion, log_alpha_bounds, search):
+    def __init__(self, criterion, log_alpha_bounds, record=None):
         self.criterion = criterion
         self.log_alpha_bounds = log_alpha_bounds
-        self.search = search
+        self.record = record
+        self._evaluations = []
 
     def value_and_grad(self, theta):
         """The criterion at its best alpha and its gradient in ``theta``, the
@@ -406,8 +409,25 @@ class ProfiledAlpha(Criterion):
         value, grad, log_alpha = self.criterion.profiled_value_and_grad(
             theta, self.log_alpha_bounds
         )
-        self.search.add(np.r_[log_alpha, theta], value, "search", grad)
+        point = np.r_[log_alpha, theta]
+        if self.record is None:
+            self._evaluations.append((point, value, grad))
+        else:
+            self.record(point, value, "search", grad)
         return value, grad[1:]
+
+    def restart_copy(self):
+        """A copy on a copy of the criterion, keeping its evaluations."""
+        return ProfiledAlpha(self.criterion.restart_copy(), self.log_alpha_bounds)
+
+    def restart_log(self):
+        """The evaluations of this restart's copy, with their alphas."""
+        return self._evaluations
+
+    def keep_restart_log(self, log, phase):
+        """Record a restart's evaluations."""
+        for point, value, grad in log:
+            self.record(point, value, phase, grad)
 
 
 def search_indefinite_aware(criterion, space, theta0, options):

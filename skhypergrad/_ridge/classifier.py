@@ -102,7 +102,8 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
         criterion divided by its value at the start is below ``tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
-        best point of all is kept.
+        best point of all is kept. Each is an independent search, run over
+        ``n_jobs`` joblib jobs.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
         as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
@@ -120,7 +121,10 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
         solvers' detail.
     n_jobs : int or None, default=None
         Number of joblib jobs over classes when ``alpha_per_target=True`` with
-        feature groups.
+        feature groups, and over the restarts (``n_restarts``), in threads
+        unless a joblib backend is chosen (``joblib.parallel_config``, e.g.
+        ``"dask"``). The result is the same for every ``n_jobs`` and
+        backend.
 
     Attributes
     ----------

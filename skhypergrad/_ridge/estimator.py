@@ -143,7 +143,8 @@ class GradientRidgeCV(
         criterion divided by its value at the start is below ``tol``).
     n_restarts : int, default=0
         Extra starts of the search, drawn log-uniformly within the bounds; the
-        best point of all is kept.
+        best point of all is kept. Each is an independent search, run over
+        ``n_jobs`` joblib jobs.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
         as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
@@ -161,7 +162,10 @@ class GradientRidgeCV(
         solvers' detail.
     n_jobs : int or None, default=None
         Number of joblib jobs over targets when ``alpha_per_target=True`` with
-        feature groups.
+        feature groups, and over the restarts (``n_restarts``), in threads
+        unless a joblib backend is chosen (``joblib.parallel_config``, e.g.
+        ``"dask"``). The result is the same for every ``n_jobs`` and
+        backend.
     sample_weighting : None, "time_decay" or "group", default=None
         Tune the training weights jointly with the penalties (Bengio and
         Dugas): ``"time_decay"`` weighs sample ``i`` by
