@@ -233,16 +233,40 @@ def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
             y[test] - predictions[test, cols], s[test]
         )
         value += float(values.sum())
-    adjoint_sources = Phi.T @ weighted
+    left, right, A_bar = _split_adjoints(
+        Phi, data, splits, fits, predictions, weighted, [t[2] for t in trains]
+    )
+    full = None
+    if total is not None:
+        _, w, mean_phi, mean_y = _weighted_ridge(
+            total, cross[2 * k], sy.sum(axis=0), alpha, data.fit_intercept
+        )
+        full = w, (mean_phi, mean_y)
+    scale = n_targets * sum(s[test].sum() for _, test in splits)
+    return value / scale, (left / scale, right), A_bar / scale, full, alpha
+
+
+def _split_adjoints(Phi, data, splits, fits, predictions, weighted, train_weights):
+    """``Phi_bar = left @ right.T`` and ``A_bar`` of the summed test error
+    (unscaled): each split's adjoint solve, with one pass over ``Phi`` for
+    every split's right-hand side and one for every adjoint's prediction.
+
+    ``fits`` are the splits' :func:`_weighted_ridge` results, ``predictions``
+    (``n x k t``) their predictions of every row, ``weighted`` the test rows'
+    weighted residuals ``s r`` (zero elsewhere) and ``train_weights`` the
+    training sets' total weights."""
+    n, n_targets = data.y.shape
+    s, y = data.sample_weight, data.y
+    sources = Phi.T @ weighted
     lams = []
     for j, (factor, _, mean_phi, _) in enumerate(fits):
         cols = slice(j * n_targets, (j + 1) * n_targets)
         Q_sum = weighted[:, cols].sum(axis=0)
         lams.append(
-            cholesky_solve(factor, adjoint_sources[:, cols] - np.outer(mean_phi, Q_sum))
+            cholesky_solve(factor, sources[:, cols] - np.outer(mean_phi, Q_sum))
         )
     adjoint_predictions = Phi @ np.hstack(lams)
-    left = np.zeros((n, 2 * n_targets * k))
+    left = np.zeros((n, 2 * n_targets * len(splits)))
     right = np.zeros((Phi.shape[1], left.shape[1]))
     A_bar = np.zeros((Phi.shape[1],) * 2)
     for j, ((train, test), (_, theta, mean_phi, _), lam) in enumerate(
@@ -253,7 +277,7 @@ def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
         # On the training rows, the bordered adjoint's prediction (Phi~ lam~).
         adjoint = adjoint_predictions[train, cols] - mean_phi @ lam
         if data.fit_intercept:
-            adjoint += Q.sum(axis=0) / trains[j][2]
+            adjoint += Q.sum(axis=0) / train_weights[j]
         left_cols = slice(2 * j * n_targets, (2 * j + 1) * n_targets)
         left[train, left_cols] = (
             -2.0 * s[train, None] * (y[train] - predictions[train, cols])
@@ -264,14 +288,7 @@ def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
         left[test, left_cols] -= 2.0 * Q
         right[:, left_cols] = theta
         A_bar += 2.0 * lam @ theta.T
-    full = None
-    if total is not None:
-        _, w, mean_phi, mean_y = _weighted_ridge(
-            total, cross[2 * k], sy.sum(axis=0), alpha, data.fit_intercept
-        )
-        full = w, (mean_phi, mean_y)
-    scale = n_targets * sum(s[test].sum() for _, test in splits)
-    return value / scale, (left / scale, right), A_bar / scale, full, alpha
+    return left, right, A_bar
 
 
 def _alpha_profile(trains, tests, cross, data, splits):
