@@ -411,6 +411,22 @@ def test_k_fold_search_records_the_alpha_of_every_kernel():
     assert model.alpha_ == pytest.approx(history["alpha"][best])
 
 
+def test_a_user_optimizer_still_sees_alpha_and_the_kernel():
+    X, y = make_friedman1(n_samples=200, noise=1.0, random_state=0)
+    seen = []
+
+    def optimizer(obj_func, initial_theta, bounds):
+        seen.append((initial_theta.size, bounds.shape))
+        obj_func(initial_theta)
+        return initial_theta, None
+
+    model = GradientKernelRidgeCV(
+        RBF(1.0), n_components=20, random_state=0, cv=3, optimizer=optimizer
+    ).fit(X, y)
+    assert seen == [(2, (2, 2))]
+    assert len(model.history_["alpha"]) == 1
+
+
 # Centres drawn from the rows: repeating a row changes the draw.
 CENTRES_FROM_ROWS = (
     "the centres are drawn from the training rows: repeating rows changes the draw"

@@ -337,7 +337,7 @@ def search(criterion, space, theta0, options):
     search = Search(space, options)
     first_step = np.log(10.0)
     start = space.clip(start_length_scales(criterion, start, bounds))
-    if _profiles_alpha(criterion, bounds):
+    if _profiles_alpha(criterion, bounds, options):
         return _profiled_search(criterion, space, start, options)
     # The scan's eigendecomposition clips negative eigenvalues: it is the
     # criterion only for a positive semi-definite kernel (not the sigmoid).
@@ -354,13 +354,15 @@ def search(criterion, space, theta0, options):
     return search.minimize(criterion, start, first_step=first_step)
 
 
-def _profiles_alpha(criterion, bounds):
-    """Whether the search profiles alpha out (a free alpha and a criterion
-    that offers it: Nystroem's k-fold and held-out)."""
+def _profiles_alpha(criterion, bounds, options):
+    """Whether the search profiles alpha out: a free alpha, a criterion that
+    offers it (Nystroem's k-fold and held-out), and no user's ``optimizer``
+    (which is promised every hyperparameter, alpha first)."""
     return (
         hasattr(criterion, "profiled_value_and_grad")
         and criterion.kind == "splits"
         and bounds[0, 0] < bounds[0, 1]
+        and not callable(options.optimizer)
     )
 
 
