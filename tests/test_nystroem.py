@@ -351,10 +351,30 @@ def test_profiled_alpha_is_the_criterion_minimum(splits, fit_intercept, n_target
     assert value <= min(grid) * (1.0 + 1e-12)
 
 
-def test_profiled_gradient_is_the_profile_derivative():
+@pytest.mark.parametrize("kind", ["loo", "gcv"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_profiled_alpha_of_leave_one_out_and_gcv(kind, fit_intercept, n_targets):
+    X, Y, weights = problem(n_targets=n_targets)
+    kernel = RBF([1.0, 2.0, 0.7])
+    data = KernelData(X, Y, weights, fit_intercept)
+    crit = NystroemCriterion(data, kernel, kind, None, centres())
+    bounds = np.log([1e-6, 1e3])
+    value, grad, log_alpha = crit.profiled_value_and_grad(kernel.theta, bounds)
+    at_alpha = crit(np.r_[log_alpha, kernel.theta])
+    assert value == pytest.approx(at_alpha[0], rel=1e-12)
+    np.testing.assert_allclose(grad, at_alpha[1], rtol=1e-10)
+    assert bounds[0] + 1.0 < log_alpha < bounds[1] - 1.0
+    assert abs(grad[0]) < 1e-6 * value
+    grid = [crit(np.r_[x, kernel.theta])[0] for x in np.linspace(*bounds, 200)]
+    assert value <= min(grid) * (1.0 + 1e-12)
+
+
+@pytest.mark.parametrize("kind", ["kfold", "loo"])
+def test_profiled_gradient_is_the_profile_derivative(kind):
     # Envelope theorem: the kernel part of the gradient at the best alpha is
     # the derivative of the criterion minimised over alpha.
-    crit = nystroem_criterion(Matern([1.0, 2.0, 0.7], nu=2.5), "kfold", True, True)
+    crit = nystroem_criterion(Matern([1.0, 2.0, 0.7], nu=2.5), kind, True, True)
     bounds = np.log([1e-6, 1e3])
 
     def profile(kernel_theta):

@@ -260,11 +260,11 @@ class GradientKernelRidgeCV(
     :math:`\\Phi^T S \\Phi + \\alpha I` (the leave-one-out hat diagonal by one
     triangular solve with :math:`\\Phi^T`), and gradients chained back to
     :math:`k(X, Z')` and :math:`k(Z', Z')` as one :math:`n \\times r`
-    contraction (Williams & Seeger, 2001). With k-fold and held-out
-    criteria the search moves the kernel's hyperparameters only, each
-    evaluation at the best alpha for its kernel (one :math:`r \times r`
-    eigendecomposition per split makes every alpha cheap); ``history_``
-    shows that alpha with each kernel.
+    contraction (Williams & Seeger, 2001). The search moves the kernel's
+    hyperparameters only, each evaluation at the best alpha for its kernel
+    (one :math:`r \\times r` eigendecomposition per split, or of
+    :math:`\\Phi^T \\Phi` for leave-one-out and GCV, makes every alpha
+    cheap); ``history_`` shows that alpha with each kernel.
 
     Many hyperparameters (one length scale per feature) can over-fit the
     selection criterion itself: check held-out error.

@@ -118,27 +118,41 @@ class SplitAlphaProfile:
             value, derivative = value + v, derivative + g
         return value, alpha * derivative
 
-    def best_log_alpha(self, log_bounds):
-        """The ``log(alpha)`` within ``log_bounds`` of the lowest error: the
-        best point of a scan, then the root of the derivative between its
-        neighbours (Brent's method), or the bound it sits on."""
-        grid = scan_grid(log_bounds, _SCAN_PER_DECADE)
-        values = [self.value_and_derivative(x)[0] for x in grid]
-        best = int(np.argmin(values))
-        low, high = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
+    def scan(self, points):
+        """The summed error at each ``log(alpha)`` of ``points``."""
+        return np.array([self.value_and_derivative(x)[0] for x in points])
 
-        def derivative(x):
-            return self.value_and_derivative(x)[1]
 
-        slope_low, slope_high = derivative(low), derivative(high)
-        if slope_low >= 0.0 and best == 0:
-            return float(grid[0])
-        if slope_high <= 0.0 and best == grid.size - 1:
-            return float(grid[-1])
-        if not slope_low < 0.0 < slope_high:
-            # A scan too coarse for a wiggle of the criterion: its best point.
-            return float(grid[best])
-        root = optimize.brentq(derivative, low, high, xtol=_XTOL)
-        if self.value_and_derivative(root)[0] > values[best]:
-            return float(grid[best])
-        return float(root)
+def best_log_alpha(path, log_bounds):
+    """The ``log(alpha)`` within ``log_bounds`` where ``path`` is lowest: the
+    best point of a scan (two points per decade), then the root of the
+    derivative between its neighbours (Brent's method), or the bound it sits
+    on.
+
+    Parameters
+    ----------
+    path : object
+        With ``scan(points) -> values`` and ``value_and_derivative(x) ->
+        (value, derivative in log(alpha))``.
+    log_bounds : ndarray of shape (2,)
+    """
+    grid = scan_grid(log_bounds, _SCAN_PER_DECADE)
+    values = path.scan(grid)
+    best = int(np.argmin(values))
+    low, high = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
+
+    def derivative(x):
+        return path.value_and_derivative(x)[1]
+
+    slope_low, slope_high = derivative(low), derivative(high)
+    if slope_low >= 0.0 and best == 0:
+        return float(grid[0])
+    if slope_high <= 0.0 and best == grid.size - 1:
+        return float(grid[-1])
+    if not slope_low < 0.0 < slope_high:
+        # A scan too coarse for a wiggle of the criterion: its best point.
+        return float(grid[best])
+    root = optimize.brentq(derivative, low, high, xtol=_XTOL)
+    if path.value_and_derivative(root)[0] > values[best]:
+        return float(grid[best])
+    return float(root)

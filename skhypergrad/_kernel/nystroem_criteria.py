@@ -38,7 +38,7 @@ from .._core.selection import (
 )
 from .._core.spectral import SpectralPath
 from .nystroem import coefficients_on_centres, kernel_gradient, nystroem_features
-from .nystroem_alpha import RowMoments, SplitAlphaProfile
+from .nystroem_alpha import RowMoments, SplitAlphaProfile, best_log_alpha
 from .search import AlphaPath
 
 
@@ -70,8 +70,9 @@ def centred_features(Phi, data):
     return Phi, y, q, (mean_phi, mean_y)
 
 
-def leave_one_out_terms(F, y, q, alpha, data, gcv):
-    """Leave-one-out or GCV in the features, with its adjoints.
+def leave_one_out_terms(F, y, q, alpha, data, gcv, gram=None):
+    """Leave-one-out or GCV in the features, with its adjoints; ``gram`` is
+    ``F^T F`` when it is known already.
 
     Returns
     -------
@@ -82,7 +83,11 @@ def leave_one_out_terms(F, y, q, alpha, data, gcv):
     w : ndarray of shape (r, n_targets)
     """
     n_targets = y.shape[1]
-    A = _gram(F, alpha)
+    if gram is None:
+        A = _gram(F, alpha)
+    else:
+        A = gram.copy()
+        A.flat[:: A.shape[0] + 1] += alpha
     factor = cholesky_with_jitter(A)
     w = cholesky_solve(factor, F.T @ y)
     residual = y - F @ w
@@ -215,7 +220,7 @@ def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
     cross = _split_cross_moments(Phi, sy, splits)
     if log_alpha_bounds is not None:
         profile = _alpha_profile(trains, tests, cross, data, splits)
-        alpha = float(np.exp(profile.best_log_alpha(log_alpha_bounds)))
+        alpha = float(np.exp(best_log_alpha(profile, log_alpha_bounds)))
     fits = [
         _weighted_ridge(train, cross[k + j], sy[tr].sum(0), alpha, data.fit_intercept)
         for j, (train, (tr, _)) in enumerate(zip(trains, splits, strict=True))
@@ -413,9 +418,10 @@ class NystroemCriterion(Criterion):
         return value, grad
 
     def profiled_value_and_grad(self, kernel_theta, log_alpha_bounds):
-        """The k-fold or held-out criterion at its best alpha within
-        ``log_alpha_bounds``, at the kernel ``kernel_theta``
-        (:mod:`~skhypergrad._kernel.nystroem_alpha`).
+        """The criterion at its best alpha within ``log_alpha_bounds``, at
+        the kernel ``kernel_theta`` (k-fold and held-out:
+        :mod:`~skhypergrad._kernel.nystroem_alpha`; leave-one-out and GCV:
+        :class:`NystroemAlphaPath`).
 
         Returns
         -------
@@ -426,8 +432,6 @@ class NystroemCriterion(Criterion):
         log_alpha : float
             The best ``log(alpha)``.
         """
-        if self.kind != "splits":
-            raise ValueError("Only k-fold and held-out criteria profile alpha.")
         theta = np.r_[np.nan, np.asarray(kernel_theta, dtype=float)]
         return self._evaluate(theta, log_alpha_bounds)
 
@@ -447,8 +451,17 @@ class NystroemCriterion(Criterion):
                 self._last_fit = theta.copy(), self._coefficients(features, *full)
         else:
             F, y, q, means = centred_features(Phi, data)
+            gram = None
+            if log_alpha_bounds is not None:
+                gram = _gram(F)
+                path = NystroemAlphaPath.from_features(
+                    F, y, q, data, self.kind == "gcv", gram
+                )
+                theta[0] = best_log_alpha(path, log_alpha_bounds)
+                alpha = float(np.exp(theta[0]))
+                del path
             value, Phi_bar, A_bar, w = leave_one_out_terms(
-                F, y, q, alpha, data, self.kind == "gcv"
+                F, y, q, alpha, data, self.kind == "gcv", gram
             )
             self._last_fit = theta.copy(), self._coefficients(features, w, means)
         del Phi
@@ -489,19 +502,30 @@ class NystroemAlphaPath(AlphaPath):
     def __init__(self, data, kernel, centres, gcv):
         features = nystroem_features(kernel, data.X, centres)
         F, y, q, _ = centred_features(features.features, data)
-        sigma, U = linalg.eigh(_gram(F), check_finite=False)
+        del features
+        self._build(F, y, q, data, gcv)
+
+    @classmethod
+    def from_features(cls, F, y, q, data, gcv, gram=None):
+        """The path from the centred features ``F`` (not modified) and, when
+        known, their Gram matrix ``F^T F``."""
+        path = cls.__new__(cls)
+        path._build(F, y, q, data, gcv, gram)
+        return path
+
+    def _build(self, F, y, q, data, gcv, gram=None):
+        gram = _gram(F) if gram is None else gram
+        sigma, U = linalg.eigh(gram, check_finite=False)
         keep = sigma > sigma[-1] * sigma.size * np.finfo(float).eps
-        sigma, U = sigma[keep], U[:, keep]
-        left = F @ (U / np.sqrt(sigma))
-        del F, features
+        sigma, U = sigma[keep], U[:, keep] / np.sqrt(sigma[keep])
         self.gcv = gcv
         self.n_targets = y.shape[1]
-        self._path = SpectralPath(
-            left,
-            sigma,
-            y,
-            q,
-            data.weight_sum,
-            data.n_effective,
-            data.fit_intercept,
-        )
+        statistics = (data.weight_sum, data.n_effective, data.fit_intercept)
+        if gcv:
+            # GCV needs the projections only: F U sigma^{-1/2} has orthonormal
+            # columns, so ||y_perp||^2 = ||y||^2 - ||U~^T y||^2.
+            Uty = U.T @ (F.T @ y)
+            perp = np.maximum(np.sum(y**2, axis=0) - np.sum(Uty**2, axis=0), 0.0)
+            self._path = SpectralPath.from_projections(sigma, Uty, perp, *statistics)
+        else:
+            self._path = SpectralPath(F @ U, sigma, y, q, *statistics)

@@ -356,11 +356,10 @@ def search(criterion, space, theta0, options):
 
 def _profiles_alpha(criterion, bounds, options):
     """Whether the search profiles alpha out: a free alpha, a criterion that
-    offers it (Nystroem's k-fold and held-out), and no user's ``optimizer``
+    offers it (Nystroem's), and no user's ``optimizer``
     (which is promised every hyperparameter, alpha first)."""
     return (
         hasattr(criterion, "profiled_value_and_grad")
-        and criterion.kind == "splits"
         and bounds[0, 0] < bounds[0, 1]
         and not callable(options.optimizer)
     )
@@ -519,3 +518,13 @@ class AlphaPath(Criterion):
         return np.array(
             [criterion(np.array([p]), with_grad=False)[0].mean() for p in points]
         )
+
+    def value_and_derivative(self, log_alpha):
+        """The criterion (mean over targets) and its derivative in
+        ``log(alpha)`` at one point."""
+        path = self._path
+        criterion = (
+            path.generalized_cross_validation if self.gcv else path.leave_one_out
+        )
+        values, grad = criterion(np.array([log_alpha], dtype=float))
+        return float(values.mean()), float(grad[0]) / self.n_targets
