@@ -28,6 +28,7 @@ the kernel's hyperparameters is the partial gradient at the best alpha
 (``dE/dalpha = 0`` there, or alpha sits on a bound it does not leave).
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,6 +142,8 @@ def best_log_alpha(path, log_bounds):
     best = int(np.argmin(values))
     low, high = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
 
+    # Brent's method evaluates the ends again: remember them.
+    @functools.cache
     def derivative(x):
         return path.value_and_derivative(x)[1]
 

@@ -180,13 +180,13 @@ def _weighted_ridge(moments, cross, y_sum, alpha, fit_intercept):
     return factor, cholesky_solve(factor, cross), mean_phi, mean_y
 
 
-def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
+def split_terms(Phi, log_alpha, data, splits, log_alpha_bounds=None):
     """Summed test error over the splits, with its adjoints.
 
     Parameters
     ----------
     Phi : ndarray of shape (n_samples, r)
-    alpha : float
+    log_alpha : float
         Ignored when ``log_alpha_bounds`` is given.
     data : KernelData
     splits : list of (train, test)
@@ -207,8 +207,8 @@ def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
         The fit on all the rows, ``(w, (mean_phi, mean_y))``, when the test
         sets partition them (its moments are then the sum of the test
         sets'), else None.
-    alpha : float
-        The alpha of these terms.
+    log_alpha : float
+        The ``log(alpha)`` of these terms.
     """
     n, n_targets = data.y.shape
     k = len(splits)
@@ -220,7 +220,8 @@ def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
     cross = _split_cross_moments(Phi, sy, splits)
     if log_alpha_bounds is not None:
         profile = _alpha_profile(trains, tests, cross, data, splits)
-        alpha = float(np.exp(best_log_alpha(profile, log_alpha_bounds)))
+        log_alpha = best_log_alpha(profile, log_alpha_bounds)
+    alpha = float(np.exp(log_alpha))
     fits = [
         _weighted_ridge(train, cross[k + j], sy[tr].sum(0), alpha, data.fit_intercept)
         for j, (train, (tr, _)) in enumerate(zip(trains, splits, strict=True))
@@ -248,7 +249,7 @@ def split_terms(Phi, alpha, data, splits, log_alpha_bounds=None):
         )
         full = w, (mean_phi, mean_y)
     scale = n_targets * sum(s[test].sum() for _, test in splits)
-    return value / scale, (left / scale, right), A_bar / scale, full, alpha
+    return value / scale, (left / scale, right), A_bar / scale, full, log_alpha
 
 
 def _split_adjoints(Phi, data, splits, fits, predictions, weighted, train_weights):
@@ -436,17 +437,16 @@ class NystroemCriterion(Criterion):
         return self._evaluate(theta, log_alpha_bounds)
 
     def _evaluate(self, theta, log_alpha_bounds=None):
-        alpha = float(np.exp(theta[0]))
+        """Value and gradient at ``theta``; with ``log_alpha_bounds``,
+        ``theta[0]`` is first set to the best ``log(alpha)``."""
         kernel = self.kernel_at(theta)
         data = self.data
         features = nystroem_features(kernel, data.X, self.centres, self._workspace)
         Phi, features.features = features.features, None
         if self.kind == "splits":
-            value, Phi_bar, A_bar, full, alpha = split_terms(
-                Phi, alpha, data, self.splits, log_alpha_bounds
+            value, Phi_bar, A_bar, full, theta[0] = split_terms(
+                Phi, theta[0], data, self.splits, log_alpha_bounds
             )
-            if log_alpha_bounds is not None:
-                theta[0] = np.clip(np.log(alpha), *log_alpha_bounds)
             if full is not None:
                 self._last_fit = theta.copy(), self._coefficients(features, *full)
         else:
@@ -454,17 +454,15 @@ class NystroemCriterion(Criterion):
             gram = None
             if log_alpha_bounds is not None:
                 gram = _gram(F)
-                path = NystroemAlphaPath.from_features(
-                    F, y, q, data, self.kind == "gcv", gram
-                )
+                path = NystroemAlphaPath(F, y, q, data, self.kind == "gcv", gram)
                 theta[0] = best_log_alpha(path, log_alpha_bounds)
-                alpha = float(np.exp(theta[0]))
                 del path
             value, Phi_bar, A_bar, w = leave_one_out_terms(
-                F, y, q, alpha, data, self.kind == "gcv", gram
+                F, y, q, float(np.exp(theta[0])), data, self.kind == "gcv", gram
             )
             self._last_fit = theta.copy(), self._coefficients(features, w, means)
         del Phi
+        alpha = float(np.exp(theta[0]))
         d_alpha, grad = kernel_gradient(
             kernel, data.X, features, alpha, Phi_bar, A_bar, self._workspace
         )
@@ -490,30 +488,29 @@ class NystroemCriterion(Criterion):
     def alpha_path(self, kernel_theta):
         """Leave-one-out or GCV along ``log(alpha)`` at a fixed kernel."""
         kernel = self.kernel.clone_with_theta(np.asarray(kernel_theta, dtype=float))
-        return NystroemAlphaPath(self.data, kernel, self.centres, self.kind == "gcv")
+        features = nystroem_features(kernel, self.data.X, self.centres)
+        F, y, q, _ = centred_features(features.features, self.data)
+        return NystroemAlphaPath(F, y, q, self.data, self.kind == "gcv")
 
 
 class NystroemAlphaPath(AlphaPath):
     """Leave-one-out or GCV of Nystroem kernel ridge along ``log(alpha)``,
     from one eigendecomposition of ``F^T F`` (``r x r``): the left singular
     vectors ``F U sigma^{-1/2}`` make the path of
-    :class:`~skhypergrad._core.spectral.SpectralPath`."""
+    :class:`~skhypergrad._core.spectral.SpectralPath`.
 
-    def __init__(self, data, kernel, centres, gcv):
-        features = nystroem_features(kernel, data.X, centres)
-        F, y, q, _ = centred_features(features.features, data)
-        del features
-        self._build(F, y, q, data, gcv)
+    Parameters
+    ----------
+    F, y, q
+        The centred features (not modified), targets and intercept direction
+        (:func:`centred_features`).
+    data : KernelData
+    gcv : bool
+    gram : ndarray of shape (r, r) or None
+        ``F^T F`` when it is known already.
+    """
 
-    @classmethod
-    def from_features(cls, F, y, q, data, gcv, gram=None):
-        """The path from the centred features ``F`` (not modified) and, when
-        known, their Gram matrix ``F^T F``."""
-        path = cls.__new__(cls)
-        path._build(F, y, q, data, gcv, gram)
-        return path
-
-    def _build(self, F, y, q, data, gcv, gram=None):
+    def __init__(self, F, y, q, data, gcv, gram=None):
         gram = _gram(F) if gram is None else gram
         sigma, U = linalg.eigh(gram, check_finite=False)
         keep = sigma > sigma[-1] * sigma.size * np.finfo(float).eps

@@ -502,16 +502,19 @@ class AlphaPath(Criterion):
             data.fit_intercept,
         )
 
+    @property
+    def _criterion(self):
+        """The path's leave-one-out or GCV."""
+        path = self._path
+        return path.generalized_cross_validation if self.gcv else path.leave_one_out
+
     def scan(self, points):
         """The criterion (mean over targets) at each ``log(alpha)``.
 
         With one target, the path takes one alpha per column: the whole scan
         costs one pass over the eigenvectors.
         """
-        path = self._path
-        criterion = (
-            path.generalized_cross_validation if self.gcv else path.leave_one_out
-        )
+        criterion = self._criterion
         points = np.asarray(points, dtype=float)
         if self.n_targets == 1:
             return criterion(points, with_grad=False)[0]
@@ -522,9 +525,5 @@ class AlphaPath(Criterion):
     def value_and_derivative(self, log_alpha):
         """The criterion (mean over targets) and its derivative in
         ``log(alpha)`` at one point."""
-        path = self._path
-        criterion = (
-            path.generalized_cross_validation if self.gcv else path.leave_one_out
-        )
-        values, grad = criterion(np.array([log_alpha], dtype=float))
+        values, grad = self._criterion(np.array([log_alpha], dtype=float))
         return float(values.mean()), float(grad[0]) / self.n_targets
