@@ -121,9 +121,7 @@ def refine_brackets(evaluate, first, second, *, tol, max_steps):
     recent points (Nocedal and Wright, eq. 3.59), which is accurate once they
     are close, when it lies inside the bracket and moves less than half the
     step before last (Brent's safeguard); otherwise to the safeguarded
-    minimiser of the cubic through the bracket's ends (:func:`_cubic_steps`),
-    or to the bracket's midpoint when the bracket did not halve in the last
-    two steps.
+    minimiser of the cubic through the bracket's ends (:func:`_cubic_steps`).
     A problem stops when its bracket is narrower than ``tol``, its derivative
     is below ``tol`` relative to the criterion, or its next step is predicted
     to lower the criterion by less than ``tol`` times its value: near the
@@ -156,7 +154,6 @@ def refine_brackets(evaluate, first, second, *, tol, max_steps):
     step_before_last = hi[0] - lo[0]
     target = _cubic_minimizers(before, last)
     active = hi[0] - lo[0] > tol
-    widths = [np.full_like(lo[0], np.inf)] * 2
     steps = 0
     while active.any() and steps < max_steps:
         width = hi[0] - lo[0]
@@ -166,12 +163,7 @@ def refine_brackets(evaluate, first, second, *, tol, max_steps):
             | ~((lo[0] + margin < target) & (target < hi[0] - margin))
             | (np.abs(target - last[0]) >= 0.5 * step_before_last)
         )
-        # A bracket that did not halve in two steps is bisected (Brent): the
-        # ends' cubic can keep landing next to the same end.
-        slow = width > 0.5 * widths[0]
-        fallback = np.where(slow, 0.5 * (lo[0] + hi[0]), _cubic_steps(lo, hi))
-        target = np.where(unsafe, fallback, target)
-        widths = [widths[1], width]
+        target = np.where(unsafe, _cubic_steps(lo, hi), target)
         step_before_last = np.abs(last[0] - before[0])
         index = np.flatnonzero(active)
         f, g = (np.full(target.shape, np.nan) for _ in range(2))
