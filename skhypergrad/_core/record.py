@@ -57,10 +57,14 @@ class SearchRecord:
                 return k
         return None
 
-    def best(self):
+    def best(self, before_restarts=False):
         """The ``(theta, value)`` with the smallest criterion (per target
-        when the values have one entry per target)."""
+        when the values have one entry per target); with
+        ``before_restarts=True``, among the evaluations made before the first
+        restart."""
         values = np.array(self.values, dtype=float)
+        if before_restarts:
+            values = values[: self._n_before_restarts()]
         if values.ndim == 1:
             k = int(np.argmin(values))
             return self.thetas[k], float(values[k])
@@ -68,12 +72,18 @@ class SearchRecord:
         columns = np.arange(values.shape[1])
         return np.array(self.thetas)[rows, columns], values[rows, columns]
 
-    def best_gradient(self):
-        """The gradient at the best point, when one evaluation there computed
-        it (one criterion, not one per target); else None."""
+    def _n_before_restarts(self):
+        for k, phase in enumerate(self.phases):
+            if phase.startswith("restart"):
+                return k
+        return len(self.phases)
+
+    def gradient_at(self, theta):
+        """The gradient at ``theta``, when one evaluation there computed it
+        (one criterion, not one per target); else None."""
         if np.ndim(self.values[0]) != 0:
             return None
-        found = self.find(self.best()[0])
+        found = self.find(theta)
         return None if found is None else found[1]
 
 

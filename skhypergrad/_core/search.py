@@ -473,13 +473,26 @@ class Search:
             )
         return self.result()
 
+    def _chosen(self):
+        """The best point evaluated; a restart's replaces the first search's
+        only when it lowers the criterion by more than ``tol`` times its
+        value. Below that, restarts ending on a flat valley differ by the
+        criterion's rounding (which changes with the memory alignment of the
+        data), and the choice would follow it."""
+        theta, value = self.record.best()
+        if np.ndim(value) == 0:
+            first_theta, first_value = self.record.best(before_restarts=True)
+            if value >= first_value - self.options.tol * abs(first_value):
+                return first_theta, first_value
+        return theta, value
+
     def result(self):
         """The frozen outcome of the search so far."""
-        theta, value = self.record.best()
+        theta, value = self._chosen()
         return SearchResult(
             theta=np.asarray(theta, dtype=float),
             value=value,
-            grad=self.record.best_gradient(),
+            grad=self.record.gradient_at(theta),
             n_iter=self.n_iter,
             n_evaluations=len(self.record),
             converged=self.converged,
