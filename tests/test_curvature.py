@@ -16,6 +16,7 @@ from sklearn.model_selection import KFold
 
 from skhypergrad import GradientLogisticRegressionCV
 from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
+from skhypergrad._glm.curvature import IterativeHessian
 from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
 from skhypergrad._glm.newton import NewtonSolver, choose_curvature
 
@@ -88,6 +89,44 @@ def test_iterative_solutions_equal_the_dense_newton_solution(
     g = np.random.default_rng(0).normal(size=expected.coef.size)
     # The adjoint solve at the solution, to the conjugate gradient's tolerance.
     np.testing.assert_allclose(state.solve(g), expected.solve(g), rtol=1e-7)
+
+
+@pytest.mark.parametrize("curvature", ["lagged", "diagonal"])
+def test_newton_steps_are_solved_to_the_forcing_terms(curvature, monkeypatch):
+    """The first step is solved to a relative residual of 0.1, each next one
+    to the square root of the step before's relative decrement (within 1e-4
+    and 0.1), the steps close to the optimum to 1e-6; the solution is the
+    dense Newton solution all the same."""
+    X, y, weights = make_data("multinomial", n=400, p=12)
+    lam = np.full(X.shape[1], 1e-2)
+    objectives, steps, close = [], [], []
+    first_order, solve = NewtonSolver.first_order, IterativeHessian.solve
+
+    def recording_first_order(solver, coef, pen):
+        result = first_order(solver, coef, pen)
+        objectives.append(result[0])
+        return result
+
+    def recording_solve(hessian, g, rtol=1e-10, x0=None):
+        step = solve(hessian, g, rtol, x0)
+        (steps if x0 is None else close).append((rtol, g @ step))
+        return step
+
+    monkeypatch.setattr(NewtonSolver, "first_order", recording_first_order)
+    monkeypatch.setattr(IterativeHessian, "solve", recording_solve)
+    loss = LOSSES["multinomial"]
+    state = NewtonSolver(X, y, weights, True, loss, curvature=curvature).solve(lam)
+    monkeypatch.undo()
+    dense = NewtonSolver(X, y, weights, True, loss, curvature="dense").solve(lam)
+    np.testing.assert_allclose(state.coef, dense.coef, rtol=1e-9, atol=1e-11)
+    assert len(steps) >= 4 and close, (steps, close)
+    expected = [0.1] + [
+        min(0.1, max(1e-4, np.sqrt(decrement / max(1.0, abs(objective)))))
+        for (_, decrement), objective in zip(steps[:-1], objectives, strict=False)
+    ]
+    np.testing.assert_allclose([rtol for rtol, _ in steps], expected, rtol=1e-12)
+    assert min(rtol for rtol, _ in steps) < 1e-2  # it falls with the decrement
+    assert all(rtol == 1e-6 for rtol, _ in close)
 
 
 def test_choice_of_curvature():

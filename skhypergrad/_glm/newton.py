@@ -23,9 +23,18 @@ from .derivatives import weighted_gram
 from .losses import Loss
 
 _MAX_HALVINGS = 50
-# Relative residual of the conjugate-gradient solves: Newton steps (inexact
-# Newton converges linearly at this rate) and the implicit-function adjoint.
+# Relative residuals of the conjugate-gradient solves. A Newton step is solved
+# to the forcing term min(_MAX_FORCING, sqrt(d)), d the relative decrement of
+# the step before, at least to _NEWTON_RTOL: a residual proportional to the
+# gradient keeps Newton's convergence superlinear (Dembo, Eisenstat and
+# Steihaug, 1982, "Inexact Newton methods"; Eisenstat and Walker, 1996), and
+# the first steps, far from the optimum, take a few iterations instead of
+# tens. The last steps (relative decrement below 1e-8) are solved to
+# _CLOSE_RTOL: the error left, _CLOSE_RTOL of a step already 1e-4 of the
+# coefficients' scale or less, is far below what the search resolves.
+_MAX_FORCING = 0.1
 _NEWTON_RTOL = 1e-4
+_CLOSE_RTOL = 1e-6
 _SMALL_HESSIAN_FLOPS = 1e7
 _MAX_DENSE_PARAMS = 2000
 _MAX_SAMPLED_PARAMS = 4096
@@ -356,6 +365,7 @@ class NewtonSolver:
         pen = self.full_penalty(lam)
         coef = self._start(lam, pen, guess)
         previous_decrement = np.inf
+        forcing = _MAX_FORCING
         done = False
         self._curvature.begin()
         for steps in range(self.max_iter):  # noqa: B007 (the count is reported)
@@ -368,10 +378,11 @@ class NewtonSolver:
                 hessian = None
                 break
             hessian = self._curvature.step_hessian(self, d2, pen)
-            step = hessian.solve(grad, rtol=_NEWTON_RTOL)
+            step = hessian.solve(grad, rtol=forcing)
             self._curvature.after_solve(self, hessian, d2)
             decrement = grad @ step
             scale = max(1.0, abs(objective))
+            forcing = _forcing(decrement / scale)
             small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
             if small_step:
                 break
@@ -384,11 +395,9 @@ class NewtonSolver:
                 continue
             if decrement <= 1e-8 * scale:
                 if not hessian.exact:
-                    # Inexact steps converge at the rate _NEWTON_RTOL * sqrt of
-                    # the condition number: the last steps are exact Newton
-                    # steps, or solved tightly.
+                    # The last steps are exact Newton steps, or solved tightly.
                     hessian = self._curvature.close_hessian(self, d2, pen, hessian)
-                    step = hessian.solve(grad, rtol=_ADJOINT_RTOL, x0=step)
+                    step = hessian.solve(grad, rtol=_CLOSE_RTOL, x0=step)
                     decrement = grad @ step
                 # Close to the optimum the full Newton step is safe, and a line
                 # search would compare objectives that differ by rounding only.
@@ -519,6 +528,12 @@ class NewtonSolver:
                 return trial, value
             t *= 0.5
         return None, None
+
+
+def _forcing(relative_decrement):
+    """Relative residual of the next Newton step's solve, from the relative
+    decrement of this one (see ``_MAX_FORCING``)."""
+    return min(_MAX_FORCING, max(_NEWTON_RTOL, np.sqrt(max(relative_decrement, 0.0))))
 
 
 class HessianProduct:
