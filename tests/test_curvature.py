@@ -15,8 +15,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from skhypergrad import GradientLogisticRegressionCV
+from skhypergrad._glm import newton
 from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
-from skhypergrad._glm.curvature import IterativeHessian
+from skhypergrad._glm.curvature import IterativeHessian, LaggedPreconditioner
 from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
 from skhypergrad._glm.newton import NewtonSolver, choose_curvature
 
@@ -127,6 +128,38 @@ def test_newton_steps_are_solved_to_the_forcing_terms(curvature, monkeypatch):
     np.testing.assert_allclose([rtol for rtol, _ in steps], expected, rtol=1e-12)
     assert min(rtol for rtol, _ in steps) < 1e-2  # it falls with the decrement
     assert all(rtol == 1e-6 for rtol, _ in close)
+
+
+def test_a_reference_from_sampled_rows_is_not_formed_again_at_every_solve(
+    monkeypatch,
+):
+    """A preconditioner formed from a sample of the rows preconditions no
+    better when formed again close to the optimum: over six solves along a
+    search's penalties, it is formed once or twice, not once per solve, even
+    though loose first steps take few conjugate-gradient iterations (the
+    refresh compares iterations per decade of the residual)."""
+    rng = np.random.default_rng(0)
+    n, p, K = 3000, 20, 5
+    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, size=p)
+    Z = X @ rng.normal(scale=0.6, size=(p, K))
+    y = np.argmax(Z + rng.gumbel(size=Z.shape), axis=1)
+    monkeypatch.setattr(newton, "_SAMPLED_HESSIAN_FLOPS", 1e5)
+    loss = MultinomialLogLoss(K)
+    solver = NewtonSolver(X, y, np.ones(n), True, loss, curvature="lagged")
+    assert solver.reference_rows is not None
+    forms = []
+    form = LaggedPreconditioner._form
+    monkeypatch.setattr(
+        LaggedPreconditioner,
+        "_form",
+        lambda self, owner, d2: forms.append(1) or form(self, owner, d2),
+    )
+    for C in (1.0, 0.1, 0.01, 0.03, 0.04, 0.035):
+        state = solver.solve(np.full(p, 1.0 / C), precise=False)
+    assert len(forms) <= 3, len(forms)
+    dense = NewtonSolver(X, y, np.ones(n), True, loss, curvature="dense")
+    expected = dense.solve(np.full(p, 1.0 / 0.035)).coef
+    np.testing.assert_allclose(state.coef, expected, rtol=1e-8, atol=1e-10)
 
 
 def test_choice_of_curvature():

@@ -27,9 +27,10 @@ from .._core.cholesky import cholesky_solve, cholesky_with_jitter, inverse_from_
 # preconditioner is rebuilt at the current coefficients.
 _REFRESH_AFTER = 25
 # Close to the optimum, the Hessian is formed anew only if the last step's
-# conjugate gradient took more iterations than this (a tight solve with the
-# old reference costs less than forming one).
-_CLOSE_REFRESH = 6
+# conjugate gradient took more iterations than this per decade of its
+# relative residual (a tight solve with the old reference costs less than
+# forming one): 6 iterations for a step solved to 1e-4.
+_CLOSE_REFRESH = 1.5
 # Solves to a relative residual of at least this take float32 products.
 _ROUGH_RTOL = 1e-5
 # Conjugate gradient never runs longer than this many times the dimension.
@@ -88,6 +89,7 @@ class IterativeHessian:
         self.rough_product = rough_product
         self.exact = False
         self.n_iter = 0  # iterations of the last solve
+        self.rate = 0.0  # its iterations per decade of the relative residual
 
     def solve(self, g, rtol=1e-10, x0=None):
         """Return ``H^{-1} g`` to relative residual ``rtol``, from ``x0``.
@@ -107,6 +109,7 @@ class IterativeHessian:
         solution, self.n_iter, converged = conjugate_gradient(
             product, self.preconditioner, g, x0, rtol
         )
+        self.rate = self.n_iter / max(1.0, -np.log10(rtol))
         if not converged:
             raise FloatingPointError(
                 f"conjugate gradient did not converge in {self.n_iter} "
@@ -229,9 +232,10 @@ class LaggedPreconditioner(DenseCurvature):
         self._precondition = None  # r -> P^{-1} r
         self._pen = None
         self._formed = False  # whether this solve formed the Hessian already
-        # Iterations of the first step after the reference was formed: what
-        # a fresh one achieves (more for one from a sample of the rows).
-        self._fresh_iterations = None
+        # Iterations per decade of the first step after the reference was
+        # formed: what a fresh one achieves (more for one from a sample of the
+        # rows).
+        self._fresh_rate = None
 
     def begin(self):
         """A new solve has not formed a Hessian yet."""
@@ -242,7 +246,7 @@ class LaggedPreconditioner(DenseCurvature):
         # NewtonSolver.data_hessian); the adjoint's matrix from all.
         sampled = not self.matrix_at_solution
         self.reference = owner.data_hessian(d2, self._dtype, sampled)
-        self._fresh_iterations = None
+        self._fresh_rate = None
         self._precondition = None
 
     def _refactor(self, owner, pen):
@@ -271,26 +275,26 @@ class LaggedPreconditioner(DenseCurvature):
     def after_solve(self, owner, hessian, d2):
         """Rebuild the reference at this point if the last solve was slow;
         note the iterations of the first solve after a rebuild."""
-        if self._fresh_iterations is None:
-            self._fresh_iterations = hessian.n_iter
+        if self._fresh_rate is None:
+            self._fresh_rate = hessian.rate
         if hessian.n_iter > _REFRESH_AFTER:
             self._form(owner, d2)
 
     def close_hessian(self, owner, d2, pen, current):
         """Without ``matrix_at_solution``, the Hessian at this point, formed
         (once per solve) unless the reference still preconditions well (the
-        last step took at most ``_CLOSE_REFRESH`` iterations, or, formed from
-        a sample of the rows, twice as many as the first step after it was
-        formed): the reference
-        from now on, a few conjugate-gradient iterations from the last steps'
-        and the adjoint's solutions. With it, ``current``: the Hessian at the
+        last step took at most ``_CLOSE_REFRESH`` iterations per decade of its
+        relative residual, or, formed from a sample of the rows, twice as many
+        as the first step after it was formed): the reference from now on, a
+        few conjugate-gradient iterations from the last steps' and the
+        adjoint's solutions. With it, ``current``: the Hessian at the
         solution will be formed."""
         if self.matrix_at_solution:
             # The solution's own is formed next: one per solve is enough.
             return current
         # A reference from a sample of the rows is no better formed here.
-        fresh = (self._fresh_iterations or 0) if owner.reference_rows is not None else 0
-        if self._formed or current.n_iter <= max(_CLOSE_REFRESH, 2 * fresh):
+        fresh = (self._fresh_rate or 0.0) if owner.reference_rows is not None else 0.0
+        if self._formed or current.rate <= max(_CLOSE_REFRESH, 2 * fresh):
             return current
         self._formed = True
         self._form(owner, d2)
