@@ -57,6 +57,26 @@ def test_kfold_matches_in_memory_fit(params):
     assert isinstance(dask_fit.coef_, np.ndarray)
 
 
+def test_fit_computes_every_chunk_once():
+    """One pass: every chunk of ``X`` is computed once, the first one (which
+    gives the reference shift of the sums) included."""
+    import collections
+
+    import dask
+
+    X, y = make_data()
+    calls = collections.Counter()
+
+    def counted(block, block_info=None):
+        calls[block_info[0]["chunk-location"][0]] += 1
+        return block
+
+    Xd = da.from_array(X, chunks=(700, X.shape[1])).map_blocks(counted, dtype=float)
+    with dask.config.set(scheduler="synchronous"):
+        GradientRidgeCV(cv=5).fit(Xd, da.from_array(y, chunks=700))
+    assert calls == dict.fromkeys(range(5), 1), calls
+
+
 def test_weights_and_targets_match_in_memory_fit():
     X, Y = make_data(n_targets=3)
     weight = np.random.default_rng(1).uniform(0.2, 3.0, X.shape[0])

@@ -86,7 +86,6 @@ def dask_statistics(X, y, sample_weight, folds):
     """
     import dask
 
-    x_shift, y_shift = _reference_shift(X, y, sample_weight)
     x_blocks = X.to_delayed().ravel()
     y_blocks = y.to_delayed().ravel()
     w_blocks = (
@@ -94,11 +93,13 @@ def dask_statistics(X, y, sample_weight, folds):
         if sample_weight is None
         else sample_weight.to_delayed().ravel()
     )
+    # The reference comes from the first chunk, made once for both tasks.
+    shift = dask.delayed(_reference_shift, nout=2)(
+        x_blocks[0], y_blocks[0], w_blocks[0]
+    )
     starts = np.concatenate([[0], np.cumsum(X.chunks[0])])
     partial = [
-        dask.delayed(_chunk_moments)(
-            xb, yb, wb, int(starts[c]), c, folds, x_shift, y_shift
-        )
+        dask.delayed(_chunk_moments)(xb, yb, wb, int(starts[c]), c, folds, *shift)
         for c, (xb, yb, wb) in enumerate(zip(x_blocks, y_blocks, w_blocks, strict=True))
     ]
     while len(partial) > 1:  # pairwise sums: no worker holds them all
@@ -112,16 +113,15 @@ def dask_statistics(X, y, sample_weight, folds):
 
 def _reference_shift(X, y, sample_weight):
     """The reference of the sums (:func:`~skhypergrad._ridge.statistics.
-    reference_shift`) from the first chunk; any value is exact, one close to
-    the means keeps the digits."""
-    import dask
-
-    rows = slice(0, X.chunks[0][0])
-    x, target, weight = dask.compute(
-        X[rows], y[rows], None if sample_weight is None else sample_weight[rows]
+    reference_shift`) from one chunk (the first); any value is exact, one
+    close to the means keeps the digits."""
+    weight = (
+        np.ones(X.shape[0])
+        if sample_weight is None
+        else np.asarray(sample_weight, float)
     )
-    weight = np.ones(x.shape[0]) if weight is None else np.asarray(weight, float)
-    return reference_shift(x, np.asarray(target, dtype=np.float64), weight)
+    y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    return reference_shift(X, y, weight)
 
 
 def _chunk_moments(X, y, sample_weight, start, chunk_index, folds, x_shift, y_shift):
