@@ -13,6 +13,7 @@ from sklearn.model_selection import KFold, LeaveOneOut
 from skhypergrad._core.layout import PenaltyLayout, mean_column_variance
 from skhypergrad._glm.alo import ApproximateLeaveOneOut
 from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
+from skhypergrad._glm.derivatives import DenseSecondDerivative
 from skhypergrad._glm.losses import (
     BinaryLogLoss,
     MultinomialLogLoss,
@@ -249,6 +250,17 @@ def test_softmax_curvature_is_diag_p_minus_p_p_transposed():
     np.testing.assert_allclose(
         d2.diagonal(), np.einsum("ikk->ik", dense), rtol=1e-12, atol=1e-15
     )
+    # Weighted, as the Hessian products apply it (float32 for loose solves),
+    # against the dense array and the generic form from it.
+    weights = rng.uniform(0.5, 2.0, size=6)
+    expected = np.einsum("i,ikm,im->ik", weights, dense, U)
+    for form in (d2, DenseSecondDerivative(dense)):
+        np.testing.assert_allclose(
+            form.weighted(weights).apply(U), expected, rtol=1e-12, atol=1e-15
+        )
+    rough = d2.weighted(weights, np.float32).apply(U.astype(np.float32))
+    assert rough.dtype == np.float32
+    np.testing.assert_allclose(rough, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_multinomial_structured_hessian_equals_the_blocks():

@@ -550,12 +550,14 @@ class HessianProduct:
     def __init__(self, solver, X1, d2, pen):
         self.solver = solver
         self.X1 = X1
-        self.d2 = d2
         self.pen = pen
-        # What every product reuses: the weighted curvature of one output,
-        # and the intercepts that the softmax's centring couples.
+        # What every product reuses: the weighted curvature (in the dtype of
+        # the passes), and the intercepts that the softmax's centring couples.
         s = solver.sample_weight
-        self.weighted_d2 = s * d2 if solver.n_outputs == 1 else None
+        if solver.n_outputs == 1:
+            self.weighted_d2 = (s * d2).astype(X1.dtype, copy=False)
+        else:
+            self.weighted_d2 = d2.weighted(s, X1.dtype)
         self.intercepts = (
             solver._intercept_index() if solver._centre_intercepts else None
         )
@@ -564,10 +566,7 @@ class HessianProduct:
         solver, X1 = self.solver, self.X1
         K = solver.n_outputs
         u = solver.predictor(X1, v.astype(X1.dtype, copy=False))
-        if K == 1:
-            curved = self.weighted_d2 * u
-        else:
-            curved = solver.sample_weight[:, None] * self.d2.apply(u)
+        curved = self.weighted_d2 * u if K == 1 else self.weighted_d2.apply(u)
         curved = curved.astype(X1.dtype, copy=False)
         result = solver.input_gradient(X1, curved) + self.pen * v
         if self.intercepts is not None:
