@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from skhypergrad._core.criterion import Criterion
+from skhypergrad._core.record import SearchRecord
 from skhypergrad._core.search import Search, SearchOptions
 from skhypergrad._core.space import Hyperparameter, SearchSpace
 
@@ -92,3 +93,30 @@ def test_lbfgs_leaves_a_flat_start_by_restarts():
     phases = list(result.history["phase"])
     assert phases[0] == "search" and phases.count("search") == 1
     assert "restart 1 of 2" in phases
+
+
+def test_a_restart_replaces_the_point_kept_only_beyond_tol():
+    """Searches are compared in their order: a restart's best replaces the
+    point kept only when lower by more than ``tol`` times its value, so that
+    end points on a flat valley, equal but for rounding, do not decide."""
+    tol = 1e-6
+    record = SearchRecord()
+    evaluations = [
+        ("scan", 1.2),
+        ("search", 1.0),
+        ("restart 1 of 3", 1.0 - 1e-9),  # rounding: the first search's stays
+        ("restart 2 of 3", 1.1),
+        ("restart 2 of 3", 0.8),  # lower by far: kept
+        ("restart 3 of 3", 0.8 - 1e-9),  # rounding again
+    ]
+    for k, (phase, value) in enumerate(evaluations):
+        record.add([float(k)], value, phase, time=0.0)
+    theta, value = record.best_over_searches(tol)
+    assert (theta[0], value) == (4.0, 0.8)
+    assert record.best()[1] == 0.8 - 1e-9  # the plain minimum differs
+    # Without restarts, the first search's best, scans included.
+    first = SearchRecord()
+    for k, (phase, value) in enumerate(evaluations[:2]):
+        first.add([float(k)], value, phase, time=0.0)
+    theta, value = first.best_over_searches(tol)
+    assert (theta[0], value) == (1.0, 1.0)

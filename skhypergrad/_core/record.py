@@ -57,14 +57,10 @@ class SearchRecord:
                 return k
         return None
 
-    def best(self, before_restarts=False):
+    def best(self):
         """The ``(theta, value)`` with the smallest criterion (per target
-        when the values have one entry per target); with
-        ``before_restarts=True``, among the evaluations made before the first
-        restart."""
+        when the values have one entry per target)."""
         values = np.array(self.values, dtype=float)
-        if before_restarts:
-            values = values[: self._n_before_restarts()]
         if values.ndim == 1:
             k = int(np.argmin(values))
             return self.thetas[k], float(values[k])
@@ -72,11 +68,22 @@ class SearchRecord:
         columns = np.arange(values.shape[1])
         return np.array(self.thetas)[rows, columns], values[rows, columns]
 
-    def _n_before_restarts(self):
+    def best_over_searches(self, tol):
+        """The best point of the first search (its scans included), replaced
+        by a restart's best, in the restarts' order, only when it is lower
+        than the point kept by more than ``tol`` times its value (one
+        criterion, not one per target)."""
+        values = np.array(self.values, dtype=float)
+        searches = {}  # phase of each search -> its evaluations, in order
         for k, phase in enumerate(self.phases):
-            if phase.startswith("restart"):
-                return k
-        return len(self.phases)
+            key = phase if phase.startswith("restart") else ""
+            searches.setdefault(key, []).append(k)
+        kept = None
+        for rows in searches.values():
+            k = rows[int(np.argmin(values[rows]))]
+            if kept is None or values[k] < values[kept] - tol * abs(values[kept]):
+                kept = k
+        return self.thetas[kept], float(values[kept])
 
     def gradient_at(self, theta):
         """The gradient at ``theta``, when one evaluation there computed it

@@ -474,16 +474,14 @@ class Search:
         return self.result()
 
     def _chosen(self):
-        """The best point evaluated; a restart's replaces the first search's
-        only when it lowers the criterion by more than ``tol`` times its
-        value. Below that, restarts ending on a flat valley differ by the
+        """The best point evaluated; a restart's replaces the point kept only
+        when it lowers the criterion by more than ``tol`` times its value.
+        Below that, searches ending on a flat valley differ by the
         criterion's rounding (which changes with the memory alignment of the
         data), and the choice would follow it."""
         theta, value = self.record.best()
         if np.ndim(value) == 0:
-            first_theta, first_value = self.record.best(before_restarts=True)
-            if value >= first_value - self.options.tol * abs(first_value):
-                return first_theta, first_value
+            return self.record.best_over_searches(self.options.tol)
         return theta, value
 
     def result(self):

@@ -101,10 +101,10 @@ class GradientRidgeClassifierCV(ClassifierMixin, GradientRidgeCV):
         (for several hyperparameters, when the projected gradient of the
         criterion divided by its value at the start is below ``tol``).
     n_restarts : int, default=0
-        Extra starts of the search, drawn log-uniformly within the bounds; the
-        best point of all is kept when it lowers the first search's criterion
-        by more than ``tol`` times its value. Each is an independent search,
-        run over ``n_jobs`` joblib jobs.
+        Extra starts of the search, drawn log-uniformly within the bounds. A
+        restart's best point replaces the one kept so far when it lowers the
+        criterion by more than ``tol`` times its value. Each is an
+        independent search, run over ``n_jobs`` joblib jobs.
     optimizer : "l-bfgs-b" or callable, default="l-bfgs-b"
         A callable is called as ``optimizer(obj_func, initial_theta, bounds)``,
         as in :class:`~sklearn.gaussian_process.GaussianProcessRegressor`:
