@@ -479,10 +479,9 @@ class Search:
         Below that, searches ending on a flat valley differ by the
         criterion's rounding (which changes with the memory alignment of the
         data), and the choice would follow it."""
-        theta, value = self.record.best()
-        if np.ndim(value) == 0:
+        if np.ndim(self.record.values[0]) == 0:
             return self.record.best_over_searches(self.options.tol)
-        return theta, value
+        return self.record.best()
 
     def result(self):
         """The frozen outcome of the search so far."""

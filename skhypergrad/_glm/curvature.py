@@ -89,7 +89,7 @@ class IterativeHessian:
         self.rough_product = rough_product
         self.exact = False
         self.n_iter = 0  # iterations of the last solve
-        self.rate = 0.0  # its iterations per decade of the relative residual
+        self.rtol = 1.0  # its relative residual
 
     def solve(self, g, rtol=1e-10, x0=None):
         """Return ``H^{-1} g`` to relative residual ``rtol``, from ``x0``.
@@ -109,7 +109,7 @@ class IterativeHessian:
         solution, self.n_iter, converged = conjugate_gradient(
             product, self.preconditioner, g, x0, rtol
         )
-        self.rate = self.n_iter / max(1.0, -np.log10(rtol))
+        self.rtol = rtol
         if not converged:
             raise FloatingPointError(
                 f"conjugate gradient did not converge in {self.n_iter} "
@@ -117,6 +117,11 @@ class IterativeHessian:
                 "bound of the penalty (or lower that of C)."
             )
         return solution
+
+    @property
+    def rate(self):
+        """Iterations of the last solve per decade of its relative residual."""
+        return self.n_iter / max(1.0, -np.log10(self.rtol))
 
     def approximate_solve(self, g):
         """``P^{-1} g``: the preconditioner's approximation of ``H^{-1} g``."""

@@ -190,7 +190,7 @@ class WeightedSoftmaxSecondDerivative:
     """
 
     def __init__(self, P, weights, dtype):
-        self.P = P.astype(dtype)
+        self.P = P.astype(dtype, copy=False)
         self.weighted_P = (weights[:, None] * P).astype(dtype)
 
     def apply(self, U):
