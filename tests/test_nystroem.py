@@ -183,14 +183,12 @@ def test_gcv_equals_the_hat_matrix_of_explicit_ridge_fits(fit_intercept):
     assert value == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("kind", ["loo", "gcv", "kfold"])
-@pytest.mark.parametrize("fit_intercept", [False, True])
-def test_all_rows_as_centres_is_the_exact_estimator(kind, fit_intercept):
-    n = 1000
+def assert_every_row_as_centre_is_exact(n, kernel, kind, fit_intercept):
+    """The Nystroem criterion with all ``n`` rows as centres equals the exact
+    kernel ridge criterion, value and gradient, to 1e-8."""
     X, y = make_friedman1(n_samples=n, noise=1.0, random_state=0)
     weights = np.random.default_rng(0).uniform(0.5, 2.0, n)
     data = KernelData(X, y[:, None], weights, fit_intercept)
-    kernel = RBF(np.linspace(0.8, 3.0, 10))
     splits = splits_of(kind, n)
     kind = "splits" if splits else kind
     exact = KernelCriterion(data, kernel, kind, splits)
@@ -204,23 +202,17 @@ def test_all_rows_as_centres_is_the_exact_estimator(kind, fit_intercept):
     )
 
 
+@pytest.mark.parametrize("kind", ["loo", "gcv", "kfold"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_all_rows_as_centres_is_the_exact_estimator(kind, fit_intercept):
+    kernel = RBF(np.linspace(0.8, 3.0, 10))
+    assert_every_row_as_centre_is_exact(1000, kernel, kind, fit_intercept)
+
+
 def test_4000_rows_as_centres_give_the_exact_leave_one_out():
     # At the size where the n x n kernel matrix is still affordable, every
     # row a centre: the same criterion to 1e-8 (about 20 s).
-    n = 4000
-    X, y = make_friedman1(n_samples=n, noise=1.0, random_state=0)
-    weights = np.random.default_rng(0).uniform(0.5, 2.0, n)
-    data = KernelData(X, y[:, None], weights, True)
-    kernel = RBF(2.0)
-    exact = KernelCriterion(data, kernel, "loo", None)
-    nystroem = NystroemCriterion(data, kernel, "loo", None, np.arange(n))
-    theta = np.r_[np.log(0.1), kernel.theta]
-    value, grad = nystroem(theta)
-    expected_value, expected_grad = exact(theta)
-    assert value == pytest.approx(expected_value, rel=1e-8)
-    np.testing.assert_allclose(
-        grad, expected_grad, rtol=0, atol=1e-8 * np.max(np.abs(expected_grad))
-    )
+    assert_every_row_as_centre_is_exact(4000, RBF(2.0), "loo", True)
 
 
 @pytest.mark.parametrize("cv", [None, 3])

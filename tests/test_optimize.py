@@ -120,3 +120,30 @@ def test_a_restart_replaces_the_point_kept_only_beyond_tol():
         first.add([float(k)], value, phase, time=0.0)
     theta, value = first.best_over_searches(tol)
     assert (theta[0], value) == (1.0, 1.0)
+
+
+class Slope(Criterion):
+    """``exp(theta)``: lowest on the lower bound of a one-dimensional space."""
+
+    def value_and_grad(self, theta):
+        return float(np.exp(theta[0])), np.exp(theta)
+
+
+def test_restarts_of_a_line_search_do_not_scan_the_bounds_again():
+    """A first search that ends on a bound checks it by a coarse scan of the
+    bounds; the restarts, which start elsewhere at random, do not repeat it
+    (they ran as their own searches, whose records hold no scan)."""
+    bounds = np.log([[1e-6, 1e6]])
+    space = SearchSpace((Hyperparameter("x", bounds, "x_bounds"),))
+    options = SearchOptions(tol=1e-6, n_restarts=2, random_state=0)
+    result = Search(space, options).minimize(Slope(), np.array([0.0]))
+    np.testing.assert_allclose(result.theta, bounds[:, 0])
+    history = result.history
+    phases = np.asarray(history["phase"])
+    scanned = {float(x) for x in np.asarray(history["x"])[phases == "scan"]}
+    assert len(scanned) >= 5  # the first search scanned the bounds
+    interior = scanned - set(np.exp(bounds[0]).tolist())  # not the bounds
+    for k in (1, 2):
+        restart = np.asarray(history["x"])[phases == f"restart {k} of 2"]
+        assert restart.size > 0
+        assert not interior & set(restart.tolist()), (k, restart)
