@@ -10,6 +10,7 @@ Hessian-vector products) is :mod:`skhypergrad._glm.curvature`'s business;
 :func:`choose_curvature` picks the way from the problem's size.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -550,17 +551,22 @@ class HessianProduct:
     def __init__(self, solver, X1, d2, pen):
         self.solver = solver
         self.X1 = X1
+        self.d2 = d2
         self.pen = pen
-        # What every product reuses: the weighted curvature (in the dtype of
-        # the passes), and the intercepts that the softmax's centring couples.
-        s = solver.sample_weight
-        if solver.n_outputs == 1:
-            self.weighted_d2 = (s * d2).astype(X1.dtype, copy=False)
-        else:
-            self.weighted_d2 = d2.weighted(s, X1.dtype)
+        # The intercepts that the softmax's centring couples.
         self.intercepts = (
             solver._intercept_index() if solver._centre_intercepts else None
         )
+
+    @functools.cached_property
+    def weighted_d2(self):
+        """What every product reuses: the weighted curvature, in the dtype of
+        the passes (made at the first product: a Newton step offers a float32
+        and a float64 product and uses one)."""
+        s, X1 = self.solver.sample_weight, self.X1
+        if self.solver.n_outputs == 1:
+            return (s * self.d2).astype(X1.dtype, copy=False)
+        return self.d2.weighted(s, X1.dtype)
 
     def __call__(self, v):
         solver, X1 = self.solver, self.X1
