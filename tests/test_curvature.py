@@ -5,6 +5,7 @@ conjugate gradient with a diagonal preconditioner) give the same solutions and
 exact hypergradients; many features never build a ``p x p`` matrix."""
 
 import tracemalloc
+from functools import partial
 
 import numpy as np
 import pytest
@@ -15,9 +16,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from skhypergrad import GradientLogisticRegressionCV
-from skhypergrad._glm import newton
+from skhypergrad._glm import criteria, curvature, newton
 from skhypergrad._glm.criteria import SmoothKFoldCriterion, make_smooth_folds
-from skhypergrad._glm.curvature import IterativeHessian, LaggedPreconditioner
+from skhypergrad._glm.curvature import (
+    IterativeHessian,
+    LaggedPreconditioner,
+    conjugate_gradient,
+)
 from skhypergrad._glm.losses import BinaryLogLoss, MultinomialLogLoss, PoissonLoss
 from skhypergrad._glm.newton import NewtonSolver, choose_curvature
 
@@ -160,6 +165,171 @@ def test_a_reference_from_sampled_rows_is_not_formed_again_at_every_solve(
     dense = NewtonSolver(X, y, np.ones(n), True, loss, curvature="dense")
     expected = dense.solve(np.full(p, 1.0 / 0.035)).coef
     np.testing.assert_allclose(state.coef, expected, rtol=1e-8, atol=1e-10)
+
+
+def random_system(condition, perturbation, m=120, seed=0):
+    """A symmetric positive definite ``H`` with eigenvalues log-spaced over
+    ``condition``, a right-hand side, and the preconditioner of a matrix
+    close to ``H`` (``L S L^T`` with ``H = L L^T`` and ``S`` the identity
+    perturbed by ``perturbation``): what the Hessian at a nearby point is."""
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.normal(size=(m, m)))
+    H = (Q * np.geomspace(1.0, condition, m)) @ Q.T
+    G = rng.normal(scale=perturbation / np.sqrt(m), size=(m, m))
+    w, V = np.linalg.eigh(np.eye(m) + 0.5 * (G + G.T))
+    L = np.linalg.cholesky(H)
+    nearby = L @ ((V * np.clip(w, 0.2, None)) @ V.T) @ L.T
+    return H, rng.normal(size=m), partial(np.linalg.solve, nearby)
+
+
+def energy_norm(H, e):
+    return np.sqrt(e @ H @ e)
+
+
+@pytest.mark.parametrize("condition", [1e2, 1e6])
+@pytest.mark.parametrize("perturbation", [0.05, 0.3, 0.6])
+@pytest.mark.parametrize("share", [1e-2, 1e-4, 1e-6])
+def test_conjugate_gradient_stops_at_the_error_asked_for(
+    condition, perturbation, share
+):
+    """With ``error_tol`` and a preconditioner close to ``H``, conjugate
+    gradient stops once the error in the Hessian's norm is below it, a few
+    iterations after it first is (the estimate looks three iterations back,
+    and waits for the decreases to fall fast), before the residual test
+    would."""
+    H, b, nearby = random_system(condition, perturbation)
+    exact = np.linalg.solve(H, b)
+    error_tol = share * energy_norm(H, exact)
+    x, n_iter, converged = conjugate_gradient(
+        H.dot, nearby, b, nearby(b), rtol=1e-14, error_tol=error_tol
+    )
+    assert converged
+    assert energy_norm(H, x - exact) <= error_tol
+    # The first iterate below the target, by the textbook recurrence.
+    errors = _iterate_errors(H, b, nearby, exact, n_iter)
+    first_below = 1 + int(np.argmax(errors <= error_tol))
+    assert n_iter <= first_below + 4, (n_iter, first_below)
+    _, tight_iter, _ = conjugate_gradient(H.dot, nearby, b, nearby(b), 1e-14)
+    assert n_iter < tight_iter
+
+
+def _iterate_errors(H, b, preconditioner, exact, n_iter):
+    """The Hessian-norm error of the first ``n_iter`` iterates."""
+    return np.array(
+        [
+            energy_norm(H, _cg_iterations(H, b, preconditioner, k) - exact)
+            for k in range(1, n_iter + 1)
+        ]
+    )
+
+
+def _cg_iterations(H, b, preconditioner, k):
+    """``k`` iterations of the textbook preconditioned recurrence."""
+    x = preconditioner(b)
+    r = b - H @ x
+    z = preconditioner(r)
+    p, rz = z.copy(), r @ z
+    for _ in range(k):
+        q = H @ p
+        alpha = rz / (p @ q)
+        x = x + alpha * p
+        r = r - alpha * q
+        z = preconditioner(r)
+        rz, rz_before = r @ z, rz
+        p = z + (rz / rz_before) * p
+    return x
+
+
+@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
+def test_kfold_gradient_follows_the_search_tolerance(parametrisation, monkeypatch):
+    """With a search's tolerance, each fold's adjoint stops early, and the
+    gradient errs by at most a tenth of that tolerance times the criterion
+    (Euclidean norm): against the adjoint to working precision and against
+    finite differences at that accuracy."""
+    rng = np.random.default_rng(0)
+    n, p, K = 3000, 20, 5
+    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, size=p)
+    y = np.argmax(X @ rng.normal(scale=0.6, size=(p, K)) + rng.gumbel(size=(n, K)), 1)
+    weights = rng.uniform(0.5, 2.0, size=n)
+    # Preconditioners from a sample of the rows, as on many rows: the adjoint
+    # then takes several iterations.
+    monkeypatch.setattr(newton, "_SAMPLED_HESSIAN_FLOPS", 1e5)
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    layout = layout_for(parametrisation, X.shape[1], power=-1.0)
+    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups) + 3.0
+    adjoint_iterations = []
+    solve = conjugate_gradient
+
+    def recording(product, preconditioner, b, x0, rtol, error_tol=0.0):
+        result = solve(product, preconditioner, b, x0, rtol, error_tol)
+        if rtol == newton._ADJOINT_RTOL:
+            adjoint_iterations.append(result[1])
+        return result
+
+    monkeypatch.setattr(curvature, "conjugate_gradient", recording)
+    results = {}
+    for search_tol in (0.0, 1e-4):
+        folds = make_smooth_folds(
+            X, y, weights, splits, True, MultinomialLogLoss(K), curvature="lagged"
+        )
+        criterion = SmoothKFoldCriterion(folds, layout, search_tol=search_tol)
+        adjoint_iterations.clear()
+        results[search_tol] = criterion(theta), sum(adjoint_iterations)
+    (value, exact), tight_iterations = results[0.0]
+    (loose_value, loose), loose_iterations = results[1e-4]
+    assert loose_value == value
+    assert loose_iterations < tight_iterations
+    allowed = criteria.GRADIENT_SHARE * 1e-4 * value
+    assert 0 < np.linalg.norm(loose - exact) <= allowed
+    differences = central_differences(criterion, theta, step=1e-4)
+    assert np.linalg.norm(loose - differences) <= allowed + 1e-8
+
+
+@pytest.mark.parametrize("n_groups", [1, 3])
+@pytest.mark.parametrize("data_scale", [1e-6, 1.0])
+def test_adjoint_error_tol_bounds_the_worst_gradient_error(n_groups, data_scale):
+    """An adjoint error ``e`` of Hessian norm ``adjoint_error_tol`` errs the
+    gradient per group, ``(sum over the group of pen * coef * e)``, by at
+    most ``allowed`` (Euclidean norm) in the worst direction of ``e``, and
+    by nearly that much when the data's part of the Hessian is small (the
+    bound is then tight)."""
+    rng = np.random.default_rng(0)
+    m = 12
+    pen = rng.uniform(0.5, 3.0, size=m)
+    pen[[5, 11]] = 0.0  # free intercepts
+    coef = rng.normal(size=m)
+    F = rng.normal(size=(40, m))
+    H = np.diag(pen) + data_scale * F.T @ F / 40 + 1e-3 * np.outer(pen == 0, pen == 0)
+    groups = np.arange(m) % n_groups
+    A = np.zeros((m, n_groups))  # column k: pen * coef on group k
+    A[np.arange(m), groups] = pen * coef
+    allowed = 0.37
+    error_tol = criteria.adjoint_error_tol(pen, coef, allowed)
+    # The largest ||A^T e|| over ||e||_H = error_tol.
+    worst = error_tol * np.sqrt(np.linalg.eigvalsh(A.T @ np.linalg.solve(H, A))[-1])
+    assert worst <= allowed * (1 + 1e-12)
+    if data_scale < 1e-3 and n_groups == 1:
+        assert worst >= 0.99 * allowed
+
+
+def test_estimators_pass_their_search_tolerance_to_the_adjoint(monkeypatch):
+    """A k-fold fit's adjoint solves follow ``search_tol`` (with and without
+    early stopping): every fold's allowed error is its share of it."""
+    X, y, _ = make_data("multinomial", n=300, p=8)
+    allowed = []
+    error_tol = criteria.adjoint_error_tol
+
+    def recording(pen, coef, share):
+        allowed.append(share)
+        return error_tol(pen, coef, share)
+
+    monkeypatch.setattr(criteria, "adjoint_error_tol", recording)
+    for options in ({}, {"feature_groups": "each", "early_stopping": True}):
+        allowed.clear()
+        GradientLogisticRegressionCV(cv=3, search_tol=1e-3, **options).fit(X, y)
+        # Fold losses are sums over about 100 rows of log-losses near 1.
+        assert allowed and min(allowed) > 0
+        assert max(allowed) < criteria.GRADIENT_SHARE * 1e-3 * 300
 
 
 def test_choice_of_curvature():

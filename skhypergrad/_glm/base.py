@@ -103,6 +103,7 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
                 return self._finish(
                     fit, space, layout, labels, name, X, x_scale, loss, scheme
                 )
+            options = self._search_options()
             problem = SmoothProblem(
                 X_search,
                 y,
@@ -117,8 +118,9 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
                 tol=self.tol,
                 early_stopping=self.early_stopping,
                 n_jobs=getattr(self, "n_jobs", None),
+                search_tol=options.tol,
             )
-            fit = problem.search(space, theta0, self._search_options())
+            fit = problem.search(space, theta0, options)
             self._set_search_attributes(fit.result, space, report)
         return self._finish(fit, space, layout, labels, name, X, x_scale, loss)
 

@@ -15,6 +15,10 @@ from .._core.criterion import Criterion
 from .._core.parallel import parallel_map
 from .newton import NewtonSolver, augment
 
+# The share of the search's tolerance that the error of the gradient may take
+# (see SmoothKFoldCriterion).
+GRADIENT_SHARE = 0.1
+
 
 @dataclass
 class SmoothFold:
@@ -112,14 +116,30 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
         (:meth:`NewtonSolver.solve`; what the search uses).
     n_jobs : int or None, default=None
         Folds solved in parallel.
+    search_tol : float, default=0.0
+        The tolerance of the search that uses the criterion: each fold's
+        adjoint solve stops once the error it leaves in the gradient is
+        bounded by ``GRADIENT_SHARE * search_tol`` times the fold's share of
+        the criterion (:func:`adjoint_error_tol`), which keeps the error of
+        the whole gradient (Euclidean norm) below that fraction of the
+        criterion. 0: the adjoint to a relative residual of 1e-10.
     """
 
-    def __init__(self, folds, layout, iterations=None, precise=True, n_jobs=None):
+    def __init__(
+        self,
+        folds,
+        layout,
+        iterations=None,
+        precise=True,
+        n_jobs=None,
+        search_tol=0.0,
+    ):
         self.folds = folds
         self.layout = layout
         self.iterations = iterations
         self.precise = precise
         self.n_jobs = n_jobs
+        self.search_tol = search_tol
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
 
     def value_and_grad(self, theta):
@@ -152,10 +172,13 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
         """Solve every fold at ``lam``: the first, then the others from its
         solution, in parallel. Keeps each fold's solver (sent back by
         workers in other processes) and logs the Newton iterations."""
-        first = _fit_fold(self.folds[0], lam, None, self.precise, with_grad)
+        # The gradient in theta is power times the one in log(lam).
+        relative_error = GRADIENT_SHARE * self.search_tol / abs(self.layout.power)
+        gradient = relative_error if with_grad else None
+        first = _fit_fold(self.folds[0], lam, None, self.precise, gradient)
         rest = parallel_map(
             _fit_fold,
-            [(f, lam, first.coef, self.precise, with_grad) for f in self.folds[1:]],
+            [(f, lam, first.coef, self.precise, gradient) for f in self.folds[1:]],
             self.n_jobs,
         )
         outcomes = [first, *rest]
@@ -180,18 +203,46 @@ class FoldOutcome:
     grad_lam: object
 
 
-def _fit_fold(fold, lam, guess, precise, with_grad):
-    """Solve one fold at ``lam``; its validation losses, and with
-    ``with_grad`` its part of the criterion's gradient: ``dE/dpen_m = -u_m
-    beta_m`` for each coefficient's penalty (``u = H^{-1} g``, ``g`` the
-    gradient of the weighted validation losses), summed into ``lam``."""
+def _fit_fold(fold, lam, guess, precise, relative_error):
+    """Solve one fold at ``lam``; its validation losses, and unless
+    ``relative_error`` is None its part of the criterion's gradient:
+    ``dE/dpen_m = -u_m beta_m`` for each coefficient's penalty (``u = H^{-1}
+    g``, ``g`` the gradient of the weighted validation losses), summed into
+    ``lam``, with an error in ``log(lam)`` of at most ``relative_error``
+    times the fold's weighted loss (:func:`adjoint_error_tol`)."""
     solver = fold.solver
     state = solver.solve(lam, guess, precise)
     z = solver.predictor(fold.val_X1, state.coef)
     losses, slope = solver.loss.criterion(fold.val_y, z)
     grad_lam = None
-    if with_grad:
+    if relative_error is not None:
         weighted = fold.val_weight[:, None] * slope.reshape(len(losses), -1)
         g = solver.input_gradient(fold.val_X1, weighted)
-        grad_lam = solver.lam_gradient(-state.solve(g) * state.coef)
+        allowed = relative_error * abs(fold.val_weight @ losses)
+        error_tol = adjoint_error_tol(state.pen, state.coef, allowed)
+        grad_lam = solver.lam_gradient(-state.solve(g, error_tol) * state.coef)
     return FoldOutcome(solver, state.coef, state.n_iter, losses, grad_lam)
+
+
+def adjoint_error_tol(pen, coef, allowed):
+    """How far from ``H^{-1} g``, in the Hessian's norm, the adjoint ``u``
+    may be for the gradient ``-pen * coef * u`` in ``log(pen)`` (summed over
+    any groups of coefficients) to err by at most ``allowed`` (Euclidean
+    norm).
+
+    With ``e`` the error of ``u`` and ``a`` a group's ``pen * coef`` (zero
+    outside it), ``|a^T e| <= sqrt(a^T H^{-1} a) ||e||_H`` (Cauchy-Schwarz in
+    the ``H`` inner product), and ``H >= diag(pen)`` (the data's part of the
+    Hessian is positive semi-definite) gives ``a^T H^{-1} a <= sum pen coef^2``
+    over the group (``a`` is zero where ``pen`` is: the free intercepts). The
+    groups' sum is ``coef^T diag(pen) coef``, so the error of the gradient is
+    at most ``sqrt(coef^T diag(pen) coef) ||e||_H``.
+
+    Returns
+    -------
+    float
+        ``allowed / sqrt(coef^T diag(pen) coef)``; infinite when that is 0
+        (the adjoint does not enter the gradient), 0 when ``allowed`` is.
+    """
+    penalty = pen @ coef**2
+    return allowed / np.sqrt(penalty) if penalty > 0 else np.inf

@@ -35,6 +35,11 @@ _CLOSE_REFRESH = 1.5
 _ROUGH_RTOL = 1e-5
 # Conjugate gradient never runs longer than this many times the dimension.
 _MAX_CG_FACTOR = 10
+# The error of an iterate in the Hessian's norm is estimated from the
+# decreases of this many later iterations, once they fall by _ERROR_FALL
+# over them (see conjugate_gradient).
+_ERROR_DELAY = 3
+_ERROR_FALL = 0.1
 
 
 class DenseHessian:
@@ -58,7 +63,7 @@ class DenseHessian:
         solver.factor = factor
         return solver
 
-    def solve(self, g, rtol=None, x0=None):
+    def solve(self, g, rtol=None, x0=None, error_tol=0.0):
         """Return ``H^{-1} g`` (``g`` a vector or a matrix of columns)."""
         return cholesky_solve(self.factor, g)
 
@@ -81,18 +86,31 @@ class IterativeHessian:
     preconditioner : callable
         ``r -> P^{-1} r`` with ``P`` close to ``H``, symmetric positive
         definite.
+    rough_product : callable or None, default=None
+        ``v -> H v`` in float32, for loose solves.
+    estimates_error : bool, default=True
+        Whether a solve may stop on the estimate of its error
+        (:func:`conjugate_gradient`): with ``P`` the Hessian at a nearby
+        point, conjugate gradient converges in a few iterations and the
+        estimate is close; with a diagonal ``P`` it may crawl, and the
+        estimate fall far below the error.
     """
 
-    def __init__(self, product, preconditioner, rough_product=None):
+    def __init__(
+        self, product, preconditioner, rough_product=None, estimates_error=True
+    ):
         self.product = product
         self.preconditioner = preconditioner
         self.rough_product = rough_product
+        self.estimates_error = estimates_error
         self.exact = False
         self.n_iter = 0  # iterations of the last solve
         self.rtol = 1.0  # its relative residual
 
-    def solve(self, g, rtol=1e-10, x0=None):
-        """Return ``H^{-1} g`` to relative residual ``rtol``, from ``x0``.
+    def solve(self, g, rtol=1e-10, x0=None, error_tol=0.0):
+        """Return ``H^{-1} g`` to relative residual ``rtol``, from ``x0``, or
+        once the error in the Hessian's norm is estimated below ``error_tol``
+        (:func:`conjugate_gradient`).
 
         Raises
         ------
@@ -100,14 +118,18 @@ class IterativeHessian:
             If conjugate gradient does not reach ``rtol``.
         """
         if g.ndim == 2:
-            return np.column_stack([self.solve(col, rtol) for col in g.T])
+            return np.column_stack(
+                [self.solve(col, rtol, error_tol=error_tol) for col in g.T]
+            )
         x0 = self.preconditioner(g) if x0 is None else x0
         # A loose solve (a Newton step) takes float32 products when offered:
         # their relative error, about 1e-7, is far below rtol.
         rough = self.rough_product is not None and rtol >= _ROUGH_RTOL
         product = self.rough_product if rough else self.product
+        if not self.estimates_error:
+            error_tol = 0.0
         solution, self.n_iter, converged = conjugate_gradient(
-            product, self.preconditioner, g, x0, rtol
+            product, self.preconditioner, g, x0, rtol, error_tol
         )
         self.rtol = rtol
         if not converged:
@@ -128,13 +150,27 @@ class IterativeHessian:
         return self.preconditioner(g)
 
 
-def conjugate_gradient(product, preconditioner, b, x0, rtol):
+def conjugate_gradient(product, preconditioner, b, x0, rtol, error_tol=0.0):
     """Preconditioned conjugate gradient for ``H x = b`` from ``x0``.
 
     The textbook recurrence (as :func:`scipy.sparse.linalg.cg`, which wraps
     each product in a ``LinearOperator`` and costs a visible share of a
     product of a small problem): stops when ``||b - H x|| <= rtol ||b||``,
-    after at most ``10 m`` iterations.
+    after at most ``10 m`` iterations, or once the error in the Hessian's
+    norm, ``||x - H^{-1} b||_H``, is estimated below ``error_tol``.
+
+    Each iteration lowers the square of that error by exactly
+    ``alpha_j r_j^T z_j`` (Hestenes and Stiefel, 1952, theorem 6:1), so the
+    sum of these decreases over ``d`` iterations is a lower bound of the
+    squared error of the iterate ``d`` iterations back (Strakos and Tichy,
+    2002, "On error estimation in the conjugate gradient method and why it
+    works in finite precision computations"). It is close to that error when
+    the decreases fall fast, for the rest of the sum is then small: the solve
+    stops when the sum over ``d = 3`` iterations is below ``error_tol**2``
+    and the last of them is below a tenth of the first, and returns the
+    latest iterate, whose error is smaller still. Where conjugate gradient
+    crawls the decreases do not fall that fast, and the residual test
+    decides.
 
     Returns
     -------
@@ -150,6 +186,7 @@ def conjugate_gradient(product, preconditioner, b, x0, rtol):
     z = preconditioner(r)
     p = z.copy()
     rz = r @ z
+    decreases = []  # alpha_j r_j^T z_j of every iteration
     for count in range(1, _MAX_CG_FACTOR * b.shape[0] + 1):
         q = product(p)
         curvature = p @ q
@@ -158,7 +195,8 @@ def conjugate_gradient(product, preconditioner, b, x0, rtol):
         alpha = rz / curvature
         x += alpha * p
         r -= alpha * q
-        if np.sqrt(r @ r) <= target:
+        decreases.append(alpha * rz)
+        if np.sqrt(r @ r) <= target or _error_below(decreases, error_tol):
             return x, count, True
         z = preconditioner(r)
         rz_next = r @ z
@@ -166,6 +204,15 @@ def conjugate_gradient(product, preconditioner, b, x0, rtol):
         p += z
         rz = rz_next
     return x, count, False
+
+
+def _error_below(decreases, error_tol):
+    """Whether the decreases of the squared error of the last iterations
+    (see :func:`conjugate_gradient`) show it below ``error_tol``."""
+    if error_tol == 0.0 or len(decreases) < _ERROR_DELAY:
+        return False
+    window = decreases[-_ERROR_DELAY:]
+    return window[-1] <= _ERROR_FALL * window[0] and sum(window) <= error_tol**2
 
 
 class DenseCurvature:
@@ -359,5 +406,7 @@ class DiagonalPreconditioner(DenseCurvature):
         """An :class:`IterativeHessian` preconditioned by the diagonal."""
         inverse = 1.0 / owner.hessian_diagonal(d2, pen)
         return IterativeHessian(
-            owner.hessian_product(d2, pen), partial(np.multiply, inverse)
+            owner.hessian_product(d2, pen),
+            partial(np.multiply, inverse),
+            estimates_error=False,
         )

@@ -50,6 +50,9 @@ class CheckedCriterion(Criterion):
     patience : int
     n_jobs : int or None, default=None
         Folds solved in parallel.
+    search_tol : float, default=0.0
+        The search's tolerance, which the search folds' adjoint solves
+        follow (:class:`SmoothKFoldCriterion`).
     """
 
     def __init__(
@@ -61,10 +64,16 @@ class CheckedCriterion(Criterion):
         record,
         patience=PATIENCE,
         n_jobs=None,
+        search_tol=0.0,
     ):
         self._logs = ([], [])
         self.search = SmoothKFoldCriterion(
-            folds[:-n_check], layout, self._logs[0], precise=False, n_jobs=n_jobs
+            folds[:-n_check],
+            layout,
+            self._logs[0],
+            precise=False,
+            n_jobs=n_jobs,
+            search_tol=search_tol,
         )
         self.check = SmoothKFoldCriterion(
             folds[-n_check:], layout, self._logs[1], precise=False, n_jobs=n_jobs
@@ -144,7 +153,13 @@ def search_with_check(folds, layout, space, options, seeds, start, iterations):
     for theta, value in seeds:
         record.add(theta, value, "scan", echo=False)
     checked = CheckedCriterion(
-        folds, n_check, layout, iterations, record, n_jobs=options.n_jobs
+        folds,
+        n_check,
+        layout,
+        iterations,
+        record,
+        n_jobs=options.n_jobs,
+        search_tol=options.tol,
     )
     search = Search(space, options, report=False)  # the record prints
     stopped = False

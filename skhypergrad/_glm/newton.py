@@ -91,11 +91,14 @@ class SmoothState:
     z: np.ndarray  # linear predictor on the training rows
     hessian: object  # DenseHessian or IterativeHessian at coef
     derivatives: tuple  # the loss's (l, l', l'', l''') at z
+    pen: np.ndarray  # the penalty of every coefficient (full_penalty)
     n_iter: int = 1  # Newton iterations (derivative evaluations) of its solve
 
-    def solve(self, g):
-        """Return ``H^{-1} g`` (to a relative residual of 1e-10 when iterative)."""
-        return self.hessian.solve(g, rtol=_ADJOINT_RTOL)
+    def solve(self, g, error_tol=0.0):
+        """Return ``H^{-1} g``: when iterative, to a relative residual of 1e-10
+        or until its error in the Hessian's norm is estimated below
+        ``error_tol``."""
+        return self.hessian.solve(g, rtol=_ADJOINT_RTOL, error_tol=error_tol)
 
 
 class NewtonSolver:
@@ -438,7 +441,7 @@ class NewtonSolver:
             f"{self.curvature} curvature"
         )
         self._coef = coef
-        state = SmoothState(coef, z, hessian, derivatives, n_iter)
+        state = SmoothState(coef, z, hessian, derivatives, pen, n_iter)
         self._last = lam.copy(), state, precise
         self._remember(lam, pen, state)
         return state

@@ -59,6 +59,9 @@ class SmoothProblem:
     early_stopping : bool, default=False
     n_jobs : int or None, default=None
         Folds solved in parallel (:class:`SmoothKFoldCriterion`).
+    search_tol : float, default=0.0
+        The search's tolerance, which the k-fold criteria's adjoint solves
+        follow (:class:`SmoothKFoldCriterion`; 0: to working precision).
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class SmoothProblem:
         tol=1e-4,
         early_stopping=False,
         n_jobs=None,
+        search_tol=0.0,
     ):
         limits = dict(max_iter=max_iter, tol=tol)
         self.early_stopping = early_stopping
@@ -109,11 +113,16 @@ class SmoothProblem:
                 **limits,
             )
             self._folds = folds
-            self._scalar = SmoothKFoldCriterion(
-                folds, _scalar(layout), log, precise=False, n_jobs=n_jobs
-            )
-            self._groups = SmoothKFoldCriterion(
-                folds, layout, log, precise=False, n_jobs=n_jobs
+            self._scalar, self._groups = (
+                SmoothKFoldCriterion(
+                    folds,
+                    searched,
+                    log,
+                    precise=False,
+                    n_jobs=n_jobs,
+                    search_tol=search_tol,
+                )
+                for searched in (_scalar(layout), layout)
             )
 
     def search(self, space, theta0, options):
