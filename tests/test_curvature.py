@@ -135,6 +135,54 @@ def test_newton_steps_are_solved_to_the_forcing_terms(curvature, monkeypatch):
     assert all(rtol == 1e-6 for rtol, _ in close)
 
 
+@pytest.mark.parametrize("curvature", ["dense", "lagged"])
+def test_derivatives_reuse_the_predictor_of_the_point_accepted(curvature, monkeypatch):
+    """Newton's derivatives at the point its line search (or its choice of a
+    start) accepted reuse the predictor computed there, a pass over the data;
+    at any other point they compute it."""
+    X, y, weights = make_data("multinomial", n=400, p=12)
+    loss = LOSSES["multinomial"]
+    solver = NewtonSolver(X, y, weights, True, loss, curvature=curvature)
+    evaluated, passes, inside = [], [], []
+    objective, first_order = NewtonSolver.objective, NewtonSolver.first_order
+    predictor = NewtonSolver.predictor
+
+    def recording_objective(self, coef, pen):
+        evaluated.append(coef.copy())
+        return objective(self, coef, pen)
+
+    def recording_first_order(self, coef, pen):
+        before = len(passes)
+        result = first_order(self, coef, pen)
+        seen = any(np.array_equal(point, coef) for point in evaluated[-3:])
+        inside.append((seen, len(passes) - before))
+        evaluated.clear()
+        return result
+
+    def recording_predictor(self, X1, coef):
+        if X1 is self.X1:
+            passes.append(1)
+        return predictor(self, X1, coef)
+
+    monkeypatch.setattr(NewtonSolver, "objective", recording_objective)
+    monkeypatch.setattr(NewtonSolver, "first_order", recording_first_order)
+    monkeypatch.setattr(NewtonSolver, "predictor", recording_predictor)
+    for C in (1.0, 0.1, 0.3):
+        state = solver.solve(np.full(X.shape[1], 1.0 / C))
+    monkeypatch.undo()
+    assert any(seen for seen, _ in inside) and not all(seen for seen, _ in inside)
+    assert all(n_passes == (0 if seen else 1) for seen, n_passes in inside), inside
+    dense = NewtonSolver(X, y, weights, True, loss, curvature="dense")
+    expected = dense.solve(np.full(X.shape[1], 1.0 / 0.3))
+    np.testing.assert_allclose(state.coef, expected.coef, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(
+        state.z,
+        X @ state.coef.reshape(3, -1)[:, :-1].T + state.coef.reshape(3, -1)[:, -1],
+        rtol=1e-12,
+        atol=1e-12,
+    )
+
+
 def test_a_reference_from_sampled_rows_is_not_formed_again_at_every_solve(
     monkeypatch,
 ):

@@ -49,6 +49,9 @@ _SAMPLED_ROWS = 1
 _ADJOINT_RTOL = 1e-10
 # Earlier solutions kept for the start of the next solves.
 _PATH_LENGTH = 8
+# Predictors of the last objectives kept for the next derivatives (the
+# candidate starts of a solve are three).
+_KEPT_PREDICTORS = 3
 
 
 def augment(X, fit_intercept):
@@ -203,6 +206,7 @@ class NewtonSolver:
             self.reference_rows = np.sort(rng.choice(n, _SAMPLED_ROWS * m, False))
         self.curvature = curvature  # its name
         self._last = None  # (lam, SmoothState, precise) of the last solve
+        self._predicted = []  # (coef, z) of the objectives since first_order
         self._path = []  # (log lam, coef, tangent) of the last solves
         self._curvature = {
             "exact": LaggedPreconditioner(),
@@ -254,9 +258,23 @@ class NewtonSolver:
     def objective(self, coef, pen):
         """The training criterion at ``coef``."""
         z = self.predictor(self.X1, coef)
+        # Newton's next iteration starts at the point that its line search
+        # (or the choice of a start) accepted: first_order reuses its
+        # predictor, a pass over the data.
+        self._predicted.append((coef.copy(), z))
+        del self._predicted[:-_KEPT_PREDICTORS]
         return self._penalised(
             self.sample_weight @ self.loss.value(self.y, z), coef, pen
         )
+
+    def _training_predictor(self, coef):
+        """``z`` on the training rows at ``coef``: the one :meth:`objective`
+        computed there since the last call, or a new one."""
+        predicted, self._predicted = self._predicted, []
+        for point, z in predicted:
+            if np.array_equal(point, coef):
+                return z
+        return self.predictor(self.X1, coef)
 
     def _penalised(self, data_term, coef, pen):
         """The training criterion from its data term: the ridge penalty, and
@@ -275,7 +293,7 @@ class NewtonSolver:
     def first_order(self, coef, pen):
         """Objective, predictor, gradient and the loss's derivatives
         ``(l, l', l'', l''')`` at ``coef``."""
-        z = self.predictor(self.X1, coef)
+        z = self._training_predictor(coef)
         derivatives = self.loss.derivatives(self.y, z)
         value, d1 = derivatives[:2]
         s = self.sample_weight
@@ -441,6 +459,7 @@ class NewtonSolver:
             f"{self.curvature} curvature"
         )
         self._coef = coef
+        self._predicted = []
         state = SmoothState(coef, z, hessian, derivatives, pen, n_iter)
         self._last = lam.copy(), state, precise
         self._remember(lam, pen, state)
