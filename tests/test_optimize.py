@@ -141,8 +141,8 @@ def test_restarts_of_a_line_search_do_not_scan_the_bounds_again():
     history = result.history
     phases = np.asarray(history["phase"])
     scanned = {float(x) for x in np.asarray(history["x"])[phases == "scan"]}
-    assert len(scanned) >= 5  # the first search scanned the bounds
     interior = scanned - set(np.exp(bounds[0]).tolist())  # not the bounds
+    assert len(interior) >= 2  # the first search scanned the bounds
     for k in (1, 2):
         restart = np.asarray(history["x"])[phases == f"restart {k} of 2"]
         assert restart.size > 0

@@ -92,8 +92,8 @@ def test_per_target_search_finds_each_targets_minimum():
 
 
 def test_bracketing_is_fast_when_the_minimum_is_next_to_a_bracket_end():
-    # Steps from 0 go to -log(10), then -3 log(10): the minimum at -2.4 sits
-    # just past the second point, where the cubic through the bracket's ends
+    # Steps from 0 go to -log(10), then -2 log(10): the minimum at -2.4 sits
+    # just past the first of them, where the cubic through the bracket's ends
     # predicts it. A search that bisects whenever the cubic step lands near an
     # end halves the bracket once per evaluation (17 evaluations here).
     center = -2.4
@@ -108,6 +108,19 @@ def test_bracketing_is_fast_when_the_minimum_is_next_to_a_bracket_end():
     assert 0.0 <= result.value - 1.0 <= xtol
     assert result.theta[0] == pytest.approx(center, abs=np.sqrt(2 * xtol / 9.0))
     assert result.n_evaluations <= 6
+
+
+def test_without_a_cubic_to_follow_the_search_doubles_its_distance_from_the_start():
+    """Downhill steps where the cubic through the last two points has no
+    minimiser ahead (the criterion ``exp(-x)``, which falls ever more slowly
+    towards its infimum) put the points 1, 2, 4, 8, ... first steps from the start:
+    an optimum one to two steps away is bracketed by the second step, one far
+    away reached in as many steps, plus one, as by doubling each step."""
+    criterion, calls = counting(lambda theta: (np.exp(-theta), -np.exp(-theta)))
+    first_step = np.log(10.0)
+    minimize_by_bracketing(criterion, 0.0, BOUNDS, max_iter=5, xtol=1e-6)
+    distances = np.array(calls[:5]) / first_step
+    np.testing.assert_allclose(distances, [0.0, 1.0, 2.0, 4.0, 6.0])  # 8: the bound
 
 
 def counting(fun):

@@ -63,7 +63,7 @@ def minimize_on_line(evaluate, start, log_bounds, *, max_iter, tol, first_step=D
     while count[0] <= max_iter:
         direction = -np.sign(last[2])
         if before is not None:
-            length = _expansion_length(before, last, direction)
+            length = _expansion_length(before, last, direction, start)
         x = float(np.clip(last[0] + direction * length, low, high))
         if x == last[0]:  # downhill leaves the bounds: the optimum is on one
             return LineOutcome("bound")
@@ -82,14 +82,16 @@ def _stationary(point, tol):
     return abs(point[2]) <= tol * abs(point[1])
 
 
-def _expansion_length(before, last, direction):
+def _expansion_length(before, last, direction, start):
     """Length of the next downhill step after ``before`` and ``last``: to the
     cubic's minimiser when it lies downhill of ``last``, kept between half and
-    four times the last step; else twice the last step."""
+    four times the last step; else the distance from ``start`` travelled so
+    far (the search goes twice as far from the start: 1, 2, 4, ... first
+    steps)."""
     previous = abs(last[0] - before[0])
     target = _cubic_minimizer(before, last)
     if target is None or (target - last[0]) * direction <= 0:
-        return 2.0 * previous
+        return abs(last[0] - start)
     return float(np.clip(abs(target - last[0]), 0.5 * previous, 4.0 * previous))
 
 
