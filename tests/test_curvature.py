@@ -108,8 +108,8 @@ def test_newton_steps_are_solved_to_the_forcing_terms(curvature, monkeypatch):
     objectives, steps, close = [], [], []
     first_order, solve = NewtonSolver.first_order, IterativeHessian.solve
 
-    def recording_first_order(solver, coef, pen):
-        result = first_order(solver, coef, pen)
+    def recording_first_order(solver, coef, pen, z=None):
+        result = first_order(solver, coef, pen, z)
         objectives.append(result[0])
         return result
 
@@ -151,9 +151,9 @@ def test_derivatives_reuse_the_predictor_of_the_point_accepted(curvature, monkey
         evaluated.append(coef.copy())
         return objective(self, coef, pen)
 
-    def recording_first_order(self, coef, pen):
+    def recording_first_order(self, coef, pen, z=None):
         before = len(passes)
-        result = first_order(self, coef, pen)
+        result = first_order(self, coef, pen, z)
         seen = any(np.array_equal(point, coef) for point in evaluated[-3:])
         inside.append((seen, len(passes) - before))
         evaluated.clear()

@@ -179,9 +179,9 @@ def test_kfold_refit_starts_from_the_folds_solutions(monkeypatch):
     newton_steps = {}
     first_order = NewtonSolver.first_order
 
-    def counting(self, coef, pen):
+    def counting(self, coef, pen, z=None):
         newton_steps[id(self)] = newton_steps.get(id(self), 0) + 1
-        return first_order(self, coef, pen)
+        return first_order(self, coef, pen, z)
 
     solvers = []
     init = NewtonSolver.__init__

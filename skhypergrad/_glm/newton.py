@@ -49,9 +49,6 @@ _SAMPLED_ROWS = 1
 _ADJOINT_RTOL = 1e-10
 # Earlier solutions kept for the start of the next solves.
 _PATH_LENGTH = 8
-# Predictors of the last objectives kept for the next derivatives (the
-# candidate starts of a solve are three).
-_KEPT_PREDICTORS = 3
 
 
 def augment(X, fit_intercept):
@@ -206,7 +203,6 @@ class NewtonSolver:
             self.reference_rows = np.sort(rng.choice(n, _SAMPLED_ROWS * m, False))
         self.curvature = curvature  # its name
         self._last = None  # (lam, SmoothState, precise) of the last solve
-        self._predicted = []  # (coef, z) of the objectives since first_order
         self._path = []  # (log lam, coef, tangent) of the last solves
         self._curvature = {
             "exact": LaggedPreconditioner(),
@@ -256,25 +252,12 @@ class NewtonSolver:
         return (slope.T @ X1).ravel()
 
     def objective(self, coef, pen):
-        """The training criterion at ``coef``."""
+        """The training criterion at ``coef``, and the predictor ``z`` there
+        (Newton's next derivatives at a point it accepts reuse it: a pass
+        over the data)."""
         z = self.predictor(self.X1, coef)
-        # Newton's next iteration starts at the point that its line search
-        # (or the choice of a start) accepted: first_order reuses its
-        # predictor, a pass over the data.
-        self._predicted.append((coef.copy(), z))
-        del self._predicted[:-_KEPT_PREDICTORS]
-        return self._penalised(
-            self.sample_weight @ self.loss.value(self.y, z), coef, pen
-        )
-
-    def _training_predictor(self, coef):
-        """``z`` on the training rows at ``coef``: the one :meth:`objective`
-        computed there since the last call, or a new one."""
-        predicted, self._predicted = self._predicted, []
-        for point, z in predicted:
-            if np.array_equal(point, coef):
-                return z
-        return self.predictor(self.X1, coef)
+        value = self.sample_weight @ self.loss.value(self.y, z)
+        return self._penalised(value, coef, pen), z
 
     def _penalised(self, data_term, coef, pen):
         """The training criterion from its data term: the ridge penalty, and
@@ -290,10 +273,11 @@ class NewtonSolver:
         q = self.X1.shape[1]
         return np.arange(self.n_outputs) * q + q - 1
 
-    def first_order(self, coef, pen):
+    def first_order(self, coef, pen, z=None):
         """Objective, predictor, gradient and the loss's derivatives
-        ``(l, l', l'', l''')`` at ``coef``."""
-        z = self._training_predictor(coef)
+        ``(l, l', l'', l''')`` at ``coef`` (``z``: its predictor, when known)."""
+        if z is None:
+            z = self.predictor(self.X1, coef)
         derivatives = self.loss.derivatives(self.y, z)
         value, d1 = derivatives[:2]
         s = self.sample_weight
@@ -390,7 +374,7 @@ class NewtonSolver:
         ):
             return last[1]  # e.g. the refit at the last penalties searched
         pen = self.full_penalty(lam)
-        coef = self._start(lam, pen, guess)
+        coef, z = self._start(lam, pen, guess)  # z: coef's predictor, or None
         previous_decrement = np.inf
         forcing = _MAX_FORCING
         done = False
@@ -399,7 +383,7 @@ class NewtonSolver:
             # An iteration evaluates the derivatives (the last one finds that
             # the point has converged): n_iter counts them, at least 1.
             n_iter = steps + 1
-            objective, z, grad, derivatives = self.first_order(coef, pen)
+            objective, z, grad, derivatives = self.first_order(coef, pen, z)
             d2 = derivatives[2]
             if done:  # the derivatives at the final point were all that was left
                 hessian = None
@@ -417,7 +401,7 @@ class NewtonSolver:
                 # Converged; the last (tiny) step still removes the dependence
                 # of the solution on where Newton started, which differences
                 # of the criterion between nearby penalties would see.
-                coef = coef - step
+                coef, z = coef - step, None
                 done = True
                 continue
             if decrement <= 1e-8 * scale:
@@ -432,12 +416,12 @@ class NewtonSolver:
                 if decrement >= 0.5 * previous_decrement:
                     break
                 previous_decrement = decrement
-                coef = coef - step
+                coef, z = coef - step, None
                 # Newton converges quadratically: after this step the
                 # decrement is below 1e-20.
                 done = decrement <= 1e-12 * scale or not precise
                 continue
-            trial, trial_objective = self._line_search(
+            trial, trial_objective, trial_z = self._line_search(
                 coef, step, objective, decrement, pen
             )
             if trial is None:  # no decrease left at working precision
@@ -445,10 +429,10 @@ class NewtonSolver:
             # The objective no longer decreases at working precision: evaluate
             # the derivatives at the new point once more, then stop.
             done = trial_objective >= objective
-            coef = trial
+            coef, z = trial, trial_z
         else:
             n_iter = self.max_iter
-            objective, z, grad, derivatives = self.first_order(coef, pen)
+            objective, z, grad, derivatives = self.first_order(coef, pen, z)
             d2, hessian = derivatives[2], None
             self._warn_unconverged(grad)
         # The solver for the adjoint, at the solution (``hessian``, when set,
@@ -459,7 +443,6 @@ class NewtonSolver:
             f"{self.curvature} curvature"
         )
         self._coef = coef
-        self._predicted = []
         state = SmoothState(coef, z, hessian, derivatives, pen, n_iter)
         self._last = lam.copy(), state, precise
         self._remember(lam, pen, state)
@@ -480,7 +463,8 @@ class NewtonSolver:
     def _start(self, lam, pen, guess):
         """Where Newton starts: the lowest objective of the last solution,
         ``guess`` and the interpolation of earlier solutions along ``lam``'s
-        scale (:meth:`_predict`)."""
+        scale (:meth:`_predict`); and its predictor, None when there was no
+        choice to make."""
         candidates = [self._coef]
         if guess is not None:
             candidates.append(guess)
@@ -488,9 +472,10 @@ class NewtonSolver:
         if predicted is not None:
             candidates.append(predicted)
         if len(candidates) == 1:
-            return self._coef.copy()
-        objectives = [self.objective(c, pen) for c in candidates]
-        return candidates[int(np.nanargmin(objectives))].copy()
+            return self._coef.copy(), None
+        evaluated = [self.objective(c, pen) for c in candidates]
+        best = int(np.nanargmin([value for value, _ in evaluated]))
+        return candidates[best].copy(), evaluated[best][1]
 
     def _predict(self, lam):
         """The coefficients at ``lam`` from earlier solutions at multiples of
@@ -545,17 +530,17 @@ class NewtonSolver:
     def _line_search(self, coef, step, objective, decrement, pen):
         """Backtracking (Armijo) line search along the Newton step.
 
-        Returns the accepted point and its objective, or ``(None, None)`` when
-        no step decreases the objective.
+        Returns the accepted point, its objective and its predictor, or
+        ``(None, None, None)`` when no step decreases the objective.
         """
         t = 1.0
         for _ in range(_MAX_HALVINGS):
             trial = coef - t * step
-            value = self.objective(trial, pen)
+            value, z = self.objective(trial, pen)
             if value <= objective - 1e-4 * t * decrement:
-                return trial, value
+                return trial, value, z
             t *= 0.5
-        return None, None
+        return None, None, None
 
 
 def _forcing(relative_decrement):
