@@ -172,13 +172,13 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
         """Solve every fold at ``lam``: the first, then the others from its
         solution, in parallel. Keeps each fold's solver (sent back by
         workers in other processes) and logs the Newton iterations."""
-        # The gradient in theta is power times the one in log(lam).
-        relative_error = GRADIENT_SHARE * self.search_tol / abs(self.layout.power)
-        gradient = relative_error if with_grad else None
-        first = _fit_fold(self.folds[0], lam, None, self.precise, gradient)
+        error = None  # the relative error allowed in the gradient, if any
+        if with_grad:  # the gradient in theta: power times the one in log(lam)
+            error = GRADIENT_SHARE * self.search_tol / abs(self.layout.power)
+        first = _fit_fold(self.folds[0], lam, None, self.precise, error)
         rest = parallel_map(
             _fit_fold,
-            [(f, lam, first.coef, self.precise, gradient) for f in self.folds[1:]],
+            [(f, lam, first.coef, self.precise, error) for f in self.folds[1:]],
             self.n_jobs,
         )
         outcomes = [first, *rest]
