@@ -14,7 +14,13 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import accuracy_score, get_scorer, log_loss
-from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedKFold,
+    cross_val_predict,
+)
+from sklearn.utils.class_weight import compute_sample_weight
 
 from skhypergrad import GradientLogisticRegressionCV
 from skhypergrad._core.layout import PenaltyLayout
@@ -98,17 +104,46 @@ def test_attributes_without_legacy_layout(n_classes):
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_float32_keeps_float32_as_logistic_regression_cv(n_classes):
+def test_float32_gives_float64_as_logistic_regression_cv(n_classes):
+    # LogisticRegressionCV refits in float64 whatever the input's dtype
+    # (unlike LogisticRegression, which keeps float32).
     X, y = classification(n_classes)
     X32 = X.astype(np.float32)
     model = GradientLogisticRegressionCV(cv=3).fit(X32, y)
-    ref = reference(model.C_[0]).fit(X32, y)
-    assert model.coef_.dtype == ref.coef_.dtype == np.float32
+    ref = LogisticRegressionCV(Cs=2, cv=3).fit(X32, y)
+    assert model.coef_.dtype == ref.coef_.dtype == np.float64
     assert model.intercept_.dtype == ref.intercept_.dtype
     assert model.predict_proba(X32).dtype == ref.predict_proba(X32).dtype
-    # Fitted in float64: the float32 coefficients are the float64 fit's, rounded.
+    assert model.decision_function(X32).dtype == ref.decision_function(X32).dtype
+    # Fitted in float64 from the float32 values: the float64 input's fit.
     model64 = GradientLogisticRegressionCV(cv=3).fit(X32.astype(np.float64), y)
-    np.testing.assert_allclose(model.coef_, model64.coef_, rtol=1e-6)
+    np.testing.assert_array_equal(model.coef_, model64.coef_)
+
+
+def test_criterion_pools_folds_weighted_by_class_weight_as_documented():
+    # The migration page: the validation samples of all the folds are pooled,
+    # weighted by sample_weight times class_weight (LogisticRegressionCV
+    # averages the folds' unweighted scores instead). Uneven folds and
+    # balanced class weights make the two differ.
+    X, y = classification(3)
+    order = np.random.default_rng(0).permutation(len(y))
+    splits = [(np.setdiff1d(order, part), part) for part in np.split(order, [30, 130])]
+    weights = np.linspace(0.5, 2.0, len(y))
+    model = GradientLogisticRegressionCV(cv=splits, class_weight="balanced")
+    model.fit(X, y, sample_weight=weights)
+    # "balanced" weighs the classes of all of y, in every fold (as
+    # LogisticRegressionCV does): the same weights, as a dict, for the refits.
+    balanced = compute_sample_weight("balanced", y)
+    class_weight = {k: balanced[y == k][0] for k in range(3)}
+    ref = reference(model.C_[0], class_weight=class_weight)
+    proba = cross_val_predict(
+        ref, X, y, cv=splits, method="predict_proba", params={"sample_weight": weights}
+    )
+    criterion_weight = weights * balanced
+    pooled = log_loss(y, proba, sample_weight=criterion_weight)
+    np.testing.assert_allclose(-model.best_score_, pooled, rtol=1e-6)
+    fold_means = np.mean([log_loss(y[test], proba[test]) for _, test in splits])
+    assert abs(pooled - fold_means) > 1e-3  # a criterion of its own
 
 
 def test_score_follows_scoring_as_logistic_regression_cv():
@@ -129,9 +164,14 @@ def test_score_follows_scoring_as_logistic_regression_cv():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"scoring": "accuracy"}, "differentiable"),
+        ({"scoring": "accuracy"}, "step functions"),
         ({"scoring": "roc_auc"}, "neg_log_loss"),
-        ({"scoring": get_scorer("neg_log_loss")}, "scoring"),
+        ({"scoring": "neg_brier_score"}, "must be None, 'warn' or 'neg_log_loss'"),
+        ({"scoring": "foo"}, "must be None, 'warn' or 'neg_log_loss'"),
+        ({"scoring": get_scorer("neg_log_loss")}, "callables"),
+        ({"class_weight": "foo"}, "class_weight must be"),
+        ({"class_weight": [1.0, 2.0]}, "class_weight must be"),
+        ({"random_state": "x"}, "random_state must be"),
         ({"penalty": "l1"}, "penalty"),
         ({"penalty": "elasticnet", "l1_ratios": [0.5]}, "penalty"),
         ({"l1_ratios": [0.0, 0.5]}, "l1_ratios"),

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 
 from .groups import default_feature_names
 from .report import reporting
@@ -44,6 +45,13 @@ class HyperparameterSearchMixin:
         for name in self._bool_params:
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise TypeError(f"{name} must be a bool.")
+        try:
+            check_random_state(self.random_state)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "random_state must be None, an int or a numpy.random.RandomState "
+                f"instance, got {self.random_state!r}."
+            ) from None
 
     def _search_options(self):
         max_iter_name, tol_name = self._search_limits

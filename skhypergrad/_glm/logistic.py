@@ -52,12 +52,13 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         Fit an unpenalised intercept (in every fold).
     cv : None, int, "alo", cross-validation generator or iterable, default=None
         None: 5-fold, as LogisticRegressionCV. An int (stratified k-fold), a
-        splitter or an iterable of (train, test) index arrays: mean log-loss
-        of the validation folds; ``groups`` passed to ``fit`` go to the
-        splitter. ``"alo"``: approximate leave-one-out from one fit on all
-        the data (any number of classes; see Notes). A training fold that
-        lacks a class is fitted with all classes (see Notes), with one
-        warning per fit naming the classes.
+        splitter or an iterable of (train, test) index arrays: the log-loss
+        of the validation samples of all the folds, pooled (weighted by
+        ``sample_weight`` and ``class_weight``); ``groups`` passed to ``fit``
+        go to the splitter. ``"alo"``: approximate leave-one-out from one
+        fit on all the data (any number of classes; see Notes). A training
+        fold that lacks a class is fitted with all classes (see Notes), with
+        one warning per fit naming the classes.
     dual : bool, default=False
         Only False: the primal problem is solved (``dual=True`` is
         liblinear's formulation).
@@ -224,11 +225,13 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         rows of ``history_``).
     classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        Of ``X``'s dtype (float32 or float64).
+        float64, for float32 ``X`` too (as LogisticRegressionCV's).
     intercept_ : ndarray of shape (1,) or (n_classes,)
         With more than two classes, centred (softmax ignores a common shift).
     best_score_ : float
-        Minus the mean (sample-weighted) validation log-loss at ``C_``.
+        Minus the validation log-loss at ``C_``, pooled over the folds'
+        validation samples (weighted by ``sample_weight`` and
+        ``class_weight``).
     groups_ : ndarray of shape (n_groups,)
         Label of each group (only with ``feature_groups``).
     n_iter_ : ndarray of shape (1, n_folds, n_evaluations)
@@ -382,8 +385,8 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. float32 is fitted in float64 and kept in the
-            fitted coefficients.
+            Training data. float32 is fitted in float64, and the
+            coefficients are float64 (as LogisticRegressionCV's).
         y : array-like of shape (n_samples,)
             Class labels (any type).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -414,7 +417,6 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32]
         )
-        dtype = X.dtype
         X = X.astype(np.float64)
         codes, sample_weight = self._encode_classes(y, sample_weight)
         n_classes = len(self.classes_)
@@ -453,7 +455,7 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
             scheme,
         )
         coef = fit.coef if self.refit else np.mean(fit.fold_coefs(), axis=0)
-        self._set_coefficients(coef.reshape(loss.n_outputs, -1), X.shape[1], dtype)
+        self._set_coefficients(coef.reshape(loss.n_outputs, -1), X.shape[1])
         self._set_legacy_attributes(fit.fold_iterations, loss.n_outputs)
         return self
 
@@ -461,12 +463,12 @@ class GradientLogisticRegressionCV(PenaltySearchMixin, ClassifierMixin, BaseEsti
         """``cv`` as the splitter sees it: None means 5 folds."""
         return 5 if self.cv is None else self.cv
 
-    def _set_coefficients(self, W, n_features, dtype):
-        self.coef_ = W[:, :n_features].astype(dtype)
+    def _set_coefficients(self, W, n_features):
+        self.coef_ = W[:, :n_features].copy()
         if self.fit_intercept:
-            self.intercept_ = W[:, n_features].astype(dtype)
+            self.intercept_ = W[:, n_features].copy()
         else:
-            self.intercept_ = np.zeros(W.shape[0], dtype=dtype)
+            self.intercept_ = np.zeros(W.shape[0])
 
     def _set_legacy_attributes(self, fold_iterations, n_outputs):
         """``C_``, ``Cs_`` and ``n_iter_`` in LogisticRegressionCV's layout."""

@@ -25,6 +25,7 @@ def check_logistic_params(estimator):
     _check_penalty(estimator.penalty, estimator.l1_ratios)
     _check_scoring(estimator.scoring)
     _check_solver(estimator.solver, estimator.dual)
+    _check_class_weight(estimator.class_weight)
     check_scalar_param(estimator.intercept_scaling, "intercept_scaling", "real")
     if not estimator.intercept_scaling > 0:
         raise ValueError(
@@ -97,12 +98,23 @@ def _check_scoring(scoring):
     if isinstance(scoring, str | type(None)) and scoring in LOG_LOSS_SCORINGS:
         return
     raise ValueError(
-        f"scoring={scoring!r} is not supported: the search follows the gradient "
-        "of its criterion, which must be a differentiable function of the "
-        "predicted probabilities; accuracy and other scores of hard "
-        "predictions are step functions of C. Use scoring='neg_log_loss' (or "
-        "None, the same criterion), and score the chosen model with any scorer "
-        "afterwards."
+        f"scoring={scoring!r} is not supported: the search minimises the "
+        "validation log-loss by its gradient, so scoring must be None, 'warn' or "
+        "'neg_log_loss' (the same criterion). Scores of hard predictions, such as "
+        "accuracy, are step functions of C, without a gradient; other scorers "
+        "(callables, or other scores of the probabilities) are not differentiated "
+        "here. Score the chosen model with any scorer afterwards."
+    )
+
+
+def _check_class_weight(class_weight):
+    if class_weight is None or isinstance(class_weight, dict):
+        return
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        return
+    raise ValueError(
+        "class_weight must be None, 'balanced' or a dict from class label to "
+        f"weight, got {class_weight!r}."
     )
 
 
