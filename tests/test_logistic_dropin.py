@@ -225,10 +225,16 @@ def test_a_grid_of_Cs_bounds_the_search_and_one_value_fixes_C():
     np.testing.assert_allclose(fixed.coef_, ref.coef_, rtol=1e-5, atol=1e-8)
 
 
-def test_refit_false_averages_the_folds_fits_at_C_():
+def test_refit_false_averages_the_folds_fits_at_C_(capsys):
     X, y = classification(3)
     splitter = StratifiedKFold(3, shuffle=True, random_state=0)
-    model = GradientLogisticRegressionCV(cv=splitter, refit=False).fit(X, y)
+    model = GradientLogisticRegressionCV(cv=splitter, refit=False, verbose=2)
+    model.fit(X, y)
+    # No fit on all the data: Newton ran on the training folds only.
+    solves = capsys.readouterr().out
+    assert "Newton on 160 samples" in solves
+    assert f"Newton on {len(y)} samples" not in solves
+    assert "refit at" not in solves and "optimum (no refit) at" in solves
     fits = [reference(model.C_[0]).fit(X[tr], y[tr]) for tr, _ in splitter.split(X, y)]
     np.testing.assert_allclose(
         model.coef_, np.mean([f.coef_ for f in fits], axis=0), rtol=1e-5, atol=1e-8

@@ -107,8 +107,9 @@ class HyperparameterSearchMixin:
             # The history holds minus the criterion in the user's units.
             recorded = -self.history_["score"] / space.value_scale
             self.history_["score"] = score(recorded, self.history_.get("target"))
+        refit = "refit" if getattr(self, "refit", True) else "optimum (no refit)"
         report.say(
-            f"refit at {space.describe(result.theta)}  best_score_="
+            f"{refit} at {space.describe(result.theta)}  best_score_="
             f"{np.mean(self.best_score_):.10g}  {report.elapsed():.2f} s"
         )
         note_search_warnings(report, result, self._search_limits[0])

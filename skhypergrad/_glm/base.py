@@ -120,7 +120,7 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
                 n_jobs=getattr(self, "n_jobs", None),
                 search_tol=options.tol,
             )
-            fit = problem.search(space, theta0, options)
+            fit = problem.search(space, theta0, options, getattr(self, "refit", True))
             self._set_search_attributes(fit.result, space, report)
         return self._finish(fit, space, layout, labels, name, X, x_scale, loss)
 
@@ -179,7 +179,9 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
 
         return replace(
             fit,
-            coef=_in_units_of_x(fit.coef, loss, n_features, x_scale),
+            coef=None
+            if fit.coef is None
+            else _in_units_of_x(fit.coef, loss, n_features, x_scale),
             fold_coefs=fold_coefs,
         )
 

@@ -28,11 +28,12 @@ from .newton import NewtonSolver, choose_curvature
 @dataclass(frozen=True)
 class SmoothFit:
     """A search's result, the coefficients ``(w, b)`` (class-major for
-    several outputs) refit on all the data at its optimum and the Newton
-    iterations of that refit, the Newton iterations of every fold (one per
-    fold for ALO: the full data) at every evaluation of the criterion, of
-    shape (n_folds, n_evaluations), and a function that returns the folds'
-    coefficients at the optimum (k-fold criteria only, else None)."""
+    several outputs) refit on all the data at its optimum (None without a
+    refit) and the Newton iterations of that refit, the Newton iterations of
+    every fold (one per fold for ALO: the full data) at every evaluation of
+    the criterion, of shape (n_folds, n_evaluations), and a function that
+    returns the folds' coefficients at the optimum (k-fold criteria only,
+    else None)."""
 
     result: object
     coef: np.ndarray
@@ -125,9 +126,10 @@ class SmoothProblem:
                 for searched in (_scalar(layout), layout)
             )
 
-    def search(self, space, theta0, options):
+    def search(self, space, theta0, options, refit=True):
         """Search the penalties of ``space`` from ``theta0``, then refit on
-        all the data.
+        all the data unless ``refit`` is False (the fit's ``coef`` is then
+        None, and its ``refit_n_iter`` 0).
 
         Returns
         -------
@@ -138,7 +140,10 @@ class SmoothProblem:
         else:
             result = self._search_groups(space, theta0, options)
         lam = self.layout.feature_penalties(result.theta)
-        state = self.solver.solve(lam, guess=self._refit_guess())
+        coef, refit_n_iter = None, 0
+        if refit:
+            state = self.solver.solve(lam, guess=self._refit_guess())
+            coef, refit_n_iter = state.coef, state.n_iter
         iterations = np.array(self._iterations, dtype=np.int32).reshape(
             -1, max(len(self._folds), 1)
         )
@@ -149,7 +154,7 @@ class SmoothProblem:
             def fold_coefs():
                 return [fold.solver.solve(lam).coef for fold in folds]
 
-        return SmoothFit(result, state.coef, state.n_iter, iterations.T, fold_coefs)
+        return SmoothFit(result, coef, refit_n_iter, iterations.T, fold_coefs)
 
     def _search_groups(self, space, theta0, options):
         (hyper,) = space.hyperparameters
