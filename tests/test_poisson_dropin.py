@@ -8,8 +8,10 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
+from sklearn.model_selection import GroupKFold
 
 from skhypergrad import GradientPoissonRegressorCV
 
@@ -230,3 +232,37 @@ def test_verbose_true_is_accepted_as_in_poisson_regressor(counts, capsys):
     X, y = counts
     GradientPoissonRegressorCV(cv=3, verbose=True).fit(X, y)
     assert "GradientPoissonRegressorCV" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_groups_are_routed_to_the_splitter(counts, routing):
+    # As GridSearchCV(PoissonRegressor(), cv=GroupKFold(3)).fit(X, y, groups=g):
+    # the fit on the splitter's own splits.
+    X, y = counts
+    groups = np.arange(len(y)) % 7
+    splitter = GroupKFold(3)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        model = GradientPoissonRegressorCV(cv=splitter).fit(X, y, groups=groups)
+    splits = list(splitter.split(X, y, groups))
+    ref = GradientPoissonRegressorCV(cv=splits).fit(X, y)
+    assert model.alpha_ == ref.alpha_
+    assert model.best_score_ == ref.best_score_
+    # Every group is held out whole, in one split.
+    for _, test in splits:
+        assert not set(groups[test]) & set(np.delete(groups, test))
+
+
+def test_groups_without_a_splitter_are_refused(counts):
+    X, y = counts
+    with pytest.raises(ValueError, match="groups"):
+        GradientPoissonRegressorCV(cv="alo").fit(X, y, groups=np.zeros(len(y)))
+    with pytest.raises(ValueError, match="unexpected parameters"):
+        GradientPoissonRegressorCV(cv=3).fit(X, y, group=np.zeros(len(y)))
+
+
+def test_alpha_zero_is_refused_with_the_reason(counts):
+    # PoissonRegressor(alpha=0) fits without a penalty; here alpha is where a
+    # search over log(alpha) starts (the migration page says so).
+    X, y = counts
+    with pytest.raises(ValueError, match=r"alpha must be positive.*its log"):
+        GradientPoissonRegressorCV(alpha=0.0).fit(X, y)

@@ -158,7 +158,10 @@ def initial_theta(value, n_groups, log_bounds, name, unit=1.0, offset=0.0):
             f"got shape {values.shape}."
         )
     if not np.all(np.isfinite(values)) or np.any(values <= 0):
-        raise ValueError(f"{name} must be positive and finite, got {value!r}.")
+        raise ValueError(
+            f"{name} must be positive and finite (the search runs over its log), "
+            f"got {value!r}."
+        )
     shift = np.log(unit) if value is None else -offset
     return np.clip(np.log(values) + shift, *log_bounds)
 

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.groups import resolve_groups
 from .._core.layout import mean_column_variance
+from .._core.routing import split_params, splitter_router
 from .._core.validation import (
     check_criterion_weights,
     check_magnitude,
@@ -300,7 +301,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         self.group_weight_bounds = group_weight_bounds
         self.target_group = target_group
 
-    def fit(self, X, y, sample_weight=None, *, sample_time=None, sample_group=None):
+    def fit(
+        self, X, y, sample_weight=None, *, sample_time=None, sample_group=None, **params
+    ):
         """Tune the penalties and fit the Poisson regression at the optimum.
 
         Parameters
@@ -317,6 +320,10 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
             for ``sample_weighting="time_decay"``; None means the row order.
         sample_group : array-like of shape (n_samples,), default=None
             The group of each sample, for ``sample_weighting="group"``.
+        **params : dict
+            ``groups`` for the ``cv`` splitter (e.g.
+            :class:`~sklearn.model_selection.GroupKFold`); with metadata
+            routing enabled, whatever the splitter requests.
 
         Returns
         -------
@@ -324,6 +331,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
             Fitted estimator.
         """
         self._check_params()
+        routed = split_params(self, params)
         previous = self._previous_fit()
         check_regression_target(y)
         X, y = validate_data(
@@ -338,7 +346,9 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         if not np.any(y > 0):
             raise ValueError("y must have at least one positive value.")
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        kind, splits = resolve_cv(self.cv, X, y, allowed_strings=("alo",))
+        kind, splits = resolve_cv(
+            self.cv, X, y, allowed_strings=("alo",), split_params=routed
+        )
         if kind == "loo":
             splits = list(LeaveOneOut().split(X))
             kind = "splits"
@@ -447,6 +457,15 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         return d2_tweedie_score(
             y, self.predict(X), sample_weight=sample_weight, power=1
         )
+
+    def get_metadata_routing(self):
+        """Metadata routing of ``fit``: to the ``cv`` splitter's ``split``.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return splitter_router(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
