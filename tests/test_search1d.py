@@ -162,6 +162,20 @@ def test_a_constant_criterion_stalls(start):
     assert min(calls) == BOUNDS[0] and max(calls) == BOUNDS[1]
 
 
+def test_a_criterion_flat_to_rounding_stalls_at_its_start():
+    # Flat to 1e-13 (relative; far below tol), lowest at the lower bound: the
+    # differences are rounding, and the search keeps its start, as the
+    # warning of a stalled search says.
+    def rounding(theta):
+        return np.array([2.0 + 1e-13 * np.tanh(theta[0])]), np.array([0.0])
+
+    criterion, _ = counting(rounding)
+    result = minimize_by_bracketing(criterion, 1.0, BOUNDS, max_iter=100, xtol=1e-8)
+    assert result.stalled
+    assert result.theta[0] == 1.0
+    assert result.value == 2.0 + 1e-13 * np.tanh(1.0)
+
+
 def test_a_criterion_flat_only_at_its_start_does_not_stall():
     # Flat to 1e-14 around the start -13, a bowl at 5 beyond -8: the coarse
     # scan finds the bowl, and the search goes on from there.

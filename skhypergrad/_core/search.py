@@ -150,6 +150,7 @@ class Search:
         self.stalled = False
         self.message = ""
         self._per_target = False
+        self._start = None  # where minimize started
 
     # -- evaluations --------------------------------------------------------
     def now(self):
@@ -234,6 +235,7 @@ class Search:
             return self.result()
         rng = check_random_state(self.options.random_state)
         restarts = [rng.uniform(*bounds.T) for _ in range(self.options.n_restarts)]
+        self._start = start
         self._local_search(criterion, start, phase, first_step)
         if restarts:
             self._restart(criterion, restarts, first_step)
@@ -480,6 +482,13 @@ class Search:
         criterion's rounding (which changes with the memory alignment of the
         data), and the choice would follow it."""
         if np.ndim(self.record.values[0]) == 0:
+            start = self._start
+            if self.stalled and start is not None:
+                # Flat everywhere to tol: the differences are rounding, and
+                # the result is the start, as the warning says.
+                value = self.record.value_at(start)
+                if value is not None:
+                    return start, value
             return self.record.best_over_searches(self.options.tol)
         return self.record.best()
 
