@@ -191,6 +191,20 @@ def test_warm_start_starts_the_search_at_the_previous_alpha(counts):
     assert model.history_["alpha"][0] == pytest.approx(0.37, rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_warm_refit_on_the_same_data_keeps_the_fit(seed):
+    # As PoissonRegressor(warm_start=True), whose solver stops at once from
+    # its converged solution: the search from its own optimum keeps it (the
+    # points it tries lower the criterion by less than search_tol).
+    rng = np.random.RandomState(seed)
+    X, y = rng.uniform(size=(30, 3)), np.arange(30) % 3
+    model = GradientPoissonRegressorCV(warm_start=True).fit(X, y)
+    alpha, coef = model.alpha_, model.coef_.copy()
+    model.fit(X, y)
+    assert model.alpha_ == alpha
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-10, atol=1e-12)
+
+
 def test_warm_start_with_groups(counts):
     X, y = counts
     groups = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])

@@ -189,3 +189,19 @@ def test_a_criterion_flat_only_at_its_start_does_not_stall():
     result = minimize_by_bracketing(plateau, -13.0, BOUNDS, max_iter=100, xtol=1e-8)
     assert not result.stalled
     assert result.theta[0] == pytest.approx(5.0, abs=1e-3)
+
+
+def test_a_start_within_tol_of_the_minimum_is_kept():
+    # From 1e-4 off the minimum of a bowl (f'' = 1.2), the criterion there
+    # is 6e-9 above it: below tol = 1e-8 (relative), the search keeps its
+    # start; with tol = 1e-10 it moves to the minimum.
+    def criterion(theta):
+        value, grad = smooth_bowl(2.0)(theta)
+        return float(value[0]), grad
+
+    for tol, kept in ((1e-8, True), (1e-10, False)):
+        result = minimize_by_bracketing(
+            criterion, 2.0 + 1e-4, BOUNDS, max_iter=100, xtol=tol
+        )
+        assert (result.theta[0] == 2.0 + 1e-4) == kept
+        assert result.value - 1.0 <= tol

@@ -68,17 +68,21 @@ class SearchRecord:
         columns = np.arange(values.shape[1])
         return np.array(self.thetas)[rows, columns], values[rows, columns]
 
-    def best_over_searches(self, tol):
+    def best_over_searches(self, tol, start=None):
         """The best point of the first search (its scans included), replaced
         by a restart's best, in the restarts' order, only when it is lower
         than the point kept by more than ``tol`` times its value (one
-        criterion, not one per target)."""
+        criterion, not one per target). With ``start`` (evaluated), the first
+        search's best replaces it on the same condition: below ``tol`` the
+        differences are the criterion's rounding or a valley flatter than
+        the search resolves, and a search from its own optimum (a warm start
+        on the same data) keeps it."""
         values = np.array(self.values, dtype=float)
         searches = {}  # phase of each search -> its evaluations, in order
         for k, phase in enumerate(self.phases):
             key = phase if phase.startswith("restart") else ""
             searches.setdefault(key, []).append(k)
-        kept = None
+        kept = None if start is None else self._index(start)
         for rows in searches.values():
             k = rows[int(np.argmin(values[rows]))]
             if kept is None or values[k] < values[kept] - tol * abs(values[kept]):

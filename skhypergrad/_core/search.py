@@ -489,7 +489,7 @@ class Search:
                 value = self.record.value_at(start)
                 if value is not None:
                     return start, value
-            return self.record.best_over_searches(self.options.tol)
+            return self.record.best_over_searches(self.options.tol, self._start)
         return self.record.best()
 
     def result(self):
