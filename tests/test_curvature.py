@@ -320,6 +320,88 @@ def test_kfold_gradient_follows_the_search_tolerance(parametrisation, monkeypatc
     assert np.linalg.norm(loose - differences) <= allowed + 1e-8
 
 
+def coarse_problem(monkeypatch):
+    """Five classes, 3000 rows, 3 folds, preconditioners from sampled rows
+    (the adjoint and the Newton steps then take several iterations)."""
+    rng = np.random.default_rng(0)
+    n, p, K = 3000, 20, 5
+    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, size=p)
+    y = np.argmax(X @ rng.normal(scale=0.6, size=(p, K)) + rng.gumbel(size=(n, K)), 1)
+    weights = rng.uniform(0.5, 2.0, size=n)
+    monkeypatch.setattr(newton, "_SAMPLED_HESSIAN_FLOPS", 1e5)
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+
+    def folds():
+        return make_smooth_folds(
+            X, y, weights, splits, True, MultinomialLogLoss(K), curvature="lagged"
+        )
+
+    return folds
+
+
+@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
+def test_coarse_kfold_evaluation_errs_by_at_most_what_it_is_allowed(
+    parametrisation, monkeypatch
+):
+    """A coarse evaluation (the search's expansion) stops Newton's method a
+    step short and the adjoint at the gradient error asked for: its gradient
+    is within that error of the exact one (and of finite differences), its
+    value within 1e-7, for fewer Newton and conjugate-gradient iterations. An
+    accurate evaluation at the same point afterwards is the accurate
+    criterion, and its iterations join the coarse one's in the log."""
+    folds = coarse_problem(monkeypatch)
+    layout = layout_for(parametrisation, 20, power=-1.0)
+    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups) + 3.0
+    products = []
+    solve = conjugate_gradient
+
+    def recording(product, preconditioner, b, x0, rtol, error_tol=0.0):
+        result = solve(product, preconditioner, b, x0, rtol, error_tol)
+        products.append(result[1])
+        return result
+
+    monkeypatch.setattr(curvature, "conjugate_gradient", recording)
+    gradient_error = 1e-3
+    accurate = SmoothKFoldCriterion(folds(), layout, [], search_tol=1e-6)
+    value, exact = accurate(theta)
+    accurate_products = sum(products)
+    products.clear()
+    coarse = SmoothKFoldCriterion(folds(), layout, [], search_tol=1e-6)
+    coarse_value, coarse_grad = coarse.coarse_value_and_grad(theta, gradient_error)
+    assert sum(products) < accurate_products
+    assert np.sum(coarse.iterations) < np.sum(accurate.iterations)
+    assert abs(coarse_value - value) <= 1e-7 * value
+    assert 0 < np.linalg.norm(coarse_grad - exact) <= gradient_error * value
+    differences = central_differences(accurate, theta, step=1e-4)
+    assert np.linalg.norm(coarse_grad - differences) <= gradient_error * value
+    # Accurate at the same point: the accurate criterion; one log entry.
+    first = list(coarse.iterations[0])
+    again_value, again_grad = coarse(theta)
+    assert again_value == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(again_grad, exact, rtol=1e-6, atol=1e-6 * value)
+    assert len(coarse.iterations) == 1
+    assert all(b > a for a, b in zip(first, coarse.iterations[0], strict=True))
+
+
+def test_a_coarse_newton_solve_is_continued_not_reused(monkeypatch):
+    """A coarse solve stops a step before the accurate solve's last steps; an
+    accurate solve at the same penalties continues from it (to the accurate
+    solution) rather than returning it, and a coarse one returns it."""
+    folds = coarse_problem(monkeypatch)
+    lam = np.full(20, np.exp(-3.0))
+    solver = folds()[0].solver
+    coarse = solver.solve(lam, precise=False, coarse=True)
+    assert solver.solve(lam, precise=False, coarse=True) is coarse
+    accurate = solver.solve(lam, precise=False)
+    assert accurate is not coarse
+    reference = folds()[0].solver.solve(lam, precise=False)
+    assert coarse.n_iter < reference.n_iter
+    np.testing.assert_allclose(accurate.coef, reference.coef, rtol=1e-9, atol=1e-12)
+    distance = np.linalg.norm(coarse.coef - reference.coef)
+    assert 0 < distance <= 1e-4 * np.linalg.norm(reference.coef)
+    assert accurate.n_iter <= 2
+
+
 @pytest.mark.parametrize("n_groups", [1, 3])
 @pytest.mark.parametrize("data_scale", [1e-6, 1.0])
 def test_adjoint_error_tol_bounds_the_worst_gradient_error(n_groups, data_scale):

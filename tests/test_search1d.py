@@ -191,6 +191,85 @@ def test_a_criterion_flat_only_at_its_start_does_not_stall():
     assert result.theta[0] == pytest.approx(5.0, abs=1e-3)
 
 
+class CoarseBowl(Criterion):
+    """A bowl whose coarse evaluations err by nearly all they may: the
+    gradient is moved towards zero, and past it, by 0.95 of the allowed
+    error; the value by a hair. Logs every call."""
+
+    coarse = True
+
+    def __init__(self, center):
+        self.fun = smooth_bowl(center)
+        self.calls = []  # (x, gradient_error or None)
+        self.returned = []  # (value, derivative) of each call
+
+    def value_and_grad(self, theta):
+        self.calls.append((float(theta[0]), None))
+        value, grad = self.fun(theta)
+        self.returned.append((value[0], grad[0]))
+        return float(value[0]), grad
+
+    def coarse_value_and_grad(self, theta, gradient_error):
+        self.calls.append((float(theta[0]), gradient_error))
+        value, grad = self.fun(theta)
+        shift = 0.95 * gradient_error * abs(value[0]) * np.sign(grad)
+        self.returned.append((value[0] * (1 + 1e-12), grad[0] - shift[0]))
+        return self.returned[-1][0], grad - shift
+
+
+@pytest.mark.parametrize("center", [7.0, -11.0, 13.3])
+def test_the_expansion_asks_coarse_points_and_the_result_is_accurate(center):
+    criterion = CoarseBowl(center)
+    tol = 1e-8
+    search = Search(SPACE, SearchOptions(max_iter=100, tol=tol))
+    result = search.minimize(criterion, np.array([0.0]))
+    calls = criterion.calls
+    assert calls[0] == (0.0, None)  # the start: accurately
+    coarse = [(x, error) for x, error in calls if error is not None]
+    assert len(coarse) >= 2  # the expansion's points
+    # Each asks for 0.1 of the derivative the point before it returned.
+    for k, (_, error) in enumerate(calls):
+        if error is not None:
+            value, derivative = criterion.returned[k - 1]
+            assert error == pytest.approx(0.1 * abs(derivative) / value, rel=1e-12)
+    # The minimum as without coarse points, and its record is accurate.
+    assert 0.0 <= result.value - 1.0 <= tol
+    assert result.theta[0] == pytest.approx(center, abs=np.sqrt(2 * tol / 1.2))
+    assert not search.record.is_coarse(result.theta)
+    value, grad = criterion.fun(result.theta)
+    assert result.value == value[0]
+    np.testing.assert_array_equal(result.grad, grad)
+    # One row of history per point, refinements included in their point's row.
+    assert len(result.history["x"]) == len({x for x, _ in calls})
+
+
+def test_a_coarse_point_on_the_bound_is_refined():
+    # Decreasing towards the upper bound: the search ends there, on a point
+    # the expansion asked coarsely; the result's value is the accurate one.
+    criterion = CoarseBowl(40.0)
+    search = Search(SPACE, SearchOptions(max_iter=100, tol=1e-8))
+    result = search.minimize(criterion, np.array([0.0]))
+    assert result.theta[0] == BOUNDS[1]
+    assert (BOUNDS[1], None) in criterion.calls
+    assert any(x == BOUNDS[1] and error is not None for x, error in criterion.calls)
+    value, _ = criterion.fun(result.theta)
+    assert result.value == value[0]
+
+
+def test_a_coarse_point_whose_sign_is_in_doubt_is_refined_at_once():
+    # The expansion's second point, 2 decades from the start, lands 1e-3 from
+    # the minimum: its derivative is below the error it was asked with, so
+    # the search asks for it again, accurately, before deciding anything.
+    second = 2 * np.log(10.0)
+    criterion = CoarseBowl(second + 1e-3)
+    search = Search(SPACE, SearchOptions(max_iter=100, tol=1e-8))
+    result = search.minimize(criterion, np.array([0.0]))
+    calls = criterion.calls
+    assert calls[2] == (pytest.approx(second), calls[2][1]) and calls[2][1] > 0
+    assert calls[3] == (calls[2][0], None)
+    assert result.theta[0] == pytest.approx(second + 1e-3, abs=1e-4)
+
+
 def test_a_start_within_tol_of_the_minimum_is_kept():
     # From 1e-4 off the minimum of a bowl (f'' = 1.2), the criterion there
     # is 6e-9 above it: below tol = 1e-8 (relative), the search keeps its

@@ -312,18 +312,25 @@ def test_a_constant_target_stalls_the_search_and_says_so_once(estimator):
     ids=["logistic", "poisson"],
 )
 def test_no_newton_solve_is_repeated(make, estimator, cv, monkeypatch):
-    """Every training set is solved at most once at given penalties: the
-    group search does not evaluate again the one-penalty start that the
+    """Every training set is solved at most once at given penalties (and
+    once more accurately after a coarse solve there, which continues it):
+    the group search does not evaluate again the one-penalty start that the
     one-penalty search evaluated, and the refit reuses the search's last
     solve (ALO, where they share the training set)."""
     X, y = make(80)
     solves = []
-    full_penalty = NewtonSolver.full_penalty  # the first step of every solve
+    solve, full_penalty = NewtonSolver.solve, NewtonSolver.full_penalty
+    coarse_solves = [False]
 
-    def recording(solver, lam):
-        solves.append((id(solver), np.asarray(lam).tobytes()))
+    def solving(solver, lam, guess=None, precise=True, coarse=False):
+        coarse_solves[0] = coarse
+        return solve(solver, lam, guess, precise, coarse)
+
+    def recording(solver, lam):  # the first step of every solve not reused
+        solves.append((id(solver), np.asarray(lam).tobytes(), coarse_solves[0]))
         return full_penalty(solver, lam)
 
+    monkeypatch.setattr(NewtonSolver, "solve", solving)
     monkeypatch.setattr(NewtonSolver, "full_penalty", recording)
     groups = [0, 0, 1, 1, 2][: X.shape[1]]
     fit_quietly(estimator(cv=cv, feature_groups=groups), X, y)
@@ -760,8 +767,9 @@ def test_verbose_2_adds_one_line_per_newton_solve(make, verbose, capsys):
     model = fit_quietly(estimator(cv=3, verbose=verbose), X, y)
     out = capsys.readouterr().out
     # Every evaluation solves the three training folds (40 samples each),
-    # then the refit solves all 60 samples once.
-    n_evaluations = len(model.history_["score"])
+    # and again each coarse one evaluated again accurately ("refined"), then
+    # the refit solves all 60 samples once.
+    n_evaluations = len(model.history_["score"]) + out.count("(refined)")
     expected = (3 * n_evaluations, 1) if verbose == 2 else (0, 0)
     assert (out.count("Newton on 40 samples:"), out.count("Newton on 60 samples:")) == (
         expected

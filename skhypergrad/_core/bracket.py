@@ -11,6 +11,11 @@ Brent's safeguard. It stops when a further step is predicted to lower the
 criterion by less than ``tol`` times its value, when the derivative is below
 ``tol`` relative to the criterion, or when the bracket is narrower than
 ``tol`` (in the log of the hyperparameter).
+
+While it expands, the search needs the derivative's sign and rough size only:
+it asks each new point for a derivative accurate to ``COARSE_SHARE`` of the
+last one's (a criterion may then stop its inner solves earlier), and again
+accurately when that is not enough to tell its sign, or to stop.
 """
 
 from dataclasses import dataclass
@@ -18,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 DECADE = np.log(10.0)
+# While the search expands, the derivative at a new point may err by this
+# share of the derivative at the last point.
+COARSE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,10 @@ def minimize_on_line(evaluate, start, log_bounds, *, max_iter, tol, first_step=D
     Parameters
     ----------
     evaluate : callable
-        ``x -> (x, f, g)``: the criterion and its derivative at ``x``.
+        ``(x, gradient_error=None) -> (x, f, g)``: the criterion and its
+        derivative at ``x``; with ``gradient_error``, the derivative may err
+        by up to that times ``|f|`` (a coarse evaluation, which a later call
+        without it makes accurate).
     start : float
     log_bounds : ndarray of shape (2,)
     max_iter : int
@@ -52,9 +63,9 @@ def minimize_on_line(evaluate, start, log_bounds, *, max_iter, tol, first_step=D
     low, high = log_bounds
     count = [0]
 
-    def counted(x):
+    def counted(x, gradient_error=None):
         count[0] += 1
-        return evaluate(x)
+        return evaluate(x, gradient_error)
 
     before, last = None, counted(start)
     if _stationary(last, tol):
@@ -67,13 +78,27 @@ def minimize_on_line(evaluate, start, log_bounds, *, max_iter, tol, first_step=D
         x = float(np.clip(last[0] + direction * length, low, high))
         if x == last[0]:  # downhill leaves the bounds: the optimum is on one
             return LineOutcome("bound")
-        point = counted(x)
+        error = _coarse_error(last, tol)
+        point = counted(x, error)
+        if error is not None and abs(point[2]) <= error * abs(point[1]):
+            # Its sign, or whether the search stops there, is in doubt.
+            point = evaluate(x)
         if np.sign(point[2]) != np.sign(last[2]) or point[1] > last[1]:
             return _refine_bracket(counted, count, last, point, tol, max_iter)
         if _stationary(point, tol):
             return LineOutcome("converged")
         before, last = last, point
     return LineOutcome("max_iter")
+
+
+def _coarse_error(last, tol):
+    """The error allowed in the derivative at the next point of the
+    expansion, relative to the criterion: ``COARSE_SHARE`` of the last
+    derivative; None when that is not looser than ``tol``."""
+    if last[1] == 0:
+        return None
+    error = COARSE_SHARE * abs(last[2]) / abs(last[1])
+    return error if error > tol else None
 
 
 def _stationary(point, tol):

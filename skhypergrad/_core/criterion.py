@@ -20,8 +20,14 @@ class Criterion:
 
     Subclasses implement :meth:`value_and_grad`, and :meth:`scan` when one
     factorisation gives the criterion along a whole path. Calling the
-    criterion is the same as :meth:`value_and_grad`.
+    criterion is the same as :meth:`value_and_grad`. A criterion whose cost
+    falls when its gradient may be less accurate (inner solves stopped
+    earlier) sets ``coarse = True`` and implements
+    :meth:`coarse_value_and_grad`.
     """
+
+    #: Whether :meth:`coarse_value_and_grad` saves work.
+    coarse = False
 
     def value_and_grad(self, theta):
         """The criterion and its gradient at ``theta``.
@@ -39,6 +45,26 @@ class Criterion:
             Its gradient in ``theta``.
         """
         raise NotImplementedError
+
+    def coarse_value_and_grad(self, theta, gradient_error):
+        """The criterion and a gradient whose error may reach
+        ``gradient_error`` times the criterion (Euclidean norm), for a step of
+        the search that needs only the gradient's direction and size. The
+        value stays far more accurate than the search's tolerance. Exact by
+        default.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+        gradient_error : float
+            Relative to the criterion's value.
+
+        Returns
+        -------
+        value : float
+        grad : ndarray of shape (n_params,)
+        """
+        return self.value_and_grad(theta)
 
     def scan(self, points):
         """The criterion at each point of a path, for about one evaluation.

@@ -11,8 +11,9 @@ def restart_phase(k, n):
 
 
 class SearchRecord:
-    """The evaluations of one search: ``theta``, criterion, phase, time, and
-    the gradient when the evaluation computed it.
+    """The evaluations of one search: ``theta``, criterion, phase, time, the
+    gradient when the evaluation computed it, and whether that gradient was
+    coarse (:meth:`~skhypergrad._core.criterion.Criterion.coarse_value_and_grad`).
 
     ``values`` may hold one value per target (NaN where a target was not
     evaluated, in a vectorised per-target search); the best point is then
@@ -25,17 +26,33 @@ class SearchRecord:
         self.phases = []
         self.times = []
         self.grads = []
+        self.coarse = []
 
     def __len__(self):
         return len(self.values)
 
-    def add(self, theta, value, phase, time, grad=None):
+    def add(self, theta, value, phase, time, grad=None, coarse=False):
         """Store one evaluation (copies its arguments)."""
         self.thetas.append(np.array(theta, dtype=float, copy=True))
         self.values.append(np.array(value, dtype=float, copy=True))
         self.phases.append(phase)
         self.times.append(float(time))
         self.grads.append(None if grad is None else np.array(grad, dtype=float))
+        self.coarse.append(bool(coarse))
+
+    def refine(self, theta, value, time, grad):
+        """Replace the coarse evaluation at ``theta`` by an accurate one (the
+        same point of the search: its phase and place are kept)."""
+        k = self._index(theta, with_gradient=True)
+        self.values[k] = np.array(value, dtype=float, copy=True)
+        self.times[k] = float(time)
+        self.grads[k] = np.array(grad, dtype=float)
+        self.coarse[k] = False
+
+    def is_coarse(self, theta):
+        """Whether the evaluation at exactly ``theta`` has a coarse gradient."""
+        k = self._index(theta, with_gradient=True)
+        return k is not None and self.coarse[k]
 
     def value_at(self, theta):
         """The criterion recorded at exactly ``theta``, or None."""

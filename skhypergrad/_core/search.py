@@ -157,26 +157,44 @@ class Search:
         """Seconds since the fit started."""
         return self.report.elapsed() if self.report is not None else 0.0
 
-    def evaluate(self, criterion, theta, phase="search"):
+    def evaluate(self, criterion, theta, phase="search", gradient_error=None):
         """The criterion and its gradient at ``theta``, recorded and printed.
 
         A search minimises one criterion: a point whose value and gradient
-        are recorded already is not evaluated again.
+        are recorded already is not evaluated again, unless its gradient was
+        coarse and this call asks for an accurate one (the point's record is
+        then refined). With ``gradient_error`` (relative to the criterion), a
+        criterion that can save work on a less accurate gradient is asked for
+        one (:meth:`~skhypergrad._core.criterion.Criterion.coarse_value_and_grad`).
         """
         theta = as_point(theta)
         found = self.record.find(theta)
-        if found is not None:
+        refine = found is not None and self.record.is_coarse(theta)
+        if found is not None and not (refine and gradient_error is None):
             return found
-        value, grad = criterion.value_and_grad(theta)
+        coarse = gradient_error is not None and criterion.coarse
+        if coarse:
+            value, grad = criterion.coarse_value_and_grad(theta, gradient_error)
+        else:
+            value, grad = criterion.value_and_grad(theta)
         grad = np.asarray(grad, dtype=float)
-        self.add(theta, value, phase, grad)
+        if refine:
+            self.record.refine(theta, value, self.now(), grad)
+            self._echo(theta, value, phase + " (refined)", grad, level=2)
+        else:
+            self.add(theta, value, phase, grad, coarse=coarse)
         return float(value), grad
 
-    def add(self, theta, value, phase, grad=None, echo=True):
+    def add(self, theta, value, phase, grad=None, echo=True, coarse=False):
         """Record an evaluation made elsewhere (a scan, an earlier search);
         ``echo=False`` does not print it again."""
-        self.record.add(theta, value, phase, self.now(), grad)
-        if echo and self.report is not None and self.report.verbose > 0:
+        self.record.add(theta, value, phase, self.now(), grad, coarse)
+        if echo:
+            self._echo(theta, value, phase, grad)
+
+    def _echo(self, theta, value, phase, grad, level=1):
+        """Print an evaluation (with ``verbose`` at least ``level``)."""
+        if self.report is not None and self.report.verbose >= level:
             norm = "" if grad is None else f"  |grad|={np.linalg.norm(grad):.3g}"
             self.report.say(
                 f"{len(self.record):4d} {phase:<14} {self.space.describe(theta)}"
@@ -309,9 +327,10 @@ class Search:
         (points after the start)."""
         n_points = []
 
-        def evaluate(x):
-            n_points.append(x)
-            value, grad = self.evaluate(criterion, [x], phase)
+        def evaluate(x, gradient_error=None):
+            if not n_points or n_points[-1] != x:
+                n_points.append(x)  # not a coarse point asked again
+            value, grad = self.evaluate(criterion, [x], phase, gradient_error)
             return x, value, float(grad[0])
 
         outcome = minimize_on_line(
@@ -322,6 +341,10 @@ class Search:
             tol=self.options.tol,
             first_step=first_step,
         )
+        # The point kept must have its accurate value and gradient.
+        best, _ = self.record.best()
+        if self.record.is_coarse(best):
+            self.evaluate(criterion, best, phase)
         return outcome, len(n_points) - 1
 
     def _on_bound(self, theta):

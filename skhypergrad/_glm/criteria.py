@@ -141,11 +141,28 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
         self.n_jobs = n_jobs
         self.search_tol = search_tol
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
+        self._coarse_rows = {}  # theta of a coarse evaluation -> its log entry
+
+    coarse = True
 
     def value_and_grad(self, theta):
         """Pooled validation criterion and its gradient in ``theta``."""
+        return self._value_and_grad(theta, None)
+
+    def coarse_value_and_grad(self, theta, gradient_error):
+        """The criterion and its gradient, which may err by
+        ``gradient_error`` times the criterion: each fold's adjoint stops at
+        that accuracy (:func:`adjoint_error_tol`), and Newton's method a step
+        short of its exact last steps (:meth:`NewtonSolver.solve` with
+        ``coarse``), which moves the value by far less (up to about ``1e-7``
+        of it). An accurate evaluation at the same ``theta`` later continues
+        these solves, and its Newton iterations add to this one's."""
+        return self._value_and_grad(theta, gradient_error)
+
+    def _value_and_grad(self, theta, gradient_error):
         lam = self.layout.feature_penalties(theta)
-        outcomes = self._fits(lam, with_grad=True)
+        outcomes = self._fits(lam, with_grad=True, gradient_error=gradient_error)
+        self._log(theta, outcomes, coarse=gradient_error is not None)
         value = sum(fold.val_weight @ o.losses for fold, o in self._pairs(outcomes))
         grad_lam = sum(o.grad_lam for o in outcomes)
         value /= self._weight_sum
@@ -163,30 +180,50 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
             ``val_weight``, concatenated).
         """
         lam = self.layout.feature_penalties(theta)
-        return np.concatenate([o.losses for o in self._fits(lam, with_grad=False)])
+        outcomes = self._fits(lam, with_grad=False)
+        self._log(theta, outcomes)
+        return np.concatenate([o.losses for o in outcomes])
 
     def _pairs(self, outcomes):
         return zip(self.folds, outcomes, strict=True)
 
-    def _fits(self, lam, with_grad):
+    def _fits(self, lam, with_grad, gradient_error=None):
         """Solve every fold at ``lam``: the first, then the others from its
         solution, in parallel. Keeps each fold's solver (sent back by
-        workers in other processes) and logs the Newton iterations."""
+        workers in other processes). With ``gradient_error``, coarsely
+        (:meth:`coarse_value_and_grad`)."""
         error = None  # the relative error allowed in the gradient, if any
-        if with_grad:  # the gradient in theta: power times the one in log(lam)
-            error = GRADIENT_SHARE * self.search_tol / abs(self.layout.power)
-        first = _fit_fold(self.folds[0], lam, None, self.precise, error)
+        if with_grad:
+            error = max(GRADIENT_SHARE * self.search_tol, gradient_error or 0.0)
+            error /= abs(self.layout.power)  # theta: power times log(lam)
+        solve = dict(precise=self.precise, coarse=gradient_error is not None)
+        first = _fit_fold(self.folds[0], lam, None, error, solve)
         rest = parallel_map(
             _fit_fold,
-            [(f, lam, first.coef, self.precise, error) for f in self.folds[1:]],
+            [(f, lam, first.coef, error, solve) for f in self.folds[1:]],
             self.n_jobs,
         )
         outcomes = [first, *rest]
         for fold, outcome in self._pairs(outcomes):
             fold.solver = outcome.solver
-        if self.iterations is not None:
-            self.iterations.append([outcome.n_iter for outcome in outcomes])
         return outcomes
+
+    def _log(self, theta, outcomes, coarse=False):
+        """Log the folds' Newton iterations: a new entry, or, after a coarse
+        evaluation at the same ``theta``, added to its entry."""
+        if self.iterations is None:
+            return
+        counts = [outcome.n_iter for outcome in outcomes]
+        key = tuple(np.asarray(theta, dtype=float).ravel())
+        row = self._coarse_rows.pop(key, None)
+        if row is not None and row < len(self.iterations):
+            before = self.iterations[row]
+            self.iterations[row] = [a + b for a, b in zip(before, counts, strict=True)]
+        else:
+            self.iterations.append(counts)
+            row = len(self.iterations) - 1
+        if coarse:
+            self._coarse_rows[key] = row
 
 
 @dataclass
@@ -203,15 +240,16 @@ class FoldOutcome:
     grad_lam: object
 
 
-def _fit_fold(fold, lam, guess, precise, relative_error):
-    """Solve one fold at ``lam``; its validation losses, and unless
-    ``relative_error`` is None its part of the criterion's gradient:
+def _fit_fold(fold, lam, guess, relative_error, solve):
+    """Solve one fold at ``lam`` (``solve``: the keywords ``precise`` and
+    ``coarse`` of :meth:`NewtonSolver.solve`); its validation losses, and
+    unless ``relative_error`` is None its part of the criterion's gradient:
     ``dE/dpen_m = -u_m beta_m`` for each coefficient's penalty (``u = H^{-1}
     g``, ``g`` the gradient of the weighted validation losses), summed into
     ``lam``, with an error in ``log(lam)`` of at most ``relative_error``
     times the fold's weighted loss (:func:`adjoint_error_tol`)."""
     solver = fold.solver
-    state = solver.solve(lam, guess, precise)
+    state = solver.solve(lam, guess, **solve)
     z = solver.predictor(fold.val_X1, state.coef)
     losses, slope = solver.loss.criterion(fold.val_y, z)
     grad_lam = None

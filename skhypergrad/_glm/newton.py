@@ -36,6 +36,9 @@ _MAX_HALVINGS = 50
 _MAX_FORCING = 0.1
 _NEWTON_RTOL = 1e-4
 _CLOSE_RTOL = 1e-6
+# A coarse solve stops one step after its relative decrement falls below
+# this (the accurate one solves its steps tightly from 1e-8 on).
+_COARSE_DECREMENT = 1e-6
 _SMALL_HESSIAN_FLOPS = 1e7
 _MAX_DENSE_PARAMS = 2000
 _MAX_SAMPLED_PARAMS = 4096
@@ -202,7 +205,7 @@ class NewtonSolver:
             rng = np.random.default_rng(0)
             self.reference_rows = np.sort(rng.choice(n, _SAMPLED_ROWS * m, False))
         self.curvature = curvature  # its name
-        self._last = None  # (lam, SmoothState, precise) of the last solve
+        self._last = None  # (lam, SmoothState, precise, coarse) of the last solve
         self._path = []  # (log lam, coef, tangent) of the last solves
         self._curvature = {
             "exact": LaggedPreconditioner(),
@@ -344,7 +347,7 @@ class NewtonSolver:
             diagonal[self._intercept_index()] += 1.0 / self.n_outputs
         return diagonal
 
-    def solve(self, lam, guess=None, precise=True):
+    def solve(self, lam, guess=None, precise=True, coarse=False):
         """Minimise the training criterion at penalties ``lam``.
 
         Parameters
@@ -361,6 +364,13 @@ class NewtonSolver:
             objective: Newton's quadratic convergence leaves a decrement of
             the order of ``1e-16`` of it, far below what a criterion or its
             gradient can resolve (one step fewer than ``precise``).
+        coarse : bool, default=False
+            Stop one step after the decrement falls below ``1e-6`` of the
+            objective, before the last steps solved to working precision: the
+            solution is then accurate to about ``1e-4`` of its distance from
+            the optimum, for an evaluation of the criterion that needs its
+            gradient's size and sign only. A later solve at the same ``lam``
+            continues from it.
 
         Returns
         -------
@@ -371,6 +381,7 @@ class NewtonSolver:
             last is not None
             and np.array_equal(lam, last[0])
             and (last[2] or not precise)
+            and (coarse or not last[3])
         ):
             return last[1]  # e.g. the refit at the last penalties searched
         pen = self.full_penalty(lam)
@@ -397,6 +408,15 @@ class NewtonSolver:
             small_step = np.max(np.abs(step)) <= 1e-13 * (1.0 + np.max(np.abs(coef)))
             if small_step:
                 break
+            if coarse and decrement <= _COARSE_DECREMENT * scale:
+                # This step, then the derivatives there. The reference Hessian
+                # follows (as in the last steps below): the adjoint and the
+                # next solves are preconditioned by one close to here.
+                if not hessian.exact:
+                    self._curvature.close_hessian(self, d2, pen, hessian)
+                coef, z = coef - step, None
+                done = True
+                continue
             if decrement <= 1e-20 * scale:
                 # Converged; the last (tiny) step still removes the dependence
                 # of the solution on where Newton started, which differences
@@ -444,7 +464,7 @@ class NewtonSolver:
         )
         self._coef = coef
         state = SmoothState(coef, z, hessian, derivatives, pen, n_iter)
-        self._last = lam.copy(), state, precise
+        self._last = lam.copy(), state, precise, coarse
         self._remember(lam, pen, state)
         return state
 
