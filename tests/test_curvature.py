@@ -431,22 +431,31 @@ def test_adjoint_error_tol_bounds_the_worst_gradient_error(n_groups, data_scale)
 
 def test_estimators_pass_their_search_tolerance_to_the_adjoint(monkeypatch):
     """A k-fold fit's adjoint solves follow ``search_tol`` (with and without
-    early stopping): every fold's allowed error is its share of it."""
+    early stopping): every fold's allowed error is its share of it, in the
+    accurate evaluations (the coarse ones ask for their own)."""
     X, y, _ = make_data("multinomial", n=300, p=8)
-    allowed = []
-    error_tol = criteria.adjoint_error_tol
+    allowed = []  # (the fold's allowed error, whether the evaluation is coarse)
+    error_tol, fit_fold = criteria.adjoint_error_tol, criteria._fit_fold
+    coarse = [False]
+
+    def fitting(fold, lam, guess, relative_error, solve):
+        coarse[0] = solve["coarse"]
+        return fit_fold(fold, lam, guess, relative_error, solve)
 
     def recording(pen, coef, share):
-        allowed.append(share)
+        allowed.append((share, coarse[0]))
         return error_tol(pen, coef, share)
 
+    monkeypatch.setattr(criteria, "_fit_fold", fitting)
     monkeypatch.setattr(criteria, "adjoint_error_tol", recording)
     for options in ({}, {"feature_groups": "each", "early_stopping": True}):
         allowed.clear()
         GradientLogisticRegressionCV(cv=3, search_tol=1e-3, **options).fit(X, y)
         # Fold losses are sums over about 100 rows of log-losses near 1.
-        assert allowed and min(allowed) > 0
-        assert max(allowed) < criteria.GRADIENT_SHARE * 1e-3 * 300
+        accurate = [share for share, coarse in allowed if not coarse]
+        assert accurate and min(accurate) > 0
+        assert max(accurate) < criteria.GRADIENT_SHARE * 1e-3 * 300
+        assert any(coarse for _, coarse in allowed)
 
 
 def test_choice_of_curvature():

@@ -224,12 +224,12 @@ def test_the_expansion_asks_coarse_points_and_the_result_is_accurate(center):
     search = Search(SPACE, SearchOptions(max_iter=100, tol=tol))
     result = search.minimize(criterion, np.array([0.0]))
     calls = criterion.calls
-    assert calls[0] == (0.0, None)  # the start: accurately
-    coarse = [(x, error) for x, error in calls if error is not None]
+    assert calls[0] == (0.0, tol)  # the start: to what the stop can tell
+    coarse = [(x, error) for x, error in calls[1:] if error is not None]
     assert len(coarse) >= 2  # the expansion's points
     # Each asks for 0.1 of the derivative the point before it returned.
     for k, (_, error) in enumerate(calls):
-        if error is not None:
+        if k > 0 and error is not None:
             value, derivative = criterion.returned[k - 1]
             assert error == pytest.approx(0.1 * abs(derivative) / value, rel=1e-12)
     # The minimum as without coarse points, and its record is accurate.

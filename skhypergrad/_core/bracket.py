@@ -13,9 +13,11 @@ criterion by less than ``tol`` times its value, when the derivative is below
 ``tol`` (in the log of the hyperparameter).
 
 While it expands, the search needs the derivative's sign and rough size only:
-it asks each new point for a derivative accurate to ``COARSE_SHARE`` of the
-last one's (a criterion may then stop its inner solves earlier), and again
-accurately when that is not enough to tell its sign, or to stop.
+it asks the start for a derivative accurate to ``tol`` (relative to the
+criterion: what its stopping test can tell) and each new point for one
+accurate to ``COARSE_SHARE`` of the last one's (a criterion may then stop its
+inner solves earlier), and asks again, accurately, when that is not enough to
+tell its sign, or to stop.
 """
 
 from dataclasses import dataclass
@@ -67,7 +69,9 @@ def minimize_on_line(evaluate, start, log_bounds, *, max_iter, tol, first_step=D
         count[0] += 1
         return evaluate(x, gradient_error)
 
-    before, last = None, counted(start)
+    before, last = None, counted(start, tol if tol > 0 else None)
+    if abs(last[2]) <= tol * abs(last[1]):  # stationary, or in doubt
+        last = evaluate(start)
     if _stationary(last, tol):
         return LineOutcome("converged", flat_start=True)
     length = first_step
