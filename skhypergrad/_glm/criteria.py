@@ -125,6 +125,8 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
         criterion. 0: the adjoint to a relative residual of 1e-10.
     """
 
+    coarse = True  # coarse_value_and_grad stops the solves earlier
+
     def __init__(
         self,
         folds,
@@ -142,8 +144,6 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
         self.search_tol = search_tol
         self._weight_sum = sum(fold.val_weight.sum() for fold in folds)
         self._coarse_rows = {}  # theta of a coarse evaluation -> its log entry
-
-    coarse = True
 
     def value_and_grad(self, theta):
         """Pooled validation criterion and its gradient in ``theta``."""

@@ -367,9 +367,9 @@ class NewtonSolver:
         coarse : bool, default=False
             Stop one step after the decrement falls below ``1e-6`` of the
             objective, before the last steps solved to working precision: the
-            solution is then accurate to about ``1e-4`` of its distance from
-            the optimum, for an evaluation of the criterion that needs its
-            gradient's size and sign only. A later solve at the same ``lam``
+            solution is then within about ``1e-4`` (relative) of the optimum,
+            for an evaluation of the criterion that needs its gradient's size
+            and sign only. A later solve at the same ``lam``
             continues from it.
 
         Returns
