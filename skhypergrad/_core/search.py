@@ -505,13 +505,8 @@ class Search:
         criterion's rounding (which changes with the memory alignment of the
         data), and the choice would follow it."""
         if np.ndim(self.record.values[0]) == 0:
-            start = self._start
-            if self.stalled and start is not None:
-                # Flat everywhere to tol: the differences are rounding, and
-                # the result is the start, as the warning says.
-                value = self.record.value_at(start)
-                if value is not None:
-                    return start, value
+            # A stalled search (flat to tol everywhere) keeps its start, as
+            # its warning says.
             return self.record.best_over_searches(self.options.tol, self._start)
         return self.record.best()
 

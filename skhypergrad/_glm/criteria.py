@@ -216,7 +216,7 @@ class SmoothKFoldCriterion(LoggedIterations, Criterion):
         counts = [outcome.n_iter for outcome in outcomes]
         key = tuple(np.asarray(theta, dtype=float).ravel())
         row = self._coarse_rows.pop(key, None)
-        if row is not None and row < len(self.iterations):
+        if row is not None:
             before = self.iterations[row]
             self.iterations[row] = [a + b for a, b in zip(before, counts, strict=True)]
         else:

@@ -369,8 +369,8 @@ class NewtonSolver:
             objective, before the last steps solved to working precision: the
             solution is then within about ``1e-4`` (relative) of the optimum,
             for an evaluation of the criterion that needs its gradient's size
-            and sign only. A later solve at the same ``lam``
-            continues from it.
+            and sign only. A later solve at the same ``lam`` continues from
+            it.
 
         Returns
         -------

@@ -412,21 +412,19 @@ class GradientPoissonRegressorCV(PenaltySearchMixin, RegressorMixin, BaseEstimat
         ``warm_start``) when it fits this data's features and groups, with a
         first step of a fifth of a decade (the optimum is likely close), else
         ``alpha``."""
-        if previous is None:
+        if previous is None or previous[1] != n_features:
             return dict(value=self.alpha)
-        alpha, n_features_before, labels_before = previous
-        if n_features_before != n_features:
-            return dict(value=self.alpha)
-        warm = dict(value=alpha, first_step=_WARM_FIRST_STEP)
-        if np.ndim(alpha) == 0:
-            return warm
-        _, labels = resolve_groups(
-            self.feature_groups, n_features, getattr(self, "feature_names_in_", None)
-        )
-        same_groups = labels_before is not None and labels is not None
-        if same_groups and np.array_equal(labels, labels_before):
-            return warm
-        return dict(value=self.alpha)
+        alpha, _, labels_before = previous
+        if np.ndim(alpha) > 0:
+            _, labels = resolve_groups(
+                self.feature_groups,
+                n_features,
+                getattr(self, "feature_names_in_", None),
+            )
+            same = labels is not None and labels_before is not None
+            if not (same and np.array_equal(labels, labels_before)):
+                return dict(value=self.alpha)
+        return dict(value=alpha, first_step=_WARM_FIRST_STEP)
 
     def _penalty_unit(self, X, y, sample_weight):
         """The mean (weighted) variance of the features times the mean count:
