@@ -275,54 +275,10 @@ def _iterate_errors(H, b, preconditioner, exact, n_iter):
     return np.array([energy_norm(H, x - exact) for x in iterates])
 
 
-@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
-def test_kfold_gradient_follows_the_search_tolerance(parametrisation, monkeypatch):
-    """With a search's tolerance, each fold's adjoint stops early, and the
-    gradient errs by at most a tenth of that tolerance times the criterion
-    (Euclidean norm): against the adjoint to working precision and against
-    finite differences at that accuracy."""
-    rng = np.random.default_rng(0)
-    n, p, K = 3000, 20, 5
-    X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, size=p)
-    y = np.argmax(X @ rng.normal(scale=0.6, size=(p, K)) + rng.gumbel(size=(n, K)), 1)
-    weights = rng.uniform(0.5, 2.0, size=n)
-    # Preconditioners from a sample of the rows, as on many rows: the adjoint
-    # then takes several iterations.
-    monkeypatch.setattr(newton, "_SAMPLED_HESSIAN_FLOPS", 1e5)
-    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
-    layout = layout_for(parametrisation, X.shape[1], power=-1.0)
-    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups) + 3.0
-    adjoint_iterations = []
-    solve = conjugate_gradient
-
-    def recording(product, preconditioner, b, x0, rtol, error_tol=0.0):
-        result = solve(product, preconditioner, b, x0, rtol, error_tol)
-        if rtol == newton._ADJOINT_RTOL:
-            adjoint_iterations.append(result[1])
-        return result
-
-    monkeypatch.setattr(curvature, "conjugate_gradient", recording)
-    results = {}
-    for search_tol in (0.0, 1e-4):
-        folds = make_smooth_folds(
-            X, y, weights, splits, True, MultinomialLogLoss(K), curvature="lagged"
-        )
-        criterion = SmoothKFoldCriterion(folds, layout, search_tol=search_tol)
-        adjoint_iterations.clear()
-        results[search_tol] = criterion(theta), sum(adjoint_iterations)
-    (value, exact), tight_iterations = results[0.0]
-    (loose_value, loose), loose_iterations = results[1e-4]
-    assert loose_value == value
-    assert loose_iterations < tight_iterations
-    allowed = criteria.GRADIENT_SHARE * 1e-4 * value
-    assert 0 < np.linalg.norm(loose - exact) <= allowed
-    differences = central_differences(criterion, theta, step=1e-4)
-    assert np.linalg.norm(loose - differences) <= allowed + 1e-8
-
-
-def coarse_problem(monkeypatch):
+def multinomial_folds(monkeypatch):
     """Five classes, 3000 rows, 3 folds, preconditioners from sampled rows
-    (the adjoint and the Newton steps then take several iterations)."""
+    (as on many rows: the adjoint and the Newton steps then take several
+    iterations); returns a maker of fresh folds."""
     rng = np.random.default_rng(0)
     n, p, K = 3000, 20, 5
     X = rng.normal(size=(n, p)) * rng.uniform(0.5, 2.0, size=p)
@@ -339,6 +295,47 @@ def coarse_problem(monkeypatch):
     return folds
 
 
+def record_cg_iterations(monkeypatch, adjoint_only=False):
+    """The iterations of every conjugate-gradient solve from now on (of the
+    adjoint solves only, with ``adjoint_only``), in a list."""
+    iterations = []
+    solve = conjugate_gradient
+
+    def recording(product, preconditioner, b, x0, rtol, error_tol=0.0):
+        result = solve(product, preconditioner, b, x0, rtol, error_tol)
+        if not adjoint_only or rtol == newton._ADJOINT_RTOL:
+            iterations.append(result[1])
+        return result
+
+    monkeypatch.setattr(curvature, "conjugate_gradient", recording)
+    return iterations
+
+
+@pytest.mark.parametrize("parametrisation", ["scalar", "each"])
+def test_kfold_gradient_follows_the_search_tolerance(parametrisation, monkeypatch):
+    """With a search's tolerance, each fold's adjoint stops early, and the
+    gradient errs by at most a tenth of that tolerance times the criterion
+    (Euclidean norm): against the adjoint to working precision and against
+    finite differences at that accuracy."""
+    folds = multinomial_folds(monkeypatch)
+    layout = layout_for(parametrisation, 20, power=-1.0)
+    theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups) + 3.0
+    adjoint_iterations = record_cg_iterations(monkeypatch, adjoint_only=True)
+    results = {}
+    for search_tol in (0.0, 1e-4):
+        criterion = SmoothKFoldCriterion(folds(), layout, search_tol=search_tol)
+        adjoint_iterations.clear()
+        results[search_tol] = criterion(theta), sum(adjoint_iterations)
+    (value, exact), tight_iterations = results[0.0]
+    (loose_value, loose), loose_iterations = results[1e-4]
+    assert loose_value == value
+    assert loose_iterations < tight_iterations
+    allowed = criteria.GRADIENT_SHARE * 1e-4 * value
+    assert 0 < np.linalg.norm(loose - exact) <= allowed
+    differences = central_differences(criterion, theta, step=1e-4)
+    assert np.linalg.norm(loose - differences) <= allowed + 1e-8
+
+
 @pytest.mark.parametrize("parametrisation", ["scalar", "each"])
 def test_coarse_kfold_evaluation_errs_by_at_most_what_it_is_allowed(
     parametrisation, monkeypatch
@@ -349,18 +346,10 @@ def test_coarse_kfold_evaluation_errs_by_at_most_what_it_is_allowed(
     value within 1e-7, for fewer Newton and conjugate-gradient iterations. An
     accurate evaluation at the same point afterwards is the accurate
     criterion, and its iterations join the coarse one's in the log."""
-    folds = coarse_problem(monkeypatch)
+    folds = multinomial_folds(monkeypatch)
     layout = layout_for(parametrisation, 20, power=-1.0)
     theta = np.random.default_rng(1).uniform(-1.0, 1.0, size=layout.n_groups) + 3.0
-    products = []
-    solve = conjugate_gradient
-
-    def recording(product, preconditioner, b, x0, rtol, error_tol=0.0):
-        result = solve(product, preconditioner, b, x0, rtol, error_tol)
-        products.append(result[1])
-        return result
-
-    monkeypatch.setattr(curvature, "conjugate_gradient", recording)
+    products = record_cg_iterations(monkeypatch)
     gradient_error = 1e-3
     accurate = SmoothKFoldCriterion(folds(), layout, [], search_tol=1e-6)
     value, exact = accurate(theta)
@@ -387,7 +376,7 @@ def test_a_coarse_newton_solve_is_continued_not_reused(monkeypatch):
     """A coarse solve stops a step before the accurate solve's last steps; an
     accurate solve at the same penalties continues from it (to the accurate
     solution) rather than returning it, and a coarse one returns it."""
-    folds = coarse_problem(monkeypatch)
+    folds = multinomial_folds(monkeypatch)
     lam = np.full(20, np.exp(-3.0))
     solver = folds()[0].solver
     coarse = solver.solve(lam, precise=False, coarse=True)

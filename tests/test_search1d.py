@@ -284,3 +284,19 @@ def test_a_start_within_tol_of_the_minimum_is_kept():
         )
         assert (result.theta[0] == 2.0 + 1e-4) == kept
         assert result.value - 1.0 <= tol
+
+
+def test_a_coarse_start_within_tol_of_stationary_is_refined():
+    # At the start the derivative is -1.5e-8, just above tol = 1e-8 (the
+    # criterion is about 1); the coarse one, asked to within tol, is -5.5e-9:
+    # the start would look stationary. The search asks again, accurately,
+    # and steps on from the start (a decade), as without coarse points.
+    criterion = CoarseBowl(1.25e-8)
+    tol = 1e-8
+    search = Search(SPACE, SearchOptions(max_iter=100, tol=tol))
+    result = search.minimize(criterion, np.array([0.0]))
+    assert abs(criterion.returned[0][1]) <= tol < abs(criterion.returned[1][1])
+    assert criterion.calls[:2] == [(0.0, tol), (0.0, None)]
+    assert criterion.calls[2][0] == pytest.approx(np.log(10.0))
+    assert result.theta[0] == pytest.approx(1.25e-8, abs=1e-4)
+    assert not search.record.is_coarse(result.theta)
